@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Layers (DESIGN.md §1), each importing only from the layers below it:
+/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers) · 1 TensorCore ·
+/// 2 ImageCodecs, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
+        .library(name: "DatasetStatistics", targets: ["DatasetStatistics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Layer 0: system libraries (pkg-config; Debian packages named for apt).
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Layer 0: setjmp-based wrappers; libjpeg and libpng report errors by longjmp.
+        .target(
+            name: "CSluiceCodecs",
+            dependencies: ["CJPEG", "CPNG"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        // Layer 1
+        .target(name: "TensorCore", swiftSettings: optimize),
+        // Layer 2
+        .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
+        .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
+        .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
+        // Layer 4
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "ImageCodecs", "DatasetSources", "DatasetStatistics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize
+        ),
+        // Tests
+        .target(name: "TestSupport", dependencies: ["TensorCore", "ImageCodecs"], path: "Tests/TestSupport",
+                swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
+        .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
+        .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),
+    ]
+)

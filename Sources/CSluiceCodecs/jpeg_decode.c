@@ -1,0 +1,222 @@
+// JPEG decoding with libjpeg(-turbo) inside setjmp scopes.
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+
+#include "sluice_codecs.h"
+
+struct sl_jpeg_decoder {
+    struct jpeg_decompress_struct cinfo;   // first member: callbacks cast cinfo back to the decoder
+    struct jpeg_error_mgr error_manager;
+    struct jpeg_progress_mgr progress;
+    jmp_buf jump;
+    sl_status status;
+    char reason[SL_MESSAGE_CAPACITY];
+    int lenient;
+    uint32_t max_scans;
+    uint32_t warnings;
+    int cmyk;                // decoding CMYK/YCCK, converted to RGB row by row
+    int cmyk_inverted;       // Adobe files store CMYK inverted
+    uint8_t *row;            // CMYK scratch row, reused
+    size_t row_capacity;
+};
+
+static void fail(sl_jpeg_decoder *decoder, sl_status status) {
+    decoder->status = status;
+    longjmp(decoder->jump, 1);
+}
+
+static void on_error_exit(j_common_ptr cinfo) {
+    sl_jpeg_decoder *decoder = (sl_jpeg_decoder *)cinfo;
+    (*cinfo->err->format_message)(cinfo, decoder->reason);
+    fail(decoder, SL_CORRUPT);
+}
+
+// Level -1 is a warning (corrupt data, premature end of file); higher levels are traces.
+static void on_emit_message(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;
+    sl_jpeg_decoder *decoder = (sl_jpeg_decoder *)cinfo;
+    decoder->warnings += 1;
+    if (!decoder->lenient) {
+        (*cinfo->err->format_message)(cinfo, decoder->reason);
+        fail(decoder, SL_WARNING);
+    }
+}
+
+static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+// Called while libjpeg consumes input; bounds the work a progressive file can ask for.
+static void on_progress(j_common_ptr cinfo) {
+    sl_jpeg_decoder *decoder = (sl_jpeg_decoder *)cinfo;
+    if (decoder->max_scans > 0 && decoder->cinfo.input_scan_number > (int)decoder->max_scans) {
+        snprintf(decoder->reason, sizeof decoder->reason,
+                 "progressive JPEG has more than %u scans", decoder->max_scans);
+        fail(decoder, SL_TOO_MANY_SCANS);
+    }
+}
+
+sl_jpeg_decoder *sl_jpeg_decoder_create(void) {
+    sl_jpeg_decoder *decoder = calloc(1, sizeof *decoder);
+    if (decoder == NULL) return NULL;
+    decoder->cinfo.err = jpeg_std_error(&decoder->error_manager);
+    decoder->error_manager.error_exit = on_error_exit;
+    decoder->error_manager.emit_message = on_emit_message;
+    decoder->error_manager.output_message = on_output_message;
+    if (setjmp(decoder->jump)) {   // jpeg_create_decompress fails only when out of memory
+        free(decoder);
+        return NULL;
+    }
+    jpeg_create_decompress(&decoder->cinfo);
+    decoder->progress.progress_monitor = on_progress;
+    decoder->cinfo.progress = &decoder->progress;
+    return decoder;
+}
+
+void sl_jpeg_decoder_destroy(sl_jpeg_decoder *decoder) {
+    if (decoder == NULL) return;
+    jpeg_destroy_decompress(&decoder->cinfo);
+    free(decoder->row);
+    free(decoder);
+}
+
+void sl_jpeg_abort(sl_jpeg_decoder *decoder) {
+    if (decoder != NULL) jpeg_abort_decompress(&decoder->cinfo);
+}
+
+static void copy_reason(sl_jpeg_decoder *decoder, char *message) {
+    if (message != NULL) {
+        strncpy(message, decoder->reason, SL_MESSAGE_CAPACITY - 1);
+        message[SL_MESSAGE_CAPACITY - 1] = '\0';
+    }
+}
+
+sl_status sl_jpeg_read_header(sl_jpeg_decoder *decoder, const uint8_t *data, size_t size,
+                              const sl_decode_options *options, sl_image_info *info,
+                              char *message) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    decoder->status = SL_OK;
+    decoder->reason[0] = '\0';
+    decoder->lenient = options->lenient;
+    decoder->max_scans = options->max_scans;
+    decoder->warnings = 0;
+    if (size == 0 || size > (size_t)0xFFFFFFFFu) {
+        snprintf(decoder->reason, sizeof decoder->reason, "JPEG data size %zu is not supported", size);
+        copy_reason(decoder, message);
+        return SL_INVALID_ARGUMENT;
+    }
+    if (setjmp(decoder->jump)) {
+        jpeg_abort_decompress(cinfo);
+        copy_reason(decoder, message);
+        return decoder->status;
+    }
+    jpeg_mem_src(cinfo, data, (unsigned long)size);
+    jpeg_read_header(cinfo, TRUE);
+
+    info->source_width = cinfo->image_width;
+    info->source_height = cinfo->image_height;
+    uint64_t pixels = (uint64_t)cinfo->image_width * (uint64_t)cinfo->image_height;
+    if (options->max_pixels > 0 && pixels > options->max_pixels) {
+        snprintf(decoder->reason, sizeof decoder->reason,
+                 "image is %ux%u = %llu pixels, over the limit of %llu", cinfo->image_width,
+                 cinfo->image_height, (unsigned long long)pixels,
+                 (unsigned long long)options->max_pixels);
+        fail(decoder, SL_TOO_MANY_PIXELS);
+    }
+    decoder->cmyk = 0;
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        cinfo->out_color_space = JCS_GRAYSCALE;
+        break;
+    case JCS_YCbCr:
+    case JCS_RGB:
+        cinfo->out_color_space = JCS_RGB;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        cinfo->out_color_space = JCS_CMYK;   // libjpeg turns YCCK into CMYK; RGB is ours to do
+        decoder->cmyk = 1;
+        decoder->cmyk_inverted = cinfo->saw_Adobe_marker;
+        break;
+    default:
+        snprintf(decoder->reason, sizeof decoder->reason,
+                 "JPEG with %d components in an unknown colour space is not supported",
+                 cinfo->num_components);
+        fail(decoder, SL_UNSUPPORTED);
+    }
+    int denom = options->scale_denom;
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = (denom == 2 || denom == 4 || denom == 8) ? (unsigned)denom : 1;
+    jpeg_calc_output_dimensions(cinfo);
+
+    info->width = cinfo->output_width;
+    info->height = cinfo->output_height;
+    info->channels = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : 3;
+    info->source_width = cinfo->image_width;
+    info->source_height = cinfo->image_height;
+    info->source_channels = (uint32_t)cinfo->num_components;
+    info->bit_depth = (uint32_t)cinfo->data_precision;
+    info->interlaced = cinfo->progressive_mode ? 1 : 0;
+    info->warnings = decoder->warnings;
+    return SL_OK;
+}
+
+// Pillow's CMYK -> RGB (Convert.c cmyk2rgb): channel = (255 - k) - c * (255 - k) / 255, rounded.
+static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, JDIMENSION width, int inverted) {
+    for (JDIMENSION x = 0; x < width; x++) {
+        int c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
+        if (inverted) {
+            c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k;
+        }
+        int nk = 255 - k;
+        int t;
+        t = c * nk + 128; rgb[0] = (uint8_t)(nk - (((t >> 8) + t) >> 8));
+        t = m * nk + 128; rgb[1] = (uint8_t)(nk - (((t >> 8) + t) >> 8));
+        t = y * nk + 128; rgb[2] = (uint8_t)(nk - (((t >> 8) + t) >> 8));
+        cmyk += 4;
+        rgb += 3;
+    }
+}
+
+sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_stride,
+                         sl_image_info *info, char *message) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    if (setjmp(decoder->jump)) {
+        jpeg_abort_decompress(cinfo);
+        copy_reason(decoder, message);
+        return decoder->status;
+    }
+    jpeg_start_decompress(cinfo);
+    JDIMENSION width = cinfo->output_width;
+    if (decoder->cmyk) {
+        size_t needed = (size_t)width * 4;
+        if (needed > decoder->row_capacity) {
+            uint8_t *row = realloc(decoder->row, needed);
+            if (row == NULL) {
+                snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
+                fail(decoder, SL_OUT_OF_MEMORY);
+            }
+            decoder->row = row;
+            decoder->row_capacity = needed;
+        }
+        while (cinfo->output_scanline < cinfo->output_height) {
+            JSAMPROW row = decoder->row;
+            uint8_t *destination = pixels + (size_t)cinfo->output_scanline * row_stride;
+            jpeg_read_scanlines(cinfo, &row, 1);
+            cmyk_row_to_rgb(decoder->row, destination, width, decoder->cmyk_inverted);
+        }
+    } else {
+        JSAMPROW rows[16];
+        while (cinfo->output_scanline < cinfo->output_height) {
+            JDIMENSION remaining = cinfo->output_height - cinfo->output_scanline;
+            JDIMENSION count = remaining < 16 ? remaining : 16;
+            for (JDIMENSION r = 0; r < count; r++)
+                rows[r] = pixels + (size_t)(cinfo->output_scanline + r) * row_stride;
+            jpeg_read_scanlines(cinfo, rows, count);
+        }
+    }
+    jpeg_finish_decompress(cinfo);   // reads to EOI, so a missing end is seen (as a warning)
+    info->warnings = decoder->warnings;
+    return SL_OK;
+}

@@ -1,0 +1,84 @@
+import ImageCodecs
+
+/// The samples of a dataset, listed without decoding: image files from folders and file
+/// lists, and records of IDX files, in a fixed order. Sample `i` is the same for every run.
+public struct Dataset: Sendable {
+    public struct FileEntry: Sendable, Equatable {
+        public var path: String
+        public var label: Int?
+        public init(path: String, label: Int? = nil) {
+            self.path = path
+            self.label = label
+        }
+    }
+
+    /// A contiguous run of samples of one kind.
+    public enum Part: Sendable {
+        case files([FileEntry])
+        case idx(IDXImageSet)
+
+        var count: Int {
+            switch self {
+            case .files(let entries): entries.count
+            case .idx(let set): set.count
+            }
+        }
+    }
+
+    /// Where sample `i` comes from.
+    public enum Sample: Sendable {
+        case file(path: String, label: Int?)
+        /// Record `record` of `parts[part]`, an IDX image set.
+        case record(part: Int, record: Int, label: Int?)
+
+        public var label: Int? {
+            switch self {
+            case .file(_, let label), .record(_, _, let label): label
+            }
+        }
+    }
+
+    public let parts: [Part]
+    /// Class names indexed by label (sorted folder names, or "0", "1", ... for numeric labels).
+    public let classes: [String]
+    /// Problems met while listing (unreadable folders, symlink loops, broken IDX files).
+    public let listingFailures: [ImageFileError]
+    /// Files skipped while walking folders because their extension is not an image's.
+    public let otherFiles: Int
+    private let offsets: [Int]
+
+    public init(parts: [Part], classes: [String] = [], listingFailures: [ImageFileError] = [], otherFiles: Int = 0) {
+        self.parts = parts
+        self.classes = classes
+        self.listingFailures = listingFailures
+        self.otherFiles = otherFiles
+        var offsets = [0]
+        for part in parts { offsets.append(offsets.last! + part.count) }
+        self.offsets = offsets
+    }
+
+    public var count: Int { offsets.last! }
+
+    public func sample(at index: Int) -> Sample {
+        precondition(index >= 0 && index < count, "sample index \(index) out of 0..<\(count)")
+        // The part whose range holds index: the last offset <= index.
+        var low = 0, high = parts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if offsets[middle] <= index { low = middle } else { high = middle - 1 }
+        }
+        let local = index - offsets[low]
+        switch parts[low] {
+        case .files(let entries):
+            return .file(path: entries[local].path, label: entries[local].label)
+        case .idx(let set):
+            return .record(part: low, record: local, label: set.labels.map { Int($0[local]) })
+        }
+    }
+
+    /// The IDX set of `parts[part]` (for `.record` samples).
+    public func idxSet(_ part: Int) -> IDXImageSet? {
+        if case .idx(let set) = parts[part] { return set }
+        return nil
+    }
+}

@@ -1,0 +1,138 @@
+import Dispatch
+import DatasetSources
+import ImageCodecs
+import Synchronization
+import TensorCore
+
+/// Measures a dataset in parallel: each Dispatch worker has its own decoder, image buffers and
+/// accumulator, takes chunks of samples from a shared counter, and the partial accumulators are
+/// merged at the end. Integer totals make the result identical for any number of workers.
+public struct StatisticsRunner: Sendable {
+    public var color: ColorMode
+    public var workers: Int
+    public var decode: DecodeOptions
+    /// Stop at the first bad file (`--on-error fail`) instead of reporting it and carrying on.
+    public var stopOnError: Bool
+
+    public init(color: ColorMode = .auto, workers: Int = 2, decode: DecodeOptions = DecodeOptions(), stopOnError: Bool = false) {
+        self.color = color
+        self.workers = max(1, workers)
+        self.decode = decode
+        self.stopOnError = stopOnError
+    }
+
+    /// The outcome: the accumulator, and under `stopOnError` the first failure by sample order.
+    public struct Outcome: Sendable {
+        public var accumulator: StatisticsAccumulator
+        public var stoppedAt: StatisticsAccumulator.Failure?
+    }
+
+    public func run(_ dataset: Dataset, progress: ProgressCounter? = nil) -> Outcome {
+        let decodeOptions = {   // gray images are measured once and replicated if needed
+            var options = decode
+            options.color = .auto
+            return options
+        }()
+        let chunk = Swift.max(1, Swift.min(64, dataset.count / (workers * 32)))
+        let chunks = (dataset.count + chunk - 1) / chunk
+        let next = Atomic<Int>(0)
+        let firstFailure = Atomic<Int>(Int.max)
+        let results = WorkerResults(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var measurer = Measurer(color: color, decode: decodeOptions, classes: dataset.classes)
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                if index >= chunks { break }
+                let start = index * chunk
+                if stopOnError && start > firstFailure.load(ordering: .relaxed) { break }
+                for sample in start..<Swift.min(start + chunk, dataset.count) {
+                    if !measurer.measure(dataset, sample) && stopOnError {
+                        firstFailure.min(sample, ordering: .relaxed)
+                        break
+                    }
+                    progress?.add()
+                }
+            }
+            results.store(measurer, at: worker)
+        }
+        var accumulator = StatisticsAccumulator(color: color)
+        accumulator.otherFiles = dataset.otherFiles
+        for name in dataset.classes { accumulator.classes[name] = 0 }
+        accumulator.failed = dataset.listingFailures.map(StatisticsAccumulator.Failure.init)
+        var failures: [(sample: Int, failure: StatisticsAccumulator.Failure)] = []
+        for measurer in results.all {
+            // Exact integer merges cannot fail; colour modes are equal by construction.
+            try? accumulator.merge(measurer.accumulator)
+            failures += measurer.failures
+        }
+        failures.sort { $0.sample < $1.sample }
+        let stoppedAt = stopOnError ? (failures.first?.failure ?? accumulator.failed.first) : nil
+        accumulator.failed = (accumulator.failed + failures.map(\.failure)).sorted()
+        return Outcome(accumulator: accumulator, stoppedAt: stoppedAt)
+    }
+}
+
+/// One worker's state: decoder, reusable buffers, partial accumulator.
+private struct Measurer {
+    let color: ColorMode
+    let decoder: ImageDecoder
+    let classes: [String]
+    var image = Image<UInt8>()
+    var converted = Image<UInt8>()
+    var accumulator: StatisticsAccumulator
+    var failures: [(sample: Int, failure: StatisticsAccumulator.Failure)] = []
+
+    init(color: ColorMode, decode: DecodeOptions, classes: [String]) {
+        self.color = color
+        self.decoder = ImageDecoder(options: decode)
+        self.classes = classes
+        self.accumulator = StatisticsAccumulator(color: color)
+    }
+
+    /// Measures sample `index`; false if it failed (and was recorded).
+    mutating func measure(_ dataset: Dataset, _ index: Int) -> Bool {
+        let sample = dataset.sample(at: index)
+        let className = sample.label.flatMap { $0 < classes.count ? classes[$0] : String($0) }
+        switch sample {
+        case .file(let path, _):
+            do {
+                let info = try decoder.decodeFile(path, into: &image)
+                add(image, format: info.format.rawValue, className: className)
+                return true
+            } catch {
+                failures.append((index, StatisticsAccumulator.Failure(error)))
+                return false
+            }
+        case .record(let part, let record, _):
+            guard let set = dataset.idxSet(part) else { return false }
+            image.reshape(width: set.width, height: set.height, channels: set.channels)
+            set.withRecord(record) { bytes in
+                image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
+            }
+            add(image, format: "idx", className: className)
+            return true
+        }
+    }
+
+    private mutating func add(_ image: Image<UInt8>, format: String, className: String?) {
+        let measured: Image<UInt8>
+        if color == .gray && image.channels == 3 {
+            ColorConversion.rgbToGray(image, into: &converted)
+            measured = converted
+        } else {
+            measured = image
+        }
+        let moments = measured.pixels.withUnsafeBufferPointer {
+            PixelMoments(samples: $0, channels: measured.channels)
+        }
+        accumulator.add(moments, width: image.width, height: image.height, format: format, className: className)
+    }
+}
+
+/// Per-worker result slots; each worker writes only its own slot, once.
+private final class WorkerResults: @unchecked Sendable {
+    private var slots: [Measurer?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ measurer: Measurer, at index: Int) { slots[index] = measurer }
+    var all: [Measurer] { slots.compactMap { $0 } }
+}

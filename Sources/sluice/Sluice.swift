@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Turn folders of images into training-ready tensors, fast and reproducibly.",
+        discussion: """
+            Exit codes: 0 success (skipped bad files are reported, not fatal); 64 bad usage or \
+            input file; 65 data error under --on-error fail; 70 internal error.
+            """,
+        version: "0.1.0",
+        subcommands: [StatsCommand.self]
+    )
+
+    /// Parses, runs, and maps failures to the exit codes of DESIGN §5.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            Terminal.error(failure.description)
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)   // help, version, usage errors (64)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import DatasetSources
+import DatasetStatistics
+import Foundation
+import ImageCodecs
+import TensorCore
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Exact per-channel mean/std and other statistics of a dataset.",
+        discussion: """
+            Values are on the [0, 1] scale. std is the population std over all pixels of the \
+            dataset (what normalize needs); per-image std mean is the average of per-image stds, \
+            often published by mistake as the dataset std. Sums are exact integers, so results \
+            are the same for any --workers and partial results merge exactly (`sluice stats merge`).
+
+            PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
+            file list (`path [label]` per line), an IDX file (plain or .gz), or an image.
+            """,
+        subcommands: [Measure.self, Merge.self],
+        defaultSubcommand: Measure.self
+    )
+
+    struct Measure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "measure",
+            abstract: "Measure the images of the given paths (the default: `sluice stats PATH...`)."
+        )
+
+        @Argument(help: "Folders, file lists, IDX files or images.")
+        var paths: [String]
+
+        @Option(help: "Write the results as JSON to this file ('-' for stdout).")
+        var json: String?
+
+        @Option(help: "auto: 1 channel if every image is grayscale, else 3; rgb: 3 (gray replicated); gray: 1 (colour converted as Pillow's convert(\"L\")).")
+        var color: ColorMode = .auto
+
+        @OptionGroup var data: DataOptions
+
+        func run() throws {
+            let dataset: Dataset
+            do {
+                dataset = try Dataset.listing(paths)
+            } catch {
+                throw CommandFailure.usage(error.description)
+            }
+            let runner = StatisticsRunner(
+                color: color, workers: data.workers, decode: data.decodeOptions(),
+                stopOnError: data.onError == .fail)
+            let counter = ProgressCounter(total: dataset.count)
+            let display = ProgressDisplay(counter, label: "stats")
+            let outcome = runner.run(dataset, progress: counter)
+            let seconds = display.finish()
+
+            let report = StatisticsReport(outcome.accumulator)
+            if let stoppedAt = outcome.stoppedAt {
+                throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
+            }
+            for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
+            if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
+            if json != "-" { print(StatsOutput.table(report)) }
+            let rate = Double(report.images) / max(seconds, 1e-9)
+            Terminal.status("sluice stats: \(Terminal.count(report.images)) images, \(report.failed.count) failed, " +
+                "\(Terminal.fixed(seconds, 2)) s, \(Terminal.count(Int(rate))) img/s\n")
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "merge",
+            abstract: "Combine partial results (from --json of ranks or runs) exactly into one."
+        )
+
+        @Argument(help: "JSON files written by `sluice stats --json`.")
+        var parts: [String]
+
+        @Option(help: "Write the combined results as JSON to this file ('-' for stdout).")
+        var json: String?
+
+        func run() throws {
+            var total: StatisticsAccumulator?
+            var seconds = 0.0
+            for part in parts {
+                let partial: StatsOutput.Partial
+                do {
+                    partial = try JSONDecoder().decode(StatsOutput.Partial.self, from: Data(contentsOf: URL(fileURLWithPath: part)))
+                } catch {
+                    throw CommandFailure.usage("\(part): not a `sluice stats --json` result (\(error.localizedDescription))")
+                }
+                seconds += partial.seconds ?? 0
+                if total == nil {
+                    total = partial.exact
+                } else {
+                    do { try total!.merge(partial.exact) } catch { throw CommandFailure.usage("\(part): \(error.description)") }
+                }
+            }
+            guard let total else { throw CommandFailure.usage("no parts to merge") }
+            let report = StatisticsReport(total)
+            if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
+            if json != "-" { print(StatsOutput.table(report)) }
+        }
+    }
+}

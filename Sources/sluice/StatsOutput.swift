@@ -1,0 +1,72 @@
+import DatasetStatistics
+import Foundation
+
+/// How `sluice stats` shows and saves its results.
+enum StatsOutput {
+    /// The part of a saved JSON that `stats merge` reads back.
+    struct Partial: Decodable {
+        var exact: StatisticsAccumulator
+        var seconds: Double?
+    }
+
+    /// The report plus the run's timing, with keys sorted so files diff well.
+    static func writeJSON(_ report: StatisticsReport, seconds: Double, to path: String) throws {
+        struct Timed: Encodable {
+            var report: StatisticsReport
+            var seconds: Double
+            func encode(to encoder: any Encoder) throws {
+                try report.encode(to: encoder)
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(seconds, forKey: Key(stringValue: "seconds"))
+                try container.encode(seconds > 0 ? Double(report.images) / seconds : 0, forKey: Key(stringValue: "images_per_second"))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(Timed(report: report, seconds: seconds))
+        data.append(0x0A)
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+        } else {
+            do {
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CommandFailure.usage("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    static func table(_ report: StatisticsReport) -> String {
+        func values(_ list: [Double]) -> String {
+            list.count == 1 ? Terminal.fixed(list[0]) : "(" + list.map { Terminal.fixed($0) }.joined(separator: ", ") + ")"
+        }
+        var lines = [
+            "images              \(Terminal.count(report.images)) (\(report.failed.count) failed)",
+            "channels            \(report.channels)",
+            "pixels              \(Terminal.count(Int(clamping: report.pixels))) per channel",
+            "mean                \(values(report.mean))",
+            "std                 \(values(report.std))",
+            "min / max           \(values(report.min)) / \(values(report.max))",
+            "per-image std mean  \(values(report.perImageStdMean))  (not the dataset std)",
+        ]
+        if let width = report.width, let height = report.height {
+            lines.append("width               \(width.min)-\(width.max), mean \(Terminal.fixed(width.mean, 1))")
+            lines.append("height              \(height.min)-\(height.max), mean \(Terminal.fixed(height.mean, 1))")
+        }
+        lines.append("formats             " + report.formats.sorted { $0.key < $1.key }.map { "\($0.key) \(Terminal.count($0.value))" }.joined(separator: ", "))
+        if !report.classes.isEmpty {
+            let classes = report.classes.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            lines.append("classes             \(classes.count): " + classes.map { "\($0.key) \(Terminal.count($0.value))" }.joined(separator: ", "))
+        }
+        if report.otherFiles > 0 { lines.append("other files         \(Terminal.count(report.otherFiles)) (not images by name, not read)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A JSON key made at run time.
+struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
