@@ -1,0 +1,44 @@
+# Two commands on a fresh Debian 12 machine: `make run` and `make test`.
+# Each installs the system packages it needs (when missing) before building.
+
+SHELL := /bin/bash
+APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist
+FASHION_MNIST := /usr/share/datasets/fashion-mnist
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+SLUICE := .build/release/sluice
+
+.PHONY: run test build deps python-deps bench clean
+
+## run: build release and run the main job (dataset statistics of samples/ and Fashion-MNIST)
+run: build
+	$(SLUICE) stats samples/
+	$(SLUICE) stats $(FASHION_MNIST)/train-images-idx3-ubyte.gz
+
+## test: build and run the whole test suite
+test: deps python-deps
+	swift build --build-tests
+	swift test --skip-build
+
+## bench: decode and stats throughput, release build
+bench: build
+	$(SLUICE) bench --suite decode
+	$(SLUICE) bench --suite stats
+
+build: deps
+	swift build -c release
+
+deps:
+	@missing=""; for package in $(APT_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The CLI tests check the statistics against a float64 NumPy computation.
+python-deps:
+	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+
+clean:
+	rm -rf .build

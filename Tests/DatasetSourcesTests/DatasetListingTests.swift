@@ -1,0 +1,111 @@
+import DatasetSources
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+final class DatasetListingTests: XCTestCase {
+    private var folder = ""
+
+    override func setUpWithError() throws { folder = try Fixtures.temporaryFolder() }
+    override func tearDown() { Fixtures.removeTemporary(folder) }
+
+    private func touch(_ relative: String) throws {
+        let path = folder + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data([1]))
+    }
+
+    func testClassPerFolderIsSortedLikeImageFolder() throws {
+        let dataset = try Dataset.listing([Fixtures.sample("fashion-mnist/train")])
+        XCTAssertEqual(dataset.count, 100)
+        XCTAssertEqual(dataset.classes.count, 10)
+        XCTAssertEqual(dataset.classes.first, "0_tshirt_top")
+        XCTAssertEqual(dataset.classes.last, "9_ankle_boot")
+        guard case .file(let path, let label) = dataset.sample(at: 0) else { return XCTFail("expected a file") }
+        XCTAssertEqual(label, 0)
+        XCTAssertTrue(path.hasSuffix("0_tshirt_top/00001.png"), path)
+        guard case .file(_, let last) = dataset.sample(at: 99) else { return XCTFail("expected a file") }
+        XCTAssertEqual(last, 9)
+    }
+
+    func testWalkOrderHiddenFilesAndOtherFiles() throws {
+        for name in ["b/2.png", "b/10.PNG", "a/x.jpg", "a/sub/y.jpeg", "a/.hidden.png", ".git/z.png", "readme.txt", "top.png"] {
+            try touch(name)
+        }
+        let dataset = try Dataset.listing([folder])
+        XCTAssertEqual(dataset.classes, [])   // the root holds an image: not class-per-folder
+        let paths = (0..<dataset.count).map { index -> String in
+            if case .file(let path, _) = dataset.sample(at: index) { return String(path.dropFirst(folder.count + 1)) }
+            return ""
+        }
+        // sorted(os.walk()): by folder, then by name (bytes: "10.PNG" < "2.png").
+        XCTAssertEqual(paths, ["top.png", "a/x.jpg", "a/sub/y.jpeg", "b/10.PNG", "b/2.png"])
+        XCTAssertEqual(dataset.otherFiles, 1)
+    }
+
+    func testSymlinkLoopsAndImageNamedFoldersAreReportedNotFollowed() throws {
+        try touch("cats/a.png")
+        XCTAssertEqual(symlink(folder + "/cats", folder + "/cats/again"), 0)   // cats/again -> cats
+        XCTAssertEqual(symlink(folder + "/self.png", folder + "/cats/self.png"), 0)
+        XCTAssertEqual(symlink("self", folder + "/cats/self"), 0)   // points at itself
+        try FileManager.default.createDirectory(atPath: folder + "/cats/folder.jpg", withIntermediateDirectories: true)
+        let dataset = try Dataset.listing([folder])
+        XCTAssertEqual(dataset.count, 1)
+        let failures = Dictionary(uniqueKeysWithValues: dataset.listingFailures.map { (String($0.path.dropFirst(folder.count + 1)), $0.kind) })
+        XCTAssertEqual(failures["cats/again"], "symlink_loop")
+        XCTAssertEqual(failures["cats/self"], "symlink_loop")
+        XCTAssertEqual(failures["cats/self.png"], "unreadable")   // dangling
+        XCTAssertEqual(failures["cats/folder.jpg"], "not_a_file")
+    }
+
+    func testFileListWithLabelsCommentsAndRelativePaths() throws {
+        try touch("images/one.png")
+        try touch("images/with space.png")
+        let list = folder + "/list.txt"
+        try """
+            # a comment
+            images/one.png cat
+
+            images/with space.png
+            \(folder)/images/one.png dog
+            """.write(toFile: list, atomically: true, encoding: .utf8)
+        let dataset = try Dataset.listing([list])
+        XCTAssertEqual(dataset.count, 3)
+        XCTAssertEqual(dataset.classes, ["cat", "dog"])
+        guard case .file(let first, let label) = dataset.sample(at: 0),
+              case .file(let second, let none) = dataset.sample(at: 1) else { return XCTFail("expected files") }
+        XCTAssertEqual(first, folder + "/images/one.png")
+        XCTAssertEqual(label, 0)
+        XCTAssertEqual(second, folder + "/images/with space.png")
+        XCTAssertNil(none)
+        XCTAssertEqual(dataset.sample(at: 2).label, 1)
+    }
+
+    func testMissingPathIsAUsageError() {
+        XCTAssertThrowsError(try Dataset.listing([folder + "/nope"])) { error in
+            XCTAssertEqual(error as? DatasetError, .notFound(folder + "/nope"))
+        }
+    }
+
+    func testFIFOGivenAsAPathDoesNotHang() throws {
+        let fifo = folder + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        let dataset = try Dataset.listing([fifo])
+        XCTAssertEqual(dataset.count, 1)   // listed; decoding reports it as a FIFO
+    }
+
+    func testListingAHundredThousandFilesIsFast() throws {
+        for index in 0..<100_000 {
+            let sub = folder + "/c\(index % 10)"
+            if index < 10 { try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true) }
+            FileManager.default.createFile(atPath: sub + "/\(index).png", contents: nil)
+        }
+        let start = Date()
+        let dataset = try Dataset.listing([folder])
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(dataset.count, 100_000)
+        XCTAssertEqual(dataset.classes.count, 10)
+        print("listing 100,000 files took \(String(format: "%.2f", seconds)) s (debug build)")
+    }
+}

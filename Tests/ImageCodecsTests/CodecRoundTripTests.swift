@@ -1,0 +1,67 @@
+import ImageCodecs
+import TensorCore
+import TestSupport
+import XCTest
+
+final class CodecRoundTripTests: XCTestCase {
+    func testPNGRoundTripIsExactForEveryChannelLayout() throws {
+        for (width, height) in [(1, 1), (1, 7), (7, 1), (33, 17)] {
+            for channels in 1...4 {
+                let image = SyntheticImages.noise(width: width, height: height, channels: channels, seed: UInt64(channels))
+                let decoded = try ImageDecoder().decode(try ImageEncoder.png(image))
+                // Alpha is dropped, as convert("RGB") / convert("L") does.
+                let colour = channels >= 3 ? 3 : 1
+                XCTAssertEqual(decoded.shape, [height, width, colour])
+                for index in 0..<(width * height) {
+                    for channel in 0..<colour {
+                        XCTAssertEqual(decoded.pixels[index * colour + channel], image.pixels[index * channels + channel])
+                    }
+                }
+            }
+        }
+    }
+
+    func testColorModesFollowPillow() throws {
+        let rgb = Image<UInt8>(width: 2, height: 1, channels: 3, pixels: [255, 0, 0, 10, 200, 30])
+        let bytes = try ImageEncoder.png(rgb)
+        let gray = try ImageDecoder(options: DecodeOptions(color: .gray)).decode(bytes)
+        // L = (19595 R + 38470 G + 7471 B + 0x8000) >> 16
+        XCTAssertEqual(gray.pixels, [76, 124])
+        let back = try ImageDecoder(options: DecodeOptions(color: .rgb)).decode(try ImageEncoder.png(gray))
+        XCTAssertEqual(back.pixels, [76, 76, 76, 124, 124, 124])
+    }
+
+    func testOneDecoderReusedAcrossSizesAndFormatsGivesFreshResults() throws {
+        let images = [(40, 30, 3), (8, 8, 1), (64, 48, 3), (3, 5, 3), (17, 9, 1)].map {
+            SyntheticImages.gradient(width: $0.0, height: $0.1, channels: $0.2)
+        }
+        let files = try images.flatMap { [try ImageEncoder.png($0), try ImageEncoder.jpeg($0)] }
+        let reused = ImageDecoder()
+        var image = Image<UInt8>()
+        for _ in 0..<2 {
+            for bytes in files {
+                _ = try bytes.withUnsafeBytes { try reused.decode($0, into: &image) }
+                XCTAssertEqual(image, try ImageDecoder().decode(bytes))
+            }
+        }
+    }
+
+    func testJPEGDCTScalingDecodesSmaller() throws {
+        let image = SyntheticImages.gradient(width: 101, height: 77, channels: 3)
+        let bytes = try ImageEncoder.jpeg(image)
+        for denominator in [1, 2, 4, 8] {
+            let decoded = try ImageDecoder(options: DecodeOptions(jpegScaleDenominator: denominator)).decode(bytes)
+            XCTAssertEqual(decoded.width, (101 + denominator - 1) / denominator)
+            XCTAssertEqual(decoded.height, (77 + denominator - 1) / denominator)
+        }
+    }
+
+    func testLossyRoundTripStaysClose() throws {
+        let image = SyntheticImages.gradient(width: 64, height: 64, channels: 3)
+        var options = ImageEncoder.JPEGOptions()
+        options.quality = 100
+        options.lumaSampling = (1, 1)
+        let decoded = try ImageDecoder().decode(try ImageEncoder.jpeg(image, options: options))
+        assertClose(decoded.pixels, image.pixels, maxAbs: 8)
+    }
+}
