@@ -10,7 +10,7 @@ extension ColorMode: ExpressibleByArgument {}
 
 /// Options shared by every command that reads images.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Parallel decode workers (default: the number of cores).")
+    @Option(help: "Parallel decode workers.")
     var workers: Int = SystemInfo.coreCount
 
     @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on (exit 0); fail: stop at the first (exit 65).")

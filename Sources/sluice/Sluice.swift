@@ -17,7 +17,7 @@ struct Sluice: ParsableCommand {
     /// Parses, runs, and maps failures to the exit codes of DESIGN §5.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(routingHelpToDefaultSubcommands(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failure as CommandFailure {
             Terminal.error(failure.description)
@@ -25,5 +25,13 @@ struct Sluice: ParsableCommand {
         } catch {
             exit(withError: error)   // help, version, usage errors (64)
         }
+    }
+
+    /// `sluice stats --help` shows the options of `stats measure`, the default subcommand
+    /// that `sluice stats PATH...` runs, rather than only the list of subcommands.
+    static func routingHelpToDefaultSubcommands(_ arguments: [String]) -> [String] {
+        guard arguments.first == "stats", arguments.contains(where: { $0 == "--help" || $0 == "-h" }),
+              !["merge", "measure", "help"].contains(arguments.dropFirst().first ?? "") else { return arguments }
+        return ["stats", "measure"] + arguments.dropFirst()
     }
 }

@@ -9,15 +9,6 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Exact per-channel mean/std and other statistics of a dataset.",
-        discussion: """
-            Values are on the [0, 1] scale. std is the population std over all pixels of the \
-            dataset (what normalize needs); per-image std mean is the average of per-image stds, \
-            often published by mistake as the dataset std. Sums are exact integers, so results \
-            are the same for any --workers and partial results merge exactly (`sluice stats merge`).
-
-            PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
-            file list (`path [label]` per line), an IDX file (plain or .gz), or an image.
-            """,
         subcommands: [Measure.self, Merge.self],
         defaultSubcommand: Measure.self
     )
@@ -25,7 +16,16 @@ struct StatsCommand: ParsableCommand {
     struct Measure: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "measure",
-            abstract: "Measure the images of the given paths (the default: `sluice stats PATH...`)."
+            abstract: "Exact per-channel mean/std and other statistics (the default: `sluice stats PATH...`).",
+        discussion: """
+            Values are on the [0, 1] scale. std is the population std over all pixels of the \
+            dataset (what normalize needs); per-image std mean is the average of per-image stds, \
+            often published by mistake as the dataset std. Sums are exact integers, so results \
+            are the same for any --workers, and partial results merge exactly: `sluice stats merge PART.json... --json FILE`.
+
+            PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
+            file list (`path [label]` per line), an IDX file (plain or .gz), or an image.
+            """,
         )
 
         @Argument(help: "Folders, file lists, IDX files or images.")

@@ -1,0 +1,97 @@
+import Foundation
+import TestSupport
+import XCTest
+
+final class StatsCommandTests: XCTestCase {
+    private var folder = ""
+
+    override func setUpWithError() throws { folder = try Fixtures.temporaryFolder() }
+    override func tearDown() { Fixtures.removeTemporary(folder) }
+
+    private func json(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    func testBadFilesAreEachReportedOnceAndTheRunSucceeds() throws {
+        let bad = Fixtures.files(under: Fixtures.sample("bad"))
+        let output = folder + "/stats.json"
+        let result = try SluiceRunner.run(["stats", Fixtures.sample("bad"), Fixtures.sample("fashion-mnist/test"), "--json", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sluice: skipped ") }
+        XCTAssertEqual(lines.count, bad.count)
+        for path in bad {
+            XCTAssertEqual(lines.filter { $0.hasPrefix("sluice: skipped \(path): ") }.count, 1, path)
+        }
+        let report = try json(output)
+        let failed = try XCTUnwrap(report["failed"] as? [[String: String]])
+        XCTAssertEqual(Set(failed.compactMap { $0["path"] }), Set(bad))
+        XCTAssertTrue(failed.allSatisfy { !($0["error"] ?? "").isEmpty })
+        XCTAssertEqual(report["images"] as? Int, 50)   // the good files only
+        XCTAssertEqual(report["channels"] as? Int, 1)
+        for key in ["pixels", "mean", "std", "min", "max", "per_image_std_mean", "width", "height", "formats", "classes"] {
+            XCTAssertNotNil(report[key], key)
+        }
+    }
+
+    func testOnErrorFailExitsWith65NamingTheFile() throws {
+        let result = try SluiceRunner.run(["stats", Fixtures.sample("bad"), "--on-error", "fail"])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains(Fixtures.sample("bad/empty.png") + ": empty file"), result.stderr)
+    }
+
+    func testUsageErrorsExitWith64() throws {
+        XCTAssertEqual(try SluiceRunner.run(["stats", folder + "/missing"]).status, 64)
+        XCTAssertEqual(try SluiceRunner.run(["stats", Fixtures.sample("good"), "--color", "purple"]).status, 64)
+        XCTAssertEqual(try SluiceRunner.run(["stats", Fixtures.sample("good"), "--workers", "0"]).status, 64)
+        let help = try SluiceRunner.run(["stats", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--on-error"), help.stdout)
+    }
+
+    func testMergeOfPartsEqualsTheWholeRun() throws {
+        let parts = ["fashion-mnist/train", "fashion-mnist/test", "good", "bad"].map(Fixtures.sample)
+        _ = try SluiceRunner.run(["stats"] + parts + ["--json", folder + "/whole.json"])
+        var partFiles: [String] = []
+        for (index, part) in parts.enumerated() {
+            partFiles.append(folder + "/part\(index).json")
+            XCTAssertEqual(try SluiceRunner.run(["stats", part, "--json", partFiles.last!]).status, 0)
+        }
+        let merged = try SluiceRunner.run(["stats", "merge"] + partFiles + ["--json", folder + "/merged.json"])
+        XCTAssertEqual(merged.status, 0, merged.stderr)
+        var whole = try json(folder + "/whole.json"), combined = try json(folder + "/merged.json")
+        for key in ["seconds", "images_per_second", "classes", "exact"] {   // timing; class roots differ per part
+            whole[key] = nil
+            combined[key] = nil
+        }
+        XCTAssertEqual(NSDictionary(dictionary: whole), NSDictionary(dictionary: combined))
+        let mismatch = try SluiceRunner.run(["stats", Fixtures.sample("good"), "--color", "gray", "--json", folder + "/gray.json"])
+        XCTAssertEqual(mismatch.status, 0)
+        XCTAssertEqual(try SluiceRunner.run(["stats", "merge", partFiles[0], folder + "/gray.json"]).status, 64)
+    }
+
+    func testFashionMNISTPrintsPublishedFiguresAndAgreesWithNumPy() throws {
+        let images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed (make test installs it)") }
+        let output = folder + "/fashion.json"
+        let result = try SluiceRunner.run(["stats", images, "--json", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("mean                0.2860"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("std                 0.3530"), result.stdout)
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", Fixtures.fixture("numpy_stats.py"), images]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        try python.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        guard python.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not available (make test installs it)") }
+        let numpy = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let sluice = try json(output)
+        XCTAssertEqual(sluice["images"] as? Int, numpy["images"] as? Int)
+        XCTAssertEqual(sluice["pixels"] as? Int, numpy["pixels"] as? Int)
+        for key in ["mean", "std", "per_image_std_mean"] {
+            assertClose(try XCTUnwrap(sluice[key] as? [Double]), try XCTUnwrap(numpy[key] as? [Double]), atol: 1e-6, key)
+        }
+    }
+}
