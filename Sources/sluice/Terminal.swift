@@ -3,13 +3,13 @@ import Foundation
 /// Messages to the user: errors and progress on stderr, results on stdout.
 enum Terminal {
     static func error(_ message: String) {
-        fflush(stdout)
+        fflush(nil)   // every C stream, stdout included
         FileHandle.standardError.write(Data("sluice: \(message)\n".utf8))
     }
 
     /// Progress and summaries; stdout is flushed first so the two streams do not interleave.
     static func status(_ message: String) {
-        fflush(stdout)
+        fflush(nil)   // every C stream, stdout included
         FileHandle.standardError.write(Data(message.utf8))
     }
 
