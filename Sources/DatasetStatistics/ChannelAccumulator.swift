@@ -31,18 +31,28 @@ public struct ChannelAccumulator: Equatable, Sendable {
         precondition(moments.channels == channels, "channel count mismatch")
         guard pixelCount > 0 else { return }
         images += 1
-        let count = UInt128(pixelCount)
-        pixels += count
+        pixels += UInt128(UInt64(pixelCount))
         for channel in 0..<channels {
-            let imageSum = UInt128(moments.sum[channel])
-            let imageSquares = UInt128(moments.sumOfSquares[channel])
-            sum[channel] += imageSum
-            sumOfSquares[channel] += imageSquares
+            let imageSum = moments.sum[channel], imageSquares = moments.sumOfSquares[channel]
+            sum[channel] += UInt128(imageSum)
+            sumOfSquares[channel] += UInt128(imageSquares)
             minimum[channel] = min(minimum[channel], Int(moments.minimum[channel]))
             maximum[channel] = max(maximum[channel], Int(moments.maximum[channel]))
-            let std = Self.populationStd(count: count, sum: imageSum, sumOfSquares: imageSquares)
-            perImageStdSum[channel] += UInt128((std * Self.fixedPointScale).rounded())
+            let std = Self.imageStd(count: UInt64(pixelCount), sum: imageSum, sumOfSquares: imageSquares)
+            perImageStdSum[channel] += UInt128(UInt64((std * Self.fixedPointScale).rounded()))
         }
+    }
+
+    /// One image's population std on the [0, 1] scale: n q - s^2 exactly in 128 bits made of
+    /// two 64-bit words (cheaper than the generic UInt128 <-> Double conversions).
+    @inline(__always)
+    static func imageStd(count: UInt64, sum: UInt64, sumOfSquares: UInt64) -> Double {
+        let product = sumOfSquares.multipliedFullWidth(by: count)
+        let square = sum.multipliedFullWidth(by: sum)
+        let (low, borrow) = product.low.subtractingReportingOverflow(square.low)
+        let high = product.high &- square.high &- (borrow ? 1 : 0)
+        let numerator = Double(high) * 0x1p64 + Double(low)
+        return numerator.squareRoot() / (Double(count) * 255)
     }
 
     public mutating func merge(_ other: ChannelAccumulator) {

@@ -85,8 +85,9 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
 
     public var images: Int { gray.images + rgb.images }
 
-    /// Adds one measured image.
-    public mutating func add(_ moments: PixelMoments, width: Int, height: Int, format: String, className: String?) {
+    /// Adds one measured image; its format and class are tallied by the caller
+    /// (`formats`, `classes`), which can count them without hashing a string per image.
+    public mutating func add(_ moments: PixelMoments, width: Int, height: Int) {
         if moments.channels == 1 {
             gray.add(moments, pixelCount: width * height)
         } else {
@@ -94,8 +95,6 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
         }
         self.width.add(width)
         self.height.add(height)
-        formats[format, default: 0] += 1
-        if let className { classes[className, default: 0] += 1 }
     }
 
     public enum MergeError: Error, Equatable, CustomStringConvertible {

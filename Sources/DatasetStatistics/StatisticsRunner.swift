@@ -53,6 +53,7 @@ public struct StatisticsRunner: Sendable {
                     progress?.add()
                 }
             }
+            measurer.finishTallies()
             results.store(measurer, at: worker)
         }
         var accumulator = StatisticsAccumulator(color: color)
@@ -81,6 +82,10 @@ private struct Measurer {
     var converted = Image<UInt8>()
     var accumulator: StatisticsAccumulator
     var failures: [(sample: Int, failure: StatisticsAccumulator.Failure)] = []
+    /// Images per format (`ImageFormat` order, then IDX) and per label, turned into the
+    /// accumulator's dictionaries once, at the end.
+    var formatCounts = [Int](repeating: 0, count: ImageFormat.allCases.count + 1)
+    var labelCounts: [Int] = []
 
     init(color: ColorMode, decode: DecodeOptions, classes: [String]) {
         self.color = color
@@ -92,29 +97,33 @@ private struct Measurer {
     /// Measures sample `index`; false if it failed (and was recorded).
     mutating func measure(_ dataset: Dataset, _ index: Int) -> Bool {
         let sample = dataset.sample(at: index)
-        let className = sample.label.flatMap { $0 < classes.count ? classes[$0] : String($0) }
         switch sample {
-        case .file(let path, _):
+        case .file(let path, let label):
             do {
                 let info = try decoder.decodeFile(path, into: &image)
-                add(image, format: info.format.rawValue, className: className)
+                add(image, format: ImageFormat.allCases.firstIndex(of: info.format)!, label: label)
                 return true
             } catch {
                 failures.append((index, StatisticsAccumulator.Failure(error)))
                 return false
             }
-        case .record(let part, let record, _):
+        case .record(let part, let record, let label):
             guard let set = dataset.idxSet(part) else { return false }
             image.reshape(width: set.width, height: set.height, channels: set.channels)
             set.withRecord(record) { bytes in
                 image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
             }
-            add(image, format: "idx", className: className)
+            add(image, format: ImageFormat.allCases.count, label: label)
             return true
         }
     }
 
-    private mutating func add(_ image: Image<UInt8>, format: String, className: String?) {
+    private mutating func add(_ image: Image<UInt8>, format: Int, label: Int?) {
+        formatCounts[format] += 1
+        if let label, label >= 0 {
+            if label >= labelCounts.count { labelCounts += Array(repeating: 0, count: label + 1 - labelCounts.count) }
+            labelCounts[label] += 1
+        }
         let measured: Image<UInt8>
         if color == .gray && image.channels == 3 {
             ColorConversion.rgbToGray(image, into: &converted)
@@ -125,7 +134,15 @@ private struct Measurer {
         let moments = measured.pixels.withUnsafeBufferPointer {
             PixelMoments(samples: $0, channels: measured.channels)
         }
-        accumulator.add(moments, width: image.width, height: image.height, format: format, className: className)
+        accumulator.add(moments, width: image.width, height: image.height)
+    }
+
+    mutating func finishTallies() {
+        let names = ImageFormat.allCases.map(\.rawValue) + ["idx"]
+        for (index, count) in formatCounts.enumerated() where count > 0 { accumulator.formats[names[index]] = count }
+        for (label, count) in labelCounts.enumerated() where count > 0 {
+            accumulator.classes[label < classes.count ? classes[label] : String(label), default: 0] += count
+        }
     }
 }
 

@@ -61,12 +61,9 @@ public final class ImageDecoder {
         case .unsupported(let name): throw .unsupportedFormat(name)
         case .unknown: throw .unknownFormat
         }
-        let wantsConversion: (Int) -> Bool = { [options] channels in
-            (options.color == .rgb && channels == 1) || (options.color == .gray && channels == 3)
-        }
         var info = try readHeader(format, bytes)
         let channels = Int(info.channels)
-        if wantsConversion(channels) {
+        if (options.color == .rgb && channels == 1) || (options.color == .gray && channels == 3) {
             try decodePixels(format, into: &native, info: &info)
             switch options.color {
             case .gray: ColorConversion.rgbToGray(native, into: &image)

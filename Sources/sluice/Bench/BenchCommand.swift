@@ -1,0 +1,152 @@
+import ArgumentParser
+import DatasetSources
+import DatasetStatistics
+import Dispatch
+import Foundation
+import ImageCodecs
+import Synchronization
+import TensorCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure images/s of decoding and statistics (build with -c release).",
+        discussion: """
+            decode: read + decode only, each worker with its own decoder and buffers. stats: \
+            `sluice stats` on the same files (decode + exact accumulation). Each figure is the \
+            median of --repeats timed passes after one warm-up pass, with min-max; ratios are \
+            against 1 worker and against decode, measured in the same process.
+            """
+    )
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case decode, stats
+    }
+
+    @Option(help: "Which measurements to run.")
+    var suite: Suite = .decode
+
+    @Option(parsing: .upToNextOption, help: "Worker counts to measure.")
+    var workers: [Int] = [1, 2]
+
+    @Option(help: "Timed passes per figure (after one warm-up pass).")
+    var repeats: Int = 5
+
+    @Option(help: "Folder of benchmark photos.")
+    var photos: String = "../shared/data/photos"
+
+    @Option(name: .customLong("fashion-mnist"), help: "Fashion-MNIST training images (IDX) for the 28x28 PNG set.")
+    var fashionMNIST: String = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+
+    @Option(help: "Where the generated benchmark sets are kept.")
+    var cache: String = NSTemporaryDirectory() + "sluice-bench-v1"
+
+    @Option(help: "Write the figures as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        guard workers.allSatisfy({ $0 >= 1 && $0 <= 64 }) else { throw ValidationError("--workers must be between 1 and 64") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+
+    struct Row: Encodable {
+        var suite: String
+        var set: String
+        var images: Int
+        var workers: Int
+        var images_per_second: Double
+        var min_images_per_second: Double
+        var max_images_per_second: Double
+        var speedup_vs_1_worker: Double?
+        var ratio_vs_decode: Double?
+    }
+
+    func run() throws {
+        #if DEBUG
+        Terminal.error("warning: this is a debug build; benchmark a release build (swift build -c release)")
+        #endif
+        let sets = try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).prepare()
+        var rows: [Row] = []
+        print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
+        print("set                          images  workers      images/s            min-max   speed-up  \(suite == .stats ? "stats/decode" : "")")
+        for set in sets {
+            var single: Double?
+            for workerCount in workers {
+                let dataset = Dataset(parts: [.files(set.files.map { Dataset.FileEntry(path: $0) })])
+                let runner = StatisticsRunner(workers: workerCount)
+                // Decode and stats passes alternate, so both see the same machine conditions.
+                var passes: [() -> Int] = [{ decodeOnly(set.files, workers: workerCount) }]
+                if suite == .stats { passes.append { runner.run(dataset).accumulator.images } }
+                let figures = measure(repeats, passes)
+                let decode = figures[0]
+                var row = Row(suite: "decode", set: set.name, images: set.files.count, workers: workerCount,
+                              images_per_second: decode.median, min_images_per_second: decode.min, max_images_per_second: decode.max)
+                if suite == .stats {
+                    let stats = figures[1]
+                    row = Row(suite: "stats", set: set.name, images: set.files.count, workers: workerCount,
+                              images_per_second: stats.median, min_images_per_second: stats.min,
+                              max_images_per_second: stats.max, ratio_vs_decode: stats.median / decode.median)
+                }
+                if workerCount == 1 { single = row.images_per_second }
+                row.speedup_vs_1_worker = single.map { row.images_per_second / $0 }
+                rows.append(row)
+                print(format(row))
+            }
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [Row] }
+            let report = Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows)
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    private func format(_ row: Row) -> String {
+        func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+            let padding = String(repeating: " ", count: max(0, width - text.count))
+            return left ? text + padding : padding + text
+        }
+        let range = "\(Terminal.count(Int(row.min_images_per_second)))-\(Terminal.count(Int(row.max_images_per_second)))"
+        return pad(row.set, 27, left: true) + pad(Terminal.count(row.images), 8) + pad("\(row.workers)", 9)
+            + pad(Terminal.count(Int(row.images_per_second)), 14) + pad(range, 19)
+            + pad(row.speedup_vs_1_worker.map { Terminal.fixed($0, 2) + "x" } ?? "", 11)
+            + pad(row.ratio_vs_decode.map { Terminal.fixed($0 * 100, 1) + "%" } ?? "", 14)
+    }
+
+    /// Images/s of each pass (which returns the images it processed): one warm-up round, then
+    /// `repeats` rounds running the passes in turn.
+    private func measure(_ repeats: Int, _ passes: [() -> Int]) -> [(median: Double, min: Double, max: Double)] {
+        for pass in passes { _ = pass() }
+        var rates = Array(repeating: [Double](), count: passes.count)
+        for _ in 0..<repeats {
+            for (index, pass) in passes.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let images = pass()
+                rates[index].append(Double(images) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+            }
+        }
+        return rates.map { list in
+            let sorted = list.sorted()
+            return (sorted[sorted.count / 2], sorted.first!, sorted.last!)
+        }
+    }
+
+    /// Reads and decodes every file, each worker with its own decoder and reused image.
+    private func decodeOnly(_ files: [String], workers: Int) -> Int {
+        let next = Atomic<Int>(0)
+        let decoded = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let decoder = ImageDecoder()
+            var image = Image<UInt8>()
+            while true {
+                let start = next.add(16, ordering: .relaxed).oldValue
+                if start >= files.count { break }
+                for index in start..<min(start + 16, files.count) where (try? decoder.decodeFile(files[index], into: &image)) != nil {
+                    decoded.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        return decoded.load(ordering: .relaxed)
+    }
+}

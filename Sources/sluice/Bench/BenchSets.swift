@@ -1,0 +1,100 @@
+import DatasetSources
+import Foundation
+import ImageCodecs
+import TensorCore
+
+/// The image sets the decode and stats suites run on, written once to a cache folder:
+/// - `fashion-png`: the first 10,000 Fashion-MNIST training images as 28x28 gray PNGs;
+/// - `small-jpeg`: 10,000 CIFAR-like 32x32 JPEGs (quality 90): random square crops of the
+///   photos, box-averaged by an integer factor, like the peers' `make_test_images.py`;
+/// - `photos`: the benchmark photos themselves (JPEG, longest side <= 800 px).
+struct BenchSets {
+    let cache: String
+    let photosFolder: String
+    let fashionImages: String
+
+    struct BenchSet {
+        var name: String
+        var files: [String]
+    }
+
+    static let count = 10_000
+
+    func prepare() throws -> [BenchSet] {
+        let photos = try Dataset.listing([photosFolder])
+        let photoFiles = (0..<photos.count).compactMap { index -> String? in
+            if case .file(let path, _) = photos.sample(at: index) { return path }
+            return nil
+        }
+        guard !photoFiles.isEmpty else { throw CommandFailure.usage("no photos under \(photosFolder)") }
+        return [
+            BenchSet(name: "28x28 PNG (Fashion-MNIST)", files: try fashionPNG()),
+            BenchSet(name: "32x32 JPEG", files: try smallJPEG(photoFiles)),
+            BenchSet(name: "photo JPEG (<=800 px)", files: photoFiles),
+        ]
+    }
+
+    private func folder(_ name: String, make: (String) throws -> Void) throws -> [String] {
+        let path = cache + "/" + name
+        let marker = path + "/.complete"
+        if !FileManager.default.fileExists(atPath: marker) {
+            Terminal.status("bench: writing \(path) (once)\n")
+            try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try make(path)
+            FileManager.default.createFile(atPath: marker, contents: nil)
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted().map { path + "/" + $0 }
+    }
+
+    private func fashionPNG() throws -> [String] {
+        try folder("fashion-png") { path in
+            let set = try IDXImageSet(imagesPath: fashionImages)
+            for index in 0..<min(Self.count, set.count) {
+                let image = set.withRecord(index) { Image(width: set.width, height: set.height, channels: 1, pixels: Array($0)) }
+                try Data(ImageEncoder.png(image)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.png", index)))
+            }
+        }
+    }
+
+    private func smallJPEG(_ photos: [String]) throws -> [String] {
+        try folder("small-jpeg") { path in
+            var random = SplitMix(seed: 2026)
+            let decoder = ImageDecoder(options: DecodeOptions(color: .rgb))
+            var photo = Image<UInt8>()
+            for index in 0..<Self.count {
+                if index % 40 == 0 { _ = try decoder.decodeFile(photos[random.below(photos.count)], into: &photo) }
+                let factor = 1 + random.below(min(5, min(photo.width, photo.height) / 32))
+                let side = 32 * factor
+                let left = random.below(photo.width - side + 1), top = random.below(photo.height - side + 1)
+                var thumbnail = Image<UInt8>(width: 32, height: 32, channels: 3)
+                for y in 0..<32 {
+                    for x in 0..<32 {
+                        for channel in 0..<3 {
+                            var total = 0
+                            for dy in 0..<factor {
+                                for dx in 0..<factor { total += Int(photo[top + y * factor + dy, left + x * factor + dx, channel]) }
+                            }
+                            thumbnail[y, x, channel] = UInt8((total + factor * factor / 2) / (factor * factor))
+                        }
+                    }
+                }
+                try Data(ImageEncoder.jpeg(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.jpg", index)))
+            }
+        }
+    }
+}
+
+/// SplitMix64, for the benchmark sets' reproducible crops.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+}
