@@ -33,7 +33,9 @@ public struct StatisticsRunner: Sendable {
             options.color = .auto
             return options
         }()
-        let chunk = Swift.max(1, Swift.min(64, dataset.count / (workers * 32)))
+        // Small chunks: a worker left alone with the last big chunk idles the other core; an
+        // atomic increment costs ~0.1 µs against >= 10 µs to decode even a 28x28 PNG.
+        let chunk = Swift.max(1, Swift.min(4, dataset.count / (workers * 256)))
         let chunks = (dataset.count + chunk - 1) / chunk
         let next = Atomic<Int>(0)
         let firstFailure = Atomic<Int>(Int.max)

@@ -23,7 +23,10 @@ struct Sluice: ParsableCommand {
             Terminal.error(failure.description)
             Foundation.exit(failure.exitCode)
         } catch {
-            exit(withError: error)   // help, version, usage errors (64)
+            // ArgumentParser's own outcomes: help, version (0), usage errors (64).
+            if error is ExitCode || exitCode(for: error) != .failure { exit(withError: error) }
+            Terminal.error("internal error: \(error)")
+            Foundation.exit(70)
         }
     }
 

@@ -70,23 +70,27 @@ struct BenchCommand: ParsableCommand {
         print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
         print("set                          images  workers      images/s            min-max   speed-up  \(suite == .stats ? "stats/decode" : "")")
         for set in sets {
-            var single: Double?
+            // Every pass of a set (each worker count; decode, then stats) runs in turn in each
+            // round, so speed-ups and stats/decode ratios compare figures of the same minute.
+            let dataset = Dataset(parts: [.files(set.files.map { Dataset.FileEntry(path: $0) })])
+            var passes: [() -> Int] = []
             for workerCount in workers {
-                let dataset = Dataset(parts: [.files(set.files.map { Dataset.FileEntry(path: $0) })])
-                let runner = StatisticsRunner(workers: workerCount)
-                // Decode and stats passes alternate, so both see the same machine conditions.
-                var passes: [() -> Int] = [{ decodeOnly(set.files, workers: workerCount) }]
-                if suite == .stats { passes.append { runner.run(dataset).accumulator.images } }
-                let figures = measure(repeats, passes)
-                let decode = figures[0]
-                var row = Row(suite: "decode", set: set.name, images: set.files.count, workers: workerCount,
-                              images_per_second: decode.median, min_images_per_second: decode.min, max_images_per_second: decode.max)
+                passes.append { decodeOnly(set.files, workers: workerCount) }
                 if suite == .stats {
-                    let stats = figures[1]
-                    row = Row(suite: "stats", set: set.name, images: set.files.count, workers: workerCount,
-                              images_per_second: stats.median, min_images_per_second: stats.min,
-                              max_images_per_second: stats.max, ratio_vs_decode: stats.median / decode.median)
+                    let runner = StatisticsRunner(workers: workerCount)
+                    passes.append { runner.run(dataset).accumulator.images }
                 }
+            }
+            let figures = measure(repeats, passes)
+            let perWorkerCount = suite == .stats ? 2 : 1
+            var single: Double?
+            for (position, workerCount) in workers.enumerated() {
+                let decode = figures[position * perWorkerCount]
+                let shown = figures[position * perWorkerCount + perWorkerCount - 1]
+                var row = Row(suite: suite.rawValue, set: set.name, images: set.files.count, workers: workerCount,
+                              images_per_second: shown.median, min_images_per_second: shown.min,
+                              max_images_per_second: shown.max,
+                              ratio_vs_decode: suite == .stats ? shown.median / decode.median : nil)
                 if workerCount == 1 { single = row.images_per_second }
                 row.speedup_vs_1_worker = single.map { row.images_per_second / $0 }
                 rows.append(row)
@@ -140,9 +144,9 @@ struct BenchCommand: ParsableCommand {
             let decoder = ImageDecoder()
             var image = Image<UInt8>()
             while true {
-                let start = next.add(16, ordering: .relaxed).oldValue
+                let start = next.add(4, ordering: .relaxed).oldValue
                 if start >= files.count { break }
-                for index in start..<min(start + 16, files.count) where (try? decoder.decodeFile(files[index], into: &image)) != nil {
+                for index in start..<min(start + 4, files.count) where (try? decoder.decodeFile(files[index], into: &image)) != nil {
                     decoded.add(1, ordering: .relaxed)
                 }
             }
