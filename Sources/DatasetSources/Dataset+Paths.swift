@@ -7,7 +7,7 @@ extension Dataset {
     /// - a folder: images found recursively; when the folder holds only sub-folders, each is a
     ///   class (sorted by name, as torchvision's `ImageFolder`);
     /// - an IDX file, plain or gzip (labels found beside it by MNIST's naming);
-    /// - a JPEG or PNG file;
+    /// - an image (by content, or by extension when the content is damaged);
     /// - otherwise a text file list of `path [label]` lines.
     public static func listing(_ paths: [String]) throws(DatasetError) -> Dataset {
         var builder = Builder()
@@ -57,8 +57,8 @@ extension Dataset {
         mutating func addFile(_ path: String) throws(DatasetError) {
             let prefix = Self.prefix(of: path)
             let sniffed = prefix.withUnsafeBytes { ImageFormat.sniff($0) }
-            if sniffed != .unknown || prefix.isEmpty {
-                // Images, and empty or unreadable files: decoding reports what is wrong by name.
+            if sniffed != .unknown || prefix.isEmpty || FolderWalker.isImageName((path as NSString).lastPathComponent) {
+                // Images, and empty, unreadable or damaged ones: decoding says what is wrong.
                 pending.append(.files([(path, nil)]))
             } else if IDXFile.looksLikeIDX(prefix) {
                 do {

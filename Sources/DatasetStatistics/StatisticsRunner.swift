@@ -69,7 +69,7 @@ public struct StatisticsRunner: Sendable {
             failures += measurer.failures
         }
         failures.sort { $0.sample < $1.sample }
-        let stoppedAt = stopOnError ? (failures.first?.failure ?? accumulator.failed.first) : nil
+        let stoppedAt = stopOnError ? (accumulator.failed.first ?? failures.first?.failure) : nil   // listing first
         accumulator.failed = (accumulator.failed + failures.map(\.failure)).sorted()
         return Outcome(accumulator: accumulator, stoppedAt: stoppedAt)
     }

@@ -109,3 +109,13 @@ final class DatasetListingTests: XCTestCase {
         print("listing 100,000 files took \(String(format: "%.2f", seconds)) s (debug build)")
     }
 }
+
+extension DatasetListingTests {
+    func testADamagedImageGivenByNameIsAnImageNotAFileList() throws {
+        let path = Fixtures.sample("bad/pngsuite-corrupted/xcrn0g04.png")   // signature damaged
+        let dataset = try Dataset.listing([path])
+        XCTAssertEqual(dataset.count, 1)
+        guard case .file(let listed, _) = dataset.sample(at: 0) else { return XCTFail("expected a file") }
+        XCTAssertEqual(listed, path)
+    }
+}
