@@ -17,7 +17,7 @@ run: build
 ## test: build and run the whole test suite
 test: deps python-deps
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-swift-testing   # every test is XCTest
 
 ## bench: decode and stats throughput, release build
 bench: build

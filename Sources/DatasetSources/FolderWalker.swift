@@ -14,6 +14,8 @@ struct FolderWalker {
         "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp", "tif", "tiff", "heic", "avif",
     ]
 
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
     private(set) var files: [String] = []
     private(set) var failures: [ImageFileError] = []
     private(set) var otherFiles = 0
@@ -51,9 +53,9 @@ struct FolderWalker {
         var subfolders: [String] = []
         let directoryBytes = Array(folder.utf8)
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            // Read the name in place: dirent records are variable-length, so copying the
+            // 256-byte d_name field can read past the end of the last record in the buffer.
+            let name = String(cString: (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self))
             if name.hasPrefix(".") { continue }
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             var type = entry.pointee.d_type
