@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
 /// 0 C: system libraries + CSluiceCodecs (setjmp wrappers) · 1 TensorCore ·
-/// 2 ImageCodecs, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
+/// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
 
@@ -35,6 +35,7 @@ let package = Package(
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
+        .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
         // Layer 4
         .executableTarget(
@@ -49,6 +50,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore", "ImageCodecs"], path: "Tests/TestSupport",
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
+        .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),

@@ -1,0 +1,82 @@
+import TensorCore
+
+/// Pad, crop, center crop and random crop as one kernel: the window (`top`, `left`, `height`,
+/// `width`) of the image padded by `padding`, read straight from the source, so the padded
+/// canvas is never built.
+public enum PadCrop {
+    /// Writes the window of the padded `source` into `destination`.
+    /// - Parameter fill: one value for every channel, or one per channel (constant mode).
+    public static func apply(_ source: Image<UInt8>, padding: Padding = .zero, mode: PaddingMode = .constant,
+                             fill: [UInt8] = [0], top: Int, left: Int, height: Int, width: Int,
+                             into destination: inout Image<UInt8>) throws(TransformError) {
+        try padding.validate(mode: mode, height: source.height, width: source.width)
+        let paddedHeight = source.height + padding.top + padding.bottom
+        let paddedWidth = source.width + padding.left + padding.right
+        guard top >= 0, left >= 0, height >= 0, width >= 0, top + height <= paddedHeight, left + width <= paddedWidth else {
+            throw TransformError("crop \(width)x\(height) at (top \(top), left \(left)) is outside the \(paddedWidth)x\(paddedHeight) image")
+        }
+        let channels = source.channels
+        guard fill.count == 1 || fill.count == channels else {
+            throw TransformError("fill has \(fill.count) values for \(channels) channels")
+        }
+        destination.reshape(width: width, height: height, channels: channels)
+        // Source column of each output column (-1: fill), computed once per call.
+        let columns = (0..<width).map { mode.source(left + $0 - padding.left, size: source.width) ?? -1 }
+        let fillPixel = fill.count == channels ? fill : Array(repeating: fill[0], count: channels)
+        let rowBytes = width * channels, sourceRowBytes = source.width * channels
+        source.pixels.withUnsafeBufferPointer { input in
+            destination.pixels.withUnsafeMutableBufferPointer { output in
+                for y in 0..<height {
+                    let target = y &* rowBytes
+                    guard let row = mode.source(top + y - padding.top, size: source.height) else {
+                        for x in 0..<width { for c in 0..<channels { output[target &+ x &* channels &+ c] = fillPixel[c] } }
+                        continue
+                    }
+                    let rowBase = row &* sourceRowBytes
+                    // The interior is one contiguous copy; only the borders go pixel by pixel.
+                    let firstInside = max(0, padding.left - left), lastInside = min(width, padding.left + source.width - left)
+                    if firstInside < lastInside {
+                        let from = rowBase &+ (left &+ firstInside &- padding.left) &* channels
+                        (output.baseAddress! + target + firstInside * channels)
+                            .update(from: input.baseAddress! + from, count: (lastInside - firstInside) * channels)
+                    }
+                    for x in 0..<width where x < firstInside || x >= lastInside {
+                        let column = columns[x], out = target &+ x &* channels
+                        if column < 0 {
+                            for c in 0..<channels { output[out &+ c] = fillPixel[c] }
+                        } else {
+                            for c in 0..<channels { output[out &+ c] = input[rowBase &+ column &* channels &+ c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The whole padded image.
+    public static func pad(_ source: Image<UInt8>, padding: Padding, mode: PaddingMode = .constant, fill: [UInt8] = [0],
+                           into destination: inout Image<UInt8>) throws(TransformError) {
+        try apply(source, padding: padding, mode: mode, fill: fill, top: 0, left: 0,
+                  height: source.height + padding.top + padding.bottom,
+                  width: source.width + padding.left + padding.right, into: &destination)
+    }
+
+    /// torchvision's center crop offsets: `int(round((size - crop) / 2))`; a crop larger than
+    /// the image is zero-padded around it first, as torchvision does.
+    public static func centerCrop(_ source: Image<UInt8>, height: Int, width: Int, into destination: inout Image<UInt8>) throws(TransformError) {
+        var padding = Padding.zero
+        if height > source.height {
+            padding.top = (height - source.height) / 2
+            padding.bottom = (height - source.height + 1) / 2
+        }
+        if width > source.width {
+            padding.left = (width - source.width) / 2
+            padding.right = (width - source.width + 1) / 2
+        }
+        let paddedHeight = source.height + padding.top + padding.bottom
+        let paddedWidth = source.width + padding.left + padding.right
+        let top = Int((Double(paddedHeight - height) / 2).rounded(.toNearestOrEven))
+        let left = Int((Double(paddedWidth - width) / 2).rounded(.toNearestOrEven))
+        try apply(source, padding: padding, top: top, left: left, height: height, width: width, into: &destination)
+    }
+}

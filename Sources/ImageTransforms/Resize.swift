@@ -1,0 +1,158 @@
+import TensorCore
+
+/// Resizing of uint8 HWC images with Pillow's arithmetic: separable convolution with the filter
+/// stretched by the downscaling factor (antialiasing), coefficients in 22-bit fixed point,
+/// horizontal pass first, each pass rounded to 8 bits; nearest by Pillow's affine rule.
+/// torchvision resizes PIL images with exactly this, and its tensor kernels agree within 1.
+public enum Resize {
+    /// torchvision's output size: an int `size` matches the shorter edge (the longer edge is
+    /// `int(size * long / short)`, truncated), `maxSize` then caps the longer edge.
+    public static func outputSize(height: Int, width: Int, shorterSide size: Int, maxSize: Int? = nil) -> (height: Int, width: Int) {
+        let (short, long) = width <= height ? (width, height) : (height, width)
+        var newShort = size, newLong = Int(Double(size) * Double(long) / Double(short))
+        if let maxSize, newLong > maxSize {
+            newShort = Int(Double(maxSize) * Double(newShort) / Double(newLong))
+            newLong = maxSize
+        }
+        return width <= height ? (newLong, newShort) : (newShort, newLong)
+    }
+
+    /// Resizes `source` to `height` x `width` into `destination`.
+    /// - Parameter antialias: stretch the filter when downscaling (Pillow always does).
+    public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation,
+                              antialias: Bool = true, into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
+        precondition(height > 0 && width > 0 && source.width > 0 && source.height > 0, "empty resize")
+        if interpolation == .nearest {
+            nearest(source, height: height, width: width, into: &destination)
+            return
+        }
+        let cubicA = interpolation == .bicubic && !antialias ? -0.75 : -0.5
+        let horizontal = Coefficients(inputSize: source.width, outputSize: width, interpolation: interpolation,
+                                      antialias: antialias, cubicA: cubicA)
+        var vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
+                                    antialias: antialias, cubicA: cubicA)
+        let needHorizontal = width != source.width, needVertical = height != source.height
+        guard needHorizontal || needVertical else {
+            destination = source
+            return
+        }
+        if !needVertical {
+            pass(source, rows: 0..<source.height, coefficients: horizontal, horizontal: true, into: &destination)
+            return
+        }
+        if !needHorizontal {
+            pass(source, rows: 0..<source.height, coefficients: vertical, horizontal: false, into: &destination)
+            return
+        }
+        // Only the source rows the vertical pass reads go through the horizontal pass.
+        let first = vertical.bounds[0].start
+        let last = vertical.bounds[height - 1].start + vertical.bounds[height - 1].count
+        for index in vertical.bounds.indices { vertical.bounds[index].start -= first }
+        pass(source, rows: first..<last, coefficients: horizontal, horizontal: true, into: &scratch)
+        pass(scratch, rows: 0..<scratch.height, coefficients: vertical, horizontal: false, into: &destination)
+    }
+
+    /// Pillow's fixed-point filter taps for one axis.
+    struct Coefficients {
+        static let precisionBits = 22
+        var bounds: [(start: Int, count: Int)]
+        var weights: [Int32]   // [outputSize * taps]
+        var taps: Int
+
+        init(inputSize: Int, outputSize: Int, interpolation: Interpolation, antialias: Bool, cubicA: Double) {
+            let scale = Double(inputSize) / Double(outputSize)
+            let filterScale = antialias ? max(scale, 1) : 1
+            let support = interpolation.support * filterScale
+            taps = Int(support.rounded(.up)) * 2 + 1
+            bounds = []
+            bounds.reserveCapacity(outputSize)
+            weights = Array(repeating: 0, count: outputSize * taps)
+            var kernel = [Double](repeating: 0, count: taps)
+            let one = Double(1 << Self.precisionBits)
+            for output in 0..<outputSize {
+                let center = (Double(output) + 0.5) * scale
+                let start = max(0, Int(center - support + 0.5))
+                let end = min(inputSize, Int(center + support + 0.5))
+                var total = 0.0
+                for tap in 0..<(end - start) {
+                    let weight = interpolation.weight((Double(tap + start) - center + 0.5) / filterScale, cubicA: cubicA)
+                    kernel[tap] = weight
+                    total += weight
+                }
+                for tap in 0..<(end - start) {
+                    let normalised = total != 0 ? kernel[tap] / total : kernel[tap]
+                    weights[output * taps + tap] = Int32(normalised < 0 ? -0.5 + normalised * one : 0.5 + normalised * one)
+                }
+                bounds.append((start, end - start))
+            }
+        }
+    }
+
+    /// One separable pass over `rows` of `source`: along rows (horizontal) or columns.
+    static func pass(_ source: Image<UInt8>, rows: Range<Int>, coefficients: Coefficients, horizontal: Bool,
+                     into destination: inout Image<UInt8>) {
+        let channels = source.channels, sourceWidth = source.width
+        let outputWidth = horizontal ? coefficients.bounds.count : sourceWidth
+        let outputHeight = horizontal ? rows.count : coefficients.bounds.count
+        destination.reshape(width: outputWidth, height: outputHeight, channels: channels)
+        let taps = coefficients.taps
+        let half = Int32(1 << (Coefficients.precisionBits - 1))
+        let bits = Int32(Coefficients.precisionBits)
+        source.pixels.withUnsafeBufferPointer { input in
+            destination.pixels.withUnsafeMutableBufferPointer { output in
+                coefficients.weights.withUnsafeBufferPointer { weights in
+                    for y in 0..<outputHeight {
+                        for x in 0..<outputWidth {
+                            let (bound, stride, base): ((start: Int, count: Int), Int, Int) = horizontal
+                                ? (coefficients.bounds[x], channels, ((rows.lowerBound + y) &* sourceWidth) &* channels)
+                                : (coefficients.bounds[y], sourceWidth &* channels, x &* channels)
+                            let weightBase = (horizontal ? x : y) &* taps
+                            let outputBase = (y &* outputWidth &+ x) &* channels
+                            for channel in 0..<channels {
+                                var sum = half
+                                var index = base &+ bound.start &* stride &+ channel
+                                for tap in 0..<bound.count {
+                                    sum &+= Int32(input[index]) &* weights[weightBase &+ tap]
+                                    index &+= stride
+                                }
+                                output[outputBase &+ channel] = sum <= 0 ? 0 : sum >= (256 << bits) ? 255 : UInt8(truncatingIfNeeded: sum >> bits)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pillow's NEAREST: the source coordinate starts at s/2 and is incremented by s = in/out
+    /// once per output pixel, in double precision, then truncated.
+    static func nearest(_ source: Image<UInt8>, height: Int, width: Int, into destination: inout Image<UInt8>) {
+        func indices(_ input: Int, _ output: Int) -> [Int] {
+            let step = Double(input) / Double(output)
+            var coordinate = step * 0.5
+            var result: [Int] = []
+            result.reserveCapacity(output)
+            for _ in 0..<output {
+                result.append(min(input - 1, max(0, Int(coordinate))))
+                coordinate += step
+            }
+            return result
+        }
+        let columns = indices(source.width, width), rows = indices(source.height, height)
+        let channels = source.channels
+        destination.reshape(width: width, height: height, channels: channels)
+        source.pixels.withUnsafeBufferPointer { input in
+            destination.pixels.withUnsafeMutableBufferPointer { output in
+                var target = 0
+                for row in rows {
+                    let rowBase = row &* source.width
+                    for column in columns {
+                        let from = (rowBase &+ column) &* channels
+                        for channel in 0..<channels { output[target &+ channel] = input[from &+ channel] }
+                        target &+= channels
+                    }
+                }
+            }
+        }
+    }
+}
