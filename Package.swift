@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config; Debian packages named for apt).
@@ -36,12 +37,14 @@ let package = Package(
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
+        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Yams"], swiftSettings: optimize),
+        // (PipelineConfig reads pipeline files: layer 3, beside the coming DataPipeline.)
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
         // Layer 4
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "DatasetSources", "DatasetStatistics",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -51,6 +54,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
         .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
+        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),

@@ -1,0 +1,126 @@
+import TensorCore
+
+/// `to_float`: uint8 HWC -> float32 CHW in [0, 1].
+public struct ToFloatTransform: Transform {
+    public static let name = "to_float"
+    public init() {}
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        let (h, w, c) = try requireImage(input)
+        return .tensor(channels: c, height: h, width: w)
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        FloatOps.toFloat(sample.image, into: &sample.tensor)
+        sample.isTensor = true
+    }
+
+    public var description: String { "to_float" }
+}
+
+/// `normalize`: (x - mean[c]) / std[c].
+public struct NormalizeTransform: Transform {
+    public static let name = "normalize"
+    public let mean: [Float]
+    public let std: [Float]
+
+    public init(mean: [Float], std: [Float]) throws(TransformError) {
+        guard !mean.isEmpty, mean.count == std.count else {
+            throw TransformError("normalize: mean and std need the same number of values (one per channel), got \(mean.count) and \(std.count)")
+        }
+        guard std.allSatisfy({ $0 > 0 }) else { throw TransformError("normalize: every std must be positive, got \(std)") }
+        (self.mean, self.std) = (mean, std)
+    }
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        let (c, _, _) = try requireTensor(input)
+        if let c, mean.count != 1 && mean.count != c {
+            throw TransformError("normalize: \(mean.count) means for \(c) channels")
+        }
+        return input
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        try FloatOps.normalize(&sample.tensor, mean: mean, std: std)
+    }
+
+    public var description: String { "normalize mean \(mean) std \(std)" }
+}
+
+/// `random_erasing`: with probability `p`, a random box set to `value`.
+public struct RandomErasingTransform: Transform {
+    public static let name = "random_erasing"
+    public enum Value: Equatable, Sendable {
+        /// One value for every channel, or one per channel.
+        case constant([Float])
+        /// A standard normal draw per erased element.
+        case random
+    }
+    public let p: Double
+    public let scale: ClosedRange<Double>
+    public let ratio: ClosedRange<Double>
+    public let value: Value
+    public var isRandom: Bool { true }
+
+    public init(p: Double = 0.5, scale: ClosedRange<Double> = 0.02...0.33, ratio: ClosedRange<Double> = 0.3...3.3,
+                value: Value = .constant([0])) throws(TransformError) {
+        guard (0...1).contains(p) else { throw TransformError("random_erasing: p must be in [0, 1], got \(p)") }
+        guard scale.lowerBound >= 0, scale.upperBound <= 1 else { throw TransformError("random_erasing: scale must lie in [0, 1]") }
+        guard ratio.lowerBound > 0 else { throw TransformError("random_erasing: ratio must be positive") }
+        if case .constant(let values) = value, values.isEmpty { throw TransformError("random_erasing: value needs a number") }
+        (self.p, self.scale, self.ratio, self.value) = (p, scale, ratio, value)
+    }
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        let (c, _, _) = try requireTensor(input)
+        if case .constant(let values) = value, let c, values.count != 1 && values.count != c {
+            throw TransformError("random_erasing: value has \(values.count) numbers for \(c) channels")
+        }
+        return input
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        guard RandomParameters.happens(p, using: &generator) else { return }
+        let shape = sample.tensor.shape
+        guard let box = RandomParameters.erasingBox(height: shape[1], width: shape[2], scale: scale, ratio: ratio, using: &generator) else { return }
+        switch value {
+        case .constant(let values):
+            FloatOps.erase(&sample.tensor, top: box.top, left: box.left, height: box.height, width: box.width, value: values)
+        case .random:
+            FloatOps.eraseWithNoise(&sample.tensor, top: box.top, left: box.left, height: box.height, width: box.width, using: &generator)
+        }
+    }
+
+    public var description: String {
+        let valueText = switch value {
+        case .constant(let values): values.count == 1 ? "\(values[0])" : "\(values)"
+        case .random: "random"
+        }
+        return "random_erasing p=\(p), scale \(scale.lowerBound)-\(scale.upperBound), ratio \(ratio.lowerBound)-\(ratio.upperBound), value \(valueText)"
+    }
+}
+
+/// `gaussian_noise`: x + mean + sigma * N(0, 1), clamped to [0, 1] if `clip`.
+public struct GaussianNoiseTransform: Transform {
+    public static let name = "gaussian_noise"
+    public let mean: Float
+    public let sigma: Float
+    public let clip: Bool
+    public var isRandom: Bool { true }
+
+    public init(mean: Float = 0, sigma: Float = 0.1, clip: Bool = true) throws(TransformError) {
+        guard sigma >= 0 else { throw TransformError("gaussian_noise: sigma must not be negative, got \(sigma)") }
+        (self.mean, self.sigma, self.clip) = (mean, sigma, clip)
+    }
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        _ = try requireTensor(input)
+        return input
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        FloatOps.gaussianNoise(&sample.tensor, mean: mean, sigma: sigma, clip: clip, using: &generator)
+    }
+
+    public var description: String { "gaussian_noise mean \(mean) sigma \(sigma)\(clip ? ", clip" : "")" }
+}

@@ -1,0 +1,36 @@
+import TensorCore
+
+/// An ordered list of transforms, like torchvision's `Compose`, checked once for a given
+/// input shape.
+public struct TransformChain: Sendable {
+    public let transforms: [any Transform]
+
+    public init(_ transforms: [any Transform]) {
+        self.transforms = transforms
+    }
+
+    /// The shape after each transform; throws naming the first transform that cannot run.
+    public func shapes(from input: SampleShape) throws(TransformError) -> [SampleShape] {
+        var shapes: [SampleShape] = []
+        var current = input
+        for (index, transform) in transforms.enumerated() {
+            do {
+                current = try transform.outputShape(current)
+            } catch {
+                throw TransformError("transform \(index + 1) (\(transform.opName)): \(error.message)")
+            }
+            shapes.append(current)
+        }
+        return shapes
+    }
+
+    /// How many leading transforms draw no random numbers: what a cache or shard can store.
+    public var deterministicPrefixCount: Int {
+        transforms.firstIndex { $0.isRandom } ?? transforms.count
+    }
+
+    /// Runs every transform on `sample`, drawing from `generator` in order.
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        for transform in transforms { try transform.apply(&sample, using: &generator) }
+    }
+}

@@ -1,0 +1,119 @@
+import Yams
+
+/// A YAML node with its place in the file, for typed reads whose errors say where.
+struct ConfigNode {
+    let node: Node
+    let keyPath: String
+    let file: String
+
+    func error(_ message: String) -> PipelineError {
+        PipelineError(file: file, line: node.mark.map { $0.line }, column: node.mark.map { $0.column },
+                      keyPath: keyPath, message: message)
+    }
+
+    private func child(_ node: Node, _ key: String) -> ConfigNode {
+        ConfigNode(node: node, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+    }
+
+    var isNull: Bool {
+        if case .scalar(let scalar) = node { return scalar.tag.description.hasSuffix("null") || (scalar.string.isEmpty && scalar.style == .plain) || scalar.string == "null" || scalar.string == "~" }
+        return false
+    }
+
+    /// The entries of a mapping, in file order; a key outside `allowed` is an error naming it.
+    func mapping(allowed: [String]) throws(PipelineError) -> [(key: String, value: ConfigNode)] {
+        if isNull { return [] }
+        guard let mapping = node.mapping else { throw error("expected a mapping of \(allowed.joined(separator: ", "))") }
+        var entries: [(String, ConfigNode)] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { throw error("keys must be names") }
+            guard allowed.contains(key) else {
+                let place = ConfigNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+                throw place.error("unknown key '\(key)' (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            guard !entries.contains(where: { $0.0 == key }) else { throw child(keyNode, key).error("duplicate key") }
+            entries.append((key, child(value, key)))
+        }
+        return entries
+    }
+
+    /// A mapping as a dictionary (keys checked as in `mapping(allowed:)`).
+    func fields(allowed: [String]) throws(PipelineError) -> [String: ConfigNode] {
+        var result: [String: ConfigNode] = [:]
+        for (key, value) in try mapping(allowed: allowed) { result[key] = value }
+        return result
+    }
+
+    func list() throws(PipelineError) -> [ConfigNode] {
+        guard let sequence = node.sequence else { throw error("expected a list") }
+        return sequence.enumerated().map { ConfigNode(node: $0.element, keyPath: "\(keyPath)[\($0.offset)]", file: file) }
+    }
+
+    func int(minimum: Int? = nil) throws(PipelineError) -> Int {
+        guard case .scalar = node, let value = node.int else { throw error("expected an integer, got '\(node.string ?? "a collection")'") }
+        if let minimum, value < minimum { throw error("must be at least \(minimum), got \(value)") }
+        return value
+    }
+
+    func double() throws(PipelineError) -> Double {
+        guard case .scalar = node, let value = node.float, value.isFinite else { throw error("expected a number, got '\(node.string ?? "a collection")'") }
+        return value
+    }
+
+    func bool() throws(PipelineError) -> Bool {
+        guard case .scalar = node, let value = node.bool else { throw error("expected true or false, got '\(node.string ?? "a collection")'") }
+        return value
+    }
+
+    func string() throws(PipelineError) -> String {
+        guard case .scalar = node, let value = node.string, !value.isEmpty else { throw error("expected a text value") }
+        return value
+    }
+
+    func choice<T: RawRepresentable>(_ type: T.Type, _ options: [T]) throws(PipelineError) -> T where T.RawValue == String {
+        let text = try string()
+        guard let value = T(rawValue: text), options.contains(where: { $0.rawValue == value.rawValue }) else {
+            throw error("'\(text)' is not one of: \(options.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// One number or a list of numbers.
+    func doubles() throws(PipelineError) -> [Double] {
+        if case .sequence = node {
+            var values: [Double] = []
+            for item in try list() { values.append(try item.double()) }
+            guard !values.isEmpty else { throw error("expected at least one number") }
+            return values
+        }
+        return [try double()]
+    }
+
+    /// One integer or a list of integers.
+    func ints(minimum: Int? = nil) throws(PipelineError) -> [Int] {
+        if case .sequence = node {
+            var values: [Int] = []
+            for item in try list() { values.append(try item.int(minimum: minimum)) }
+            guard !values.isEmpty else { throw error("expected at least one integer") }
+            return values
+        }
+        return [try int(minimum: minimum)]
+    }
+
+    /// A `[low, high]` range with low <= high.
+    func range() throws(PipelineError) -> ClosedRange<Double> {
+        let values = try doubles()
+        guard values.count == 2, values[0] <= values[1] else { throw error("expected [low, high] with low <= high") }
+        return values[0]...values[1]
+    }
+
+    /// `size`: one integer (both sides, or the shorter side for resize) or [height, width].
+    func size() throws(PipelineError) -> (height: Int, width: Int, single: Bool) {
+        let values = try ints(minimum: 1)
+        switch values.count {
+        case 1: return (values[0], values[0], true)
+        case 2: return (values[0], values[1], false)
+        default: throw error("size is one integer or [height, width]")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import Yams
+
+/// A pipeline file (DESIGN §3): sources, decoding, transforms per split and loader settings,
+/// validated as it is read. Relative paths in it are relative to the current folder.
+public struct PipelineFile: Sendable {
+    /// Where a split's samples come from.
+    public enum Source: Sendable, Equatable {
+        case folder(String)
+        case files(String)
+        case idx(images: String, labels: String?)
+        case shards(String)
+    }
+
+    public struct Loader: Sendable, Equatable {
+        public var batchSize = 128
+        public var shuffle = true
+        public var dropLast = false
+        /// nil: `auto` (leave room for the trainer's BLAS thread).
+        public var workers: Int?
+        public var prefetch = 4
+    }
+
+    public let path: String
+    public let version: Int
+    public let seed: UInt64
+    public let data: [String: Source]
+    public let color: ColorMode
+    public let transforms: [String: TransformChain]
+    /// Split names in file order.
+    public let splits: [String]
+    public let loader: Loader
+
+    static let topLevelKeys = ["version", "seed", "data", "decode", "transforms", "loader", "model", "train"]
+
+    /// Reads and validates the file at `path` (YAML, or JSON, which is YAML too).
+    public static func load(_ path: String) throws(PipelineError) -> PipelineFile {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "cannot read the pipeline file")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws(PipelineError) -> PipelineFile {
+        let document: Node?
+        do {
+            document = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "not valid YAML: \(error)")
+        } catch {
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "not valid YAML: \(error)")
+        }
+        guard let document else { throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "the file is empty") }
+        let root = ConfigNode(node: document, keyPath: "", file: path)
+        let top = try root.fields(allowed: topLevelKeys)
+        if let block = top["model"] ?? top["train"] {
+            throw block.error("the model and train blocks are read by `sluice train`, which this version does not have yet")
+        }
+        guard let versionNode = top["version"] else { throw root.error("'version: 1' is required") }
+        let version = try versionNode.int()
+        guard version == 1 else { throw versionNode.error("only version 1 is supported") }
+        let seed = UInt64(try top["seed"]?.int(minimum: 0) ?? 0)
+
+        var sources: [String: Source] = [:]
+        if let dataNode = top["data"] {
+            for (split, sourceNode) in try dataNode.mapping(allowed: dataNode.node.mapping?.keys.compactMap(\.string) ?? []) {
+                sources[split] = try source(sourceNode)
+            }
+        }
+        var color = ColorMode.auto
+        if let decode = top["decode"] {
+            let fields = try decode.fields(allowed: ["color"])
+            color = try fields["color"]?.choice(ColorMode.self, ColorMode.allCases) ?? .auto
+        }
+        guard let transformsNode = top["transforms"] else { throw root.error("'transforms' is required (a list of ops per split)") }
+        var chains: [String: TransformChain] = [:]
+        var splits: [String] = []
+        for (split, listNode) in try transformsNode.mapping(allowed: transformsNode.node.mapping?.keys.compactMap(\.string) ?? []) {
+            chains[split] = try TransformParser.chain(listNode)
+            splits.append(split)
+        }
+        for split in sources.keys where chains[split] == nil {
+            throw (top["data"] ?? root).error("split '\(split)' has data but no transforms")
+        }
+        return PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, transforms: chains,
+                            splits: splits, loader: try loader(top["loader"]))
+    }
+
+    private static func source(_ node: ConfigNode) throws(PipelineError) -> Source {
+        let entries = try node.mapping(allowed: ["folder", "files", "idx", "shards"])
+        guard entries.count == 1, let (kind, value) = entries.first else {
+            throw node.error("a source is one of {folder: DIR}, {files: LIST}, {idx: {images, labels}}, {shards: DIR}")
+        }
+        switch kind {
+        case "folder": return .folder(try value.string())
+        case "files": return .files(try value.string())
+        case "shards": return .shards(try value.string())
+        default:
+            let fields = try value.fields(allowed: ["images", "labels"])
+            guard let images = fields["images"] else { throw value.error("idx needs 'images'") }
+            return .idx(images: try images.string(), labels: try fields["labels"]?.string())
+        }
+    }
+
+    private static func loader(_ node: ConfigNode?) throws(PipelineError) -> Loader {
+        var loader = Loader()
+        guard let node else { return loader }
+        let fields = try node.fields(allowed: ["batch_size", "shuffle", "drop_last", "workers", "prefetch"])
+        loader.batchSize = try fields["batch_size"]?.int(minimum: 1) ?? loader.batchSize
+        loader.shuffle = try fields["shuffle"]?.bool() ?? loader.shuffle
+        loader.dropLast = try fields["drop_last"]?.bool() ?? loader.dropLast
+        loader.prefetch = try fields["prefetch"]?.int(minimum: 1) ?? loader.prefetch
+        if let workers = fields["workers"], workers.node.string != "auto" {
+            loader.workers = try workers.int(minimum: 1)
+        }
+        return loader
+    }
+
+    /// The chain of `split`, or an error listing the splits the file has.
+    public func chain(_ split: String) throws(PipelineError) -> TransformChain {
+        guard let chain = transforms[split] else {
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "transforms",
+                                message: "no split '\(split)' (the file has: \(splits.joined(separator: ", ")))")
+        }
+        return chain
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import ImageTransforms
+
+/// Builds transforms from their pipeline-file entries (`- random_crop: {size: 32, padding: 4}`),
+/// with torchvision's defaults; every field is documented in pipelines/README.md.
+enum TransformParser {
+    static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
+                      "vertical_flip", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+
+    static func chain(_ node: ConfigNode) throws(PipelineError) -> TransformChain {
+        var transforms: [any Transform] = []
+        for item in try node.list() {
+            let entries = try item.mapping(allowed: ops)
+            guard entries.count == 1, let (op, fields) = entries.first else {
+                throw item.error("each transform is a mapping with one op name, e.g. '- horizontal_flip: {p: 0.5}'")
+            }
+            do {
+                transforms.append(try make(op, fields))
+            } catch let error as TransformError {
+                throw fields.error(error.message)
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw fields.error("\(error)")
+            }
+        }
+        return TransformChain(transforms)
+    }
+
+    private static func interpolation(_ node: ConfigNode?) throws(PipelineError) -> Interpolation {
+        try node?.choice(Interpolation.self, Interpolation.allCases) ?? .bilinear
+    }
+
+    private static func padding(_ node: ConfigNode?) throws -> Padding {
+        guard let node else { return .zero }
+        do { return try Padding(try node.ints(minimum: 0)) } catch let error as TransformError { throw node.error(error.message) }
+    }
+
+    private static func fill(_ node: ConfigNode?) throws(PipelineError) -> [UInt8] {
+        guard let node else { return [0] }
+        let values = try node.ints(minimum: 0)
+        guard values.allSatisfy({ $0 <= 255 }) else { throw node.error("fill values are 0-255 (uint8 images)") }
+        return values.map { UInt8($0) }
+    }
+
+    private static func make(_ op: String, _ node: ConfigNode) throws -> any Transform {
+        switch op {
+        case "resize":
+            let f = try node.fields(allowed: ["size", "interpolation", "antialias", "max_size"])
+            guard let sizeNode = f["size"] else { throw node.error("resize needs 'size'") }
+            let size = try sizeNode.size()
+            return try ResizeTransform(size: size.single ? .shorterSide(size.height) : .exact(height: size.height, width: size.width),
+                                       interpolation: try interpolation(f["interpolation"]), antialias: try f["antialias"]?.bool() ?? true,
+                                       maxSize: try f["max_size"]?.int(minimum: 1))
+        case "center_crop":
+            let f = try node.fields(allowed: ["size"])
+            guard let size = try f["size"]?.size() else { throw node.error("center_crop needs 'size'") }
+            return try CenterCropTransform(height: size.height, width: size.width)
+        case "crop":
+            let f = try node.fields(allowed: ["top", "left", "height", "width"])
+            func value(_ key: String) throws -> Int {
+                guard let field = f[key] else { throw node.error("crop needs '\(key)'") }
+                return try field.int(minimum: 0)
+            }
+            return try CropTransform(top: try value("top"), left: try value("left"), height: try value("height"), width: try value("width"))
+        case "pad":
+            let f = try node.fields(allowed: ["padding", "padding_mode", "fill"])
+            guard f["padding"] != nil else { throw node.error("pad needs 'padding'") }
+            return try PadTransform(padding: try padding(f["padding"]), mode: try f["padding_mode"]?.choice(PaddingMode.self, PaddingMode.allCases) ?? .constant,
+                                    fill: try fill(f["fill"]))
+        case "random_crop":
+            let f = try node.fields(allowed: ["size", "padding", "padding_mode", "fill", "pad_if_needed"])
+            guard let size = try f["size"]?.size() else { throw node.error("random_crop needs 'size'") }
+            return try RandomCropTransform(height: size.height, width: size.width, padding: try padding(f["padding"]),
+                                           mode: try f["padding_mode"]?.choice(PaddingMode.self, PaddingMode.allCases) ?? .constant,
+                                           fill: try fill(f["fill"]), padIfNeeded: try f["pad_if_needed"]?.bool() ?? false)
+        case "random_resized_crop":
+            let f = try node.fields(allowed: ["size", "scale", "ratio", "interpolation", "antialias"])
+            guard let size = try f["size"]?.size() else { throw node.error("random_resized_crop needs 'size'") }
+            return try RandomResizedCropTransform(height: size.height, width: size.width, scale: try f["scale"]?.range() ?? 0.08...1,
+                                                  ratio: try f["ratio"]?.range() ?? (3.0 / 4)...(4.0 / 3),
+                                                  interpolation: try interpolation(f["interpolation"]), antialias: try f["antialias"]?.bool() ?? true)
+        case "horizontal_flip", "vertical_flip":
+            let f = try node.fields(allowed: ["p"])
+            return try FlipTransform(horizontal: op == "horizontal_flip", p: try f["p"]?.double() ?? 0.5)
+        case "to_float":
+            _ = try node.fields(allowed: [])
+            return ToFloatTransform()
+        case "normalize":
+            let f = try node.fields(allowed: ["mean", "std", "stats"])
+            if let stats = f["stats"] {
+                guard f["mean"] == nil, f["std"] == nil else { throw node.error("give either mean and std, or stats, not both") }
+                let statistics = try StatsFile.read(try stats.string(), node: stats)
+                return try NormalizeTransform(mean: statistics.mean.map(Float.init), std: statistics.std.map(Float.init))
+            }
+            guard let mean = f["mean"], let std = f["std"] else { throw node.error("normalize needs mean and std, or stats: FILE") }
+            return try NormalizeTransform(mean: try mean.doubles().map(Float.init), std: try std.doubles().map(Float.init))
+        case "random_erasing":
+            let f = try node.fields(allowed: ["p", "scale", "ratio", "value"])
+            var value = RandomErasingTransform.Value.constant([0])
+            if let field = f["value"] {
+                value = field.node.string == "random" ? .random : .constant(try field.doubles().map(Float.init))
+            }
+            return try RandomErasingTransform(p: try f["p"]?.double() ?? 0.5, scale: try f["scale"]?.range() ?? 0.02...0.33,
+                                              ratio: try f["ratio"]?.range() ?? 0.3...3.3, value: value)
+        case "gaussian_noise":
+            let f = try node.fields(allowed: ["mean", "sigma", "clip"])
+            return try GaussianNoiseTransform(mean: Float(try f["mean"]?.double() ?? 0), sigma: Float(try f["sigma"]?.double() ?? 0.1),
+                                              clip: try f["clip"]?.bool() ?? true)
+        default:
+            throw node.error("unknown op '\(op)'")
+        }
+    }
+}
+
+/// `normalize: {stats: FILE}`: the mean and std of a `sluice stats --json` result.
+enum StatsFile {
+    static func read(_ path: String, node: ConfigNode) throws(PipelineError) -> (mean: [Double], std: [Double]) {
+        struct Figures: Decodable { var mean: [Double]; var std: [Double] }
+        guard let data = FileManager.default.contents(atPath: path) else { throw node.error("cannot read the stats file \(path)") }
+        guard let figures = try? JSONDecoder().decode(Figures.self, from: data) else {
+            throw node.error("\(path) is not a `sluice stats --json` result (no mean and std)")
+        }
+        return (figures.mean, figures.std)
+    }
+}

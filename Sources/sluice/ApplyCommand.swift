@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import PipelineConfig
+import TensorCore
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Run a split's transforms on images and save exactly what the network gets.",
+        discussion: """
+            The images are treated as samples I, I+1, ... of epoch E, so random draws are the \
+            ones training would make for those samples (same seed, epoch, index: same bytes). \
+            Each result is written as DIR/00000.npy, DIR/00001.npy, ... in input order: uint8 \
+            [H, W, C] before to_float, float32 [C, H, W] after. --png also writes a viewable \
+            DIR/00000.png (float tensors are un-normalized and clamped).
+            """
+    )
+
+    @OptionGroup var pipeline: PipelineOptions
+
+    @Option(help: "Epoch of the random draws.")
+    var epoch: Int = 0
+
+    @Option(help: "Sample index of the first image.")
+    var index: Int = 0
+
+    @Argument(help: "Images to transform.")
+    var images: [String]
+
+    @Option(help: "Folder to write the results into (created if missing).")
+    var output: String
+
+    @Flag(help: "Also write each result as PNG.")
+    var png = false
+
+    func validate() throws {
+        guard epoch >= 0, index >= 0 else { throw ValidationError("--epoch and --index must not be negative") }
+    }
+
+    func run() throws {
+        let (file, split) = try pipeline.load()
+        let chain = try file.chain(split)
+        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        do {
+            _ = try chain.shapes(from: .image(height: nil, width: nil, channels: channels))
+        } catch {
+            throw CommandFailure.usage("\(file.path): transforms.\(split): \(error.message)")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure.usage("cannot create \(output): \(error.localizedDescription)")
+        }
+        let decoder = ImageDecoder(options: DecodeOptions(color: file.color))
+        let normalize = chain.transforms.compactMap { $0 as? NormalizeTransform }.last
+        var sample = SampleBuffer()
+        var failures = 0
+        for (offset, path) in images.enumerated() {
+            let name = output + String(format: "/%05d", offset)
+            do {
+                _ = try decoder.decodeFile(path, into: &sample.image)
+                sample.isTensor = false
+                var generator = SampleRNG(seed: file.seed, epoch: UInt64(epoch), index: UInt64(index + offset))
+                do {
+                    try chain.apply(&sample, using: &generator)
+                } catch {
+                    throw CommandFailure.data("\(path): \(error.message)")
+                }
+                try write(sample, to: name, normalize: normalize)
+            } catch let error as ImageFileError {
+                Terminal.error("skipped \(error.description)")
+                failures += 1
+            }
+        }
+        Terminal.status("sluice apply: \(images.count - failures) of \(images.count) images written to \(output)\n")
+        if failures > 0 { throw ExitCode(65) }
+    }
+
+    private func write(_ sample: SampleBuffer, to name: String, normalize: NormalizeTransform?) throws {
+        let npy: Data
+        var preview: Image<UInt8>
+        if sample.isTensor {
+            let tensor = sample.tensor
+            npy = NumPyFormat.float32(shape: tensor.shape, values: tensor.values)
+            preview = PreviewPixels.image(from: tensor, mean: normalize?.mean ?? [0], std: normalize?.std ?? [1])
+        } else {
+            let image = sample.image
+            npy = NumPyFormat.uint8(shape: image.shape, values: image.pixels)
+            preview = image
+        }
+        try npy.write(to: URL(fileURLWithPath: name + ".npy"))
+        if png {
+            if preview.channels == 2 || preview.channels > 4 { preview = Image(width: preview.width, height: preview.height, channels: 1, pixels: preview.pixels) }
+            try Data(ImageEncoder.png(preview)).write(to: URL(fileURLWithPath: name + ".png"))
+        }
+    }
+}
+
+/// Float CHW tensors back to viewable uint8 HWC: un-normalize, clamp to [0, 1], scale.
+enum PreviewPixels {
+    static func image(from tensor: Tensor, mean: [Float], std: [Float]) -> Image<UInt8> {
+        let channels = tensor.shape[0], height = tensor.shape[1], width = tensor.shape[2]
+        var image = Image<UInt8>(width: width, height: height, channels: channels)
+        let plane = height * width
+        for c in 0..<channels {
+            let m = mean[mean.count == 1 ? 0 : c], s = std[std.count == 1 ? 0 : c]
+            for index in 0..<plane {
+                let value = min(max(tensor.values[c * plane + index] * s + m, 0), 1)
+                image.pixels[index * channels + c] = UInt8((value * 255).rounded())
+            }
+        }
+        return image
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import DatasetSources
+import Foundation
+import ImageTransforms
+import PipelineConfig
+
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Show a pipeline's plan without running it: sources and counts, each transform with its output shape.",
+        discussion: "Checks the whole chain of every split before any image is read; a wrong chain exits 64 naming the op."
+    )
+
+    @Argument(help: "Pipeline file.")
+    var pipeline: String
+
+    func run() throws {
+        let file: PipelineFile
+        do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
+        print("pipeline \(file.path): version \(file.version), seed \(file.seed), decode color \(file.color.rawValue)")
+        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        for split in file.splits {
+            let chain = try file.chain(split)
+            print("\nsplit \(split)")
+            var fixedShape: SampleShape?
+            if let source = file.data[split] {
+                print("  source       \(describe(source))")
+                if case .idx(let images, let labels) = source, let set = try? IDXImageSet(imagesPath: images, labelsPath: labels) {
+                    fixedShape = .image(height: set.height, width: set.width, channels: set.channels)
+                }
+            }
+            let input = fixedShape ?? .image(height: nil, width: nil, channels: channels)
+            let shapes: [SampleShape]
+            do { shapes = try chain.shapes(from: input) } catch {
+                throw CommandFailure.usage("\(file.path): transforms.\(split): \(error.message)")
+            }
+            print("  input        \(input)")
+            let prefix = chain.deterministicPrefixCount
+            for (position, transform) in chain.transforms.enumerated() {
+                let tag = transform.isRandom ? "  (random)" : position < prefix ? "  (deterministic prefix)" : ""
+                let shape = shapes[position].description.padding(toLength: 27, withPad: " ", startingAt: 0)
+                print("  \(String(format: "%2d", position + 1)). \(shape)  \(transform.description)\(tag)")
+            }
+            if let last = shapes.last, case .tensor(let c?, let h?, let w?) = last {
+                let batchBytes = file.loader.batchSize * c * h * w * 4
+                let megabytes = Double(batchBytes * (file.loader.prefetch + 1)) / 1_048_576
+                print("  batch        float32 [\(file.loader.batchSize), \(c), \(h), \(w)], \(String(format: "%.1f", Double(batchBytes) / 1_048_576)) MiB; with prefetch \(file.loader.prefetch): \(String(format: "%.1f", megabytes)) MiB")
+            }
+        }
+    }
+
+    private func describe(_ source: PipelineFile.Source) -> String {
+        switch source {
+        case .folder(let path), .files(let path):
+            guard let dataset = try? Dataset.listing([path]) else { return "\(path) (not found)" }
+            let classes = dataset.classes.isEmpty ? "" : ", \(dataset.classes.count) classes"
+            return "\(path): \(Terminal.count(dataset.count)) images\(classes)"
+        case .idx(let images, let labels):
+            guard let set = try? IDXImageSet(imagesPath: images, labelsPath: labels) else { return "IDX \(images) (not readable)" }
+            return "IDX \(images): \(Terminal.count(set.count)) images \(set.height)x\(set.width)x\(set.channels)\(set.labels != nil ? ", labelled" : "")"
+        case .shards(let path):
+            return "shards \(path)"
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import ImageTransforms
+import TensorCore
+import TestSupport
+import XCTest
+
+/// One sweep over every op (STYLE.md): the input is not changed, the output has the declared
+/// shape, the same seed gives the same bytes, random ops vary with the seed; at small and odd
+/// sizes (1x1, 1xN, Nx1, odd, crop = image size).
+final class TransformContractTests: XCTestCase {
+    static func imageOps() throws -> [any Transform] {
+        [
+            try ResizeTransform(size: .exact(height: 5, width: 3)),
+            try ResizeTransform(size: .shorterSide(4), interpolation: .bicubic),
+            try ResizeTransform(size: .shorterSide(3), interpolation: .nearest, maxSize: 6),
+            try ResizeTransform(size: .exact(height: 9, width: 2), interpolation: .area),
+            try ResizeTransform(size: .exact(height: 4, width: 4), interpolation: .lanczos, antialias: false),
+            try CenterCropTransform(height: 3, width: 2),
+            try CropTransform(top: 0, left: 0, height: 1, width: 1),
+            try PadTransform(padding: Padding([1, 2, 3, 0]), mode: .edge),
+            try PadTransform(padding: Padding([1]), mode: .symmetric),
+            try RandomCropTransform(height: 3, width: 3, padding: Padding([2]), mode: .constant, fill: [7], padIfNeeded: true),
+            try RandomCropTransform(height: 1, width: 1),
+            try RandomResizedCropTransform(height: 4, width: 5),
+            try FlipTransform(horizontal: true, p: 1),
+            try FlipTransform(horizontal: false, p: 1),
+        ]
+    }
+
+    static func tensorOps() throws -> [any Transform] {
+        [
+            try NormalizeTransform(mean: [0.5], std: [0.25]),
+            try RandomErasingTransform(p: 1, value: .constant([0.5])),
+            try RandomErasingTransform(p: 1, scale: 0.1...0.5, value: .random),
+            try GaussianNoiseTransform(sigma: 0.2),
+        ]
+    }
+
+    static let sizes = [(1, 1), (1, 7), (7, 1), (5, 9), (23, 37)]
+
+    private func run(_ op: any Transform, on image: Image<UInt8>, toFloat: Bool, seed: UInt64) throws -> SampleBuffer {
+        var sample = SampleBuffer(image: image)
+        var generator = SampleRNG(seed: seed, epoch: 2, index: 9)
+        if toFloat { try ToFloatTransform().apply(&sample, using: &generator) }
+        try op.apply(&sample, using: &generator)
+        return sample
+    }
+
+    func testEveryOpKeepsItsContract() throws {
+        for (height, width) in Self.sizes {
+            for channels in [1, 3] {
+                let image = SyntheticImages.noise(width: width, height: height, channels: channels, seed: UInt64(height * 31 + width))
+                let input = SampleShape.image(height: height, width: width, channels: channels)
+                for (ops, toFloat) in [(try Self.imageOps(), false), (try Self.tensorOps(), true)] {
+                    for op in ops {
+                        let label = "\(op) on \(height)x\(width)x\(channels)"
+                        let start = toFloat ? try ToFloatTransform().outputShape(input) : input
+                        let declared: SampleShape
+                        do {
+                            declared = try op.outputShape(start)
+                        } catch {
+                            // Ops may refuse an input they cannot take (reflect padding larger
+                            // than a 1-pixel image); then running it must fail too.
+                            XCTAssertThrowsError(try run(op, on: image, toFloat: toFloat, seed: 1), label)
+                            continue
+                        }
+                        let copy = image
+                        let first = try run(op, on: image, toFloat: toFloat, seed: 1)
+                        XCTAssertEqual(image, copy, "input changed: \(label)")
+                        switch declared {
+                        case .image(let h, let w, let c):
+                            XCTAssertEqual(first.image.shape, [h!, w!, c!], label)
+                        case .tensor(let c, let h, let w):
+                            XCTAssertEqual(first.tensor.shape, [c!, h!, w!], label)
+                        }
+                        let again = try run(op, on: image, toFloat: toFloat, seed: 1)
+                        XCTAssertEqual(first.isTensor ? again.tensor : Tensor(), first.isTensor ? first.tensor : Tensor(), label)
+                        XCTAssertEqual(again.image, first.image, "same seed, different bytes: \(label)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testRandomOpsDifferAcrossSamples() throws {
+        let image = SyntheticImages.noise(width: 40, height: 30, channels: 3, seed: 3)
+        let ops = try [RandomCropTransform(height: 20, width: 20, padding: Padding([4])), RandomResizedCropTransform(height: 16, width: 16),
+                       FlipTransform(horizontal: true)] as [any Transform]
+        for op in ops {
+            let outputs = try (0..<8).map { try run(op, on: image, toFloat: false, seed: UInt64($0)).image }
+            XCTAssertGreaterThan(Set(outputs.map(\.pixels)).count, 1, "\(op) gave the same output for 8 seeds")
+        }
+        for op in try Self.tensorOps() where op.isRandom {
+            let outputs = try (0..<8).map { try run(op, on: image, toFloat: true, seed: UInt64($0)).tensor.values }
+            XCTAssertGreaterThan(Set(outputs.map { $0.map(\.bitPattern) }).count, 1, "\(op) gave the same output for 8 seeds")
+        }
+    }
+
+    func testFlippingTwiceIsTheIdentityAndCropOfTheWholeImageIsACopy() throws {
+        for (height, width) in Self.sizes {
+            let image = SyntheticImages.noise(width: width, height: height, channels: 3, seed: 9)
+            var once = Image<UInt8>(), twice = Image<UInt8>()
+            Flip.horizontal(image, into: &once)
+            Flip.horizontal(once, into: &twice)
+            XCTAssertEqual(twice, image)
+            Flip.vertical(image, into: &once)
+            Flip.vertical(once, into: &twice)
+            XCTAssertEqual(twice, image)
+            try PadCrop.apply(image, top: 0, left: 0, height: height, width: width, into: &once)
+            XCTAssertEqual(once, image)
+            var generator = SampleRNG(seed: 0, epoch: 0, index: 0)
+            var sample = SampleBuffer(image: image)
+            try RandomCropTransform(height: height, width: width).apply(&sample, using: &generator)   // crop = image size
+            XCTAssertEqual(sample.image, image)
+        }
+    }
+
+    func testSampleGeneratorsAreIndependentOfOrderAndDistinct() {
+        var a = SampleRNG(seed: 1, epoch: 2, index: 3), b = SampleRNG(seed: 1, epoch: 2, index: 3)
+        XCTAssertEqual((0..<4).map { _ in a.next() }, (0..<4).map { _ in b.next() })
+        let firsts = Set([(1, 2, 3), (1, 3, 2), (2, 1, 3), (1, 2, 4), (0, 0, 0), (0, 0, 1)].map { key -> UInt64 in
+            var generator = SampleRNG(seed: UInt64(key.0), epoch: UInt64(key.1), index: UInt64(key.2))
+            return generator.next()
+        })
+        XCTAssertEqual(firsts.count, 6)
+    }
+}

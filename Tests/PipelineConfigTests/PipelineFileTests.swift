@@ -1,0 +1,97 @@
+import ImageTransforms
+import PipelineConfig
+import TestSupport
+import XCTest
+
+final class PipelineFileTests: XCTestCase {
+    func testShippedPipelinesLoadAndCheck() throws {
+        for name in ["fashion-mnist", "cifar10", "photos"] {
+            let file = try PipelineFile.load(Fixtures.root.appendingPathComponent("pipelines/\(name).yaml").path)
+            XCTAssertEqual(file.splits, ["train", "test"], name)
+            let channels = file.color == .gray ? 1 : 3
+            for split in file.splits {
+                let shapes = try file.chain(split).shapes(from: .image(height: 28, width: 28, channels: channels))
+                guard case .tensor(let c, _, _)? = shapes.last else { return XCTFail("\(name) \(split) does not end in a tensor") }
+                XCTAssertEqual(c, channels)
+            }
+        }
+    }
+
+    private func error(_ yaml: String) -> PipelineError? {
+        do {
+            _ = try PipelineFile.parse(yaml, path: "test.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testUnknownKeysAndOpsNameTheKeyAndItsPlace() throws {
+        let misspelt = error("""
+            version: 1
+            transforms:
+              train:
+                - random_crop: {size: 32, paddin: 4}
+            """)
+        XCTAssertEqual(misspelt?.keyPath, "transforms.train[0].random_crop.paddin")
+        XCTAssertEqual(misspelt?.line, 4)
+        XCTAssertTrue(misspelt?.description.contains("unknown key 'paddin'") ?? false, "\(String(describing: misspelt))")
+        let op = error("version: 1\ntransforms:\n  train:\n    - to_float: {}\n    - sharpen: {p: 1}\n")
+        XCTAssertEqual(op?.line, 5)
+        XCTAssertTrue(op?.message.contains("unknown key 'sharpen'") ?? false)
+        XCTAssertEqual(error("version: 1\ntransforms: {train: []}\nloaders: {}\n")?.keyPath, "loaders")
+        XCTAssertNotNil(error("version: 2\ntransforms: {train: []}\n"))
+        XCTAssertNotNil(error("transforms: {train: []}\n"))   // version is required
+    }
+
+    func testBadValuesAreRejectedWhenTheFileIsRead() {
+        let cases = [
+            "- random_crop: {size: -3}",
+            "- horizontal_flip: {p: 1.5}",
+            "- normalize: {mean: [0.5, 0.5], std: [0.5]}",
+            "- normalize: {mean: [0.5], std: [0]}",
+            "- pad: {padding: [1, 2, 3]}",
+            "- resize: {size: [10, 20], max_size: 30}",
+            "- random_erasing: {scale: [0.5, 0.1]}",
+            "- resize: {size: 10, interpolation: cubic}",
+            "- pad: {padding: 2, fill: 300}",
+        ]
+        for item in cases {
+            let problem = error("version: 1\ntransforms:\n  train:\n    \(item)\n")
+            XCTAssertNotNil(problem, item)
+            XCTAssertEqual(problem?.line, 4, item)
+        }
+    }
+
+    func testAWrongChainFailsBeforeAnyImageIsRead() throws {
+        let file = try PipelineFile.parse("""
+            version: 1
+            transforms:
+              train:
+                - normalize: {mean: [0.5], std: [0.5]}
+                - to_float: {}
+            """, path: "test.yaml")
+        XCTAssertThrowsError(try file.chain("train").shapes(from: .image(height: nil, width: nil, channels: 3))) { error in
+            XCTAssertTrue("\(error)".contains("transform 1 (normalize)"), "\(error)")
+        }
+        let tooBig = try PipelineFile.parse("version: 1\ntransforms: {train: [random_crop: {size: 40}]}\n", path: "t.yaml")
+        XCTAssertThrowsError(try tooBig.chain("train").shapes(from: .image(height: 32, width: 32, channels: 3)))
+    }
+
+    func testJSONIsAcceptedAndDefaultsFollowTorchvision() throws {
+        let file = try PipelineFile.parse("""
+            {"version": 1, "seed": 7, "transforms": {"train": [{"random_resized_crop": {"size": 8}}, {"random_erasing": {}}]}}
+            """, path: "test.json")
+        XCTAssertEqual(file.seed, 7)
+        let chain = try file.chain("train")
+        let crop = try XCTUnwrap(chain.transforms[0] as? RandomResizedCropTransform)
+        XCTAssertEqual(crop.scale, 0.08...1)
+        XCTAssertEqual(crop.ratio, (3.0 / 4)...(4.0 / 3))
+        let erasing = try XCTUnwrap(chain.transforms[1] as? RandomErasingTransform)
+        XCTAssertEqual(erasing.p, 0.5)
+        XCTAssertEqual(erasing.scale, 0.02...0.33)
+        XCTAssertEqual(erasing.ratio, 0.3...3.3)
+        XCTAssertEqual(erasing.value, .constant([0]))
+        XCTAssertThrowsError(try file.chain("test"))
+    }
+}
