@@ -10,9 +10,21 @@ public enum Flip {
             destination.pixels.withUnsafeMutableBufferPointer { output in
                 for y in 0..<source.height {
                     let row = y &* width &* channels
-                    for x in 0..<width {
-                        let from = row &+ (width &- 1 &- x) &* channels, to = row &+ x &* channels
-                        for c in 0..<channels { output[to &+ c] = input[from &+ c] }
+                    switch channels {   // fixed channel counts unroll; the general loop does not
+                    case 1:
+                        for x in 0..<width { output[row &+ x] = input[row &+ width &- 1 &- x] }
+                    case 3:
+                        for x in 0..<width {
+                            let from = row &+ (width &- 1 &- x) &* 3, to = row &+ x &* 3
+                            output[to] = input[from]
+                            output[to &+ 1] = input[from &+ 1]
+                            output[to &+ 2] = input[from &+ 2]
+                        }
+                    default:
+                        for x in 0..<width {
+                            let from = row &+ (width &- 1 &- x) &* channels, to = row &+ x &* channels
+                            for c in 0..<channels { output[to &+ c] = input[from &+ c] }
+                        }
                     }
                 }
             }

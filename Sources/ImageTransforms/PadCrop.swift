@@ -20,34 +20,36 @@ public enum PadCrop {
             throw TransformError("fill has \(fill.count) values for \(channels) channels")
         }
         destination.reshape(width: width, height: height, channels: channels)
-        // Source column of each output column (-1: fill), computed once per call.
-        let columns = (0..<width).map { mode.source(left + $0 - padding.left, size: source.width) ?? -1 }
-        let fillPixel = fill.count == channels ? fill : Array(repeating: fill[0], count: channels)
         let rowBytes = width * channels, sourceRowBytes = source.width * channels
+        // Output columns [firstInside, lastInside) come from the source row in one copy; only
+        // the border columns (few) are mapped one by one.
+        let firstInside = min(width, max(0, padding.left - left))
+        let lastInside = max(firstInside, min(width, padding.left + source.width - left))
         source.pixels.withUnsafeBufferPointer { input in
             destination.pixels.withUnsafeMutableBufferPointer { output in
+                @inline(__always)
+                func border(_ x: Int, row rowBase: Int?, target: Int) {
+                    let out = target &+ x &* channels
+                    if let rowBase, let column = mode.source(left &+ x &- padding.left, size: source.width) {
+                        for c in 0..<channels { output[out &+ c] = input[rowBase &+ column &* channels &+ c] }
+                    } else {
+                        for c in 0..<channels { output[out &+ c] = fill[fill.count == 1 ? 0 : c] }
+                    }
+                }
                 for y in 0..<height {
                     let target = y &* rowBytes
-                    guard let row = mode.source(top + y - padding.top, size: source.height) else {
-                        for x in 0..<width { for c in 0..<channels { output[target &+ x &* channels &+ c] = fillPixel[c] } }
+                    guard let row = mode.source(top &+ y &- padding.top, size: source.height) else {
+                        for x in 0..<width { border(x, row: nil, target: target) }
                         continue
                     }
                     let rowBase = row &* sourceRowBytes
-                    // The interior is one contiguous copy; only the borders go pixel by pixel.
-                    let firstInside = max(0, padding.left - left), lastInside = min(width, padding.left + source.width - left)
                     if firstInside < lastInside {
                         let from = rowBase &+ (left &+ firstInside &- padding.left) &* channels
                         (output.baseAddress! + target + firstInside * channels)
                             .update(from: input.baseAddress! + from, count: (lastInside - firstInside) * channels)
                     }
-                    for x in 0..<width where x < firstInside || x >= lastInside {
-                        let column = columns[x], out = target &+ x &* channels
-                        if column < 0 {
-                            for c in 0..<channels { output[out &+ c] = fillPixel[c] }
-                        } else {
-                            for c in 0..<channels { output[out &+ c] = input[rowBase &+ column &* channels &+ c] }
-                        }
-                    }
+                    for x in 0..<firstInside { border(x, row: rowBase, target: target) }
+                    for x in lastInside..<width { border(x, row: rowBase, target: target) }
                 }
             }
         }

@@ -91,33 +91,83 @@ public enum Resize {
     /// One separable pass over `rows` of `source`: along rows (horizontal) or columns.
     static func pass(_ source: Image<UInt8>, rows: Range<Int>, coefficients: Coefficients, horizontal: Bool,
                      into destination: inout Image<UInt8>) {
-        let channels = source.channels, sourceWidth = source.width
-        let outputWidth = horizontal ? coefficients.bounds.count : sourceWidth
+        let channels = source.channels
+        let outputWidth = horizontal ? coefficients.bounds.count : source.width
         let outputHeight = horizontal ? rows.count : coefficients.bounds.count
         destination.reshape(width: outputWidth, height: outputHeight, channels: channels)
-        let taps = coefficients.taps
-        let half = Int32(1 << (Coefficients.precisionBits - 1))
-        let bits = Int32(Coefficients.precisionBits)
         source.pixels.withUnsafeBufferPointer { input in
             destination.pixels.withUnsafeMutableBufferPointer { output in
                 coefficients.weights.withUnsafeBufferPointer { weights in
-                    for y in 0..<outputHeight {
-                        for x in 0..<outputWidth {
-                            let (bound, stride, base): ((start: Int, count: Int), Int, Int) = horizontal
-                                ? (coefficients.bounds[x], channels, ((rows.lowerBound + y) &* sourceWidth) &* channels)
-                                : (coefficients.bounds[y], sourceWidth &* channels, x &* channels)
-                            let weightBase = (horizontal ? x : y) &* taps
-                            let outputBase = (y &* outputWidth &+ x) &* channels
-                            for channel in 0..<channels {
-                                var sum = half
-                                var index = base &+ bound.start &* stride &+ channel
-                                for tap in 0..<bound.count {
-                                    sum &+= Int32(input[index]) &* weights[weightBase &+ tap]
-                                    index &+= stride
-                                }
-                                output[outputBase &+ channel] = sum <= 0 ? 0 : sum >= (256 << bits) ? 255 : UInt8(truncatingIfNeeded: sum >> bits)
-                            }
-                        }
+                    if horizontal {
+                        horizontalPass(input.baseAddress!, width: source.width, channels: channels, rows: rows,
+                                       coefficients: coefficients, weights: weights.baseAddress!, output: output.baseAddress!)
+                    } else {
+                        verticalPass(input.baseAddress!, rowLength: source.width * channels, coefficients: coefficients,
+                                     weights: weights.baseAddress!, output: output.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    static let half = Int32(1 << (Coefficients.precisionBits - 1))
+
+    @inline(__always)
+    static func clip(_ sum: Int32) -> UInt8 {
+        sum <= 0 ? 0 : sum >= (256 << Int32(Coefficients.precisionBits)) ? 255 : UInt8(truncatingIfNeeded: sum >> Int32(Coefficients.precisionBits))
+    }
+
+    /// Each output row is a weighted sum of whole input rows: contiguous, so it vectorises.
+    static func verticalPass(_ input: UnsafePointer<UInt8>, rowLength: Int, coefficients: Coefficients,
+                             weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
+        var sums = [Int32](repeating: 0, count: rowLength)
+        sums.withUnsafeMutableBufferPointer { sums in
+            for y in 0..<coefficients.bounds.count {
+                let bound = coefficients.bounds[y]
+                for index in 0..<rowLength { sums[index] = half }
+                for tap in 0..<bound.count {
+                    let weight = weights[y &* coefficients.taps &+ tap]
+                    let row = input + (bound.start &+ tap) &* rowLength
+                    for index in 0..<rowLength { sums[index] &+= Int32(row[index]) &* weight }
+                }
+                let target = output + y &* rowLength
+                for index in 0..<rowLength { target[index] = clip(sums[index]) }
+            }
+        }
+    }
+
+    /// Each output pixel is a weighted sum of neighbouring input pixels of its row.
+    static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, channels: Int, rows: Range<Int>,
+                               coefficients: Coefficients, weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
+        let outputWidth = coefficients.bounds.count, taps = coefficients.taps
+        for (y, row) in rows.enumerated() {
+            let source = input + row &* width &* channels
+            let target = output + y &* outputWidth &* channels
+            for x in 0..<outputWidth {
+                let bound = coefficients.bounds[x]
+                let kernel = weights + x &* taps
+                let start = source + bound.start &* channels
+                switch channels {   // fixed channel counts keep the sums in registers
+                case 1:
+                    var sum = half
+                    for tap in 0..<bound.count { sum &+= Int32(start[tap]) &* kernel[tap] }
+                    target[x] = clip(sum)
+                case 3:
+                    var red = half, green = half, blue = half
+                    for tap in 0..<bound.count {
+                        let weight = kernel[tap], pixel = start + tap &* 3
+                        red &+= Int32(pixel[0]) &* weight
+                        green &+= Int32(pixel[1]) &* weight
+                        blue &+= Int32(pixel[2]) &* weight
+                    }
+                    target[x &* 3] = clip(red)
+                    target[x &* 3 &+ 1] = clip(green)
+                    target[x &* 3 &+ 2] = clip(blue)
+                default:
+                    for channel in 0..<channels {
+                        var sum = half
+                        for tap in 0..<bound.count { sum &+= Int32(start[tap &* channels &+ channel]) &* kernel[tap] }
+                        target[x &* channels &+ channel] = clip(sum)
                     }
                 }
             }

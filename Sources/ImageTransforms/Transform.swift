@@ -40,6 +40,14 @@ public struct SampleBuffer: Sendable {
         self.image = image
     }
 
+    /// Makes `input` the sample again, keeping the last output's storage as the spare, so
+    /// kernels never write into storage shared with `input` (no copy-on-write per sample).
+    public mutating func reload(_ input: Image<UInt8>) {
+        swap(&image, &spare)
+        image = input
+        isTensor = false
+    }
+
     /// Runs an image kernel writing into the spare image, then makes that the sample.
     mutating func replaceImage(_ kernel: (Image<UInt8>, inout Image<UInt8>, inout Image<UInt8>) throws(TransformError) -> Void) throws(TransformError) {
         try kernel(image, &spare, &scratch)

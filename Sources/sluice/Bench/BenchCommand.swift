@@ -15,12 +15,13 @@ struct BenchCommand: ParsableCommand {
             decode: read + decode only, each worker with its own decoder and buffers. stats: \
             `sluice stats` on the same files (decode + exact accumulation). Each figure is the \
             median of --repeats timed passes after one warm-up pass, with min-max; ratios are \
-            against 1 worker and against decode, measured in the same process.
+            against 1 worker and against decode, measured in the same process. transforms: \
+            images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo.
             """
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case decode, stats
+        case decode, stats, transforms
     }
 
     @Option(help: "Which measurements to run.")
@@ -67,6 +68,7 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         Terminal.error("warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
+        if suite == .transforms { return try runTransforms() }
         let sets = try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).prepare()
         var rows: [Row] = []
         print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
@@ -107,6 +109,29 @@ struct BenchCommand: ParsableCommand {
             struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [Row] }
             let report = Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows)
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    private func runTransforms() throws {
+        let photo = (photos as NSString).appendingPathComponent("skimage/chelsea.jpg")
+        let source = FileManager.default.fileExists(atPath: photo) ? photo : "samples/photos/chelsea.jpg"
+        let rows = try TransformBench(photo: source, repeats: repeats).run()
+        print("sluice bench --suite transforms: 1 thread, median of \(repeats) rounds (min-max), \(SystemInfo.cpuModel)")
+        print("input    op                                   images/s                  min-max     Mpx/s")
+        for row in rows {
+            let range = "\(Terminal.count(Int(row.min)))-\(Terminal.count(Int(row.max)))"
+            print("\(row.size)x\(row.size)".padding(toLength: 9, withPad: " ", startingAt: 0)
+                  + row.op.padding(toLength: 34, withPad: " ", startingAt: 0)
+                  + String(repeating: " ", count: max(0, 12 - Terminal.count(Int(row.median)).count)) + Terminal.count(Int(row.median))
+                  + String(repeating: " ", count: max(0, 25 - range.count)) + range
+                  + String(format: "%10.0f", row.megapixels))
+        }
+        if let json {
+            struct Entry: Encodable { var input: Int; var op: String; var images_per_second: Double; var min: Double; var max: Double; var megapixels_per_second: Double }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(rows.map { Entry(input: $0.size, op: $0.op, images_per_second: $0.median, min: $0.min, max: $0.max, megapixels_per_second: $0.megapixels) })
+                .write(to: URL(fileURLWithPath: json))
         }
     }
 

@@ -1,0 +1,87 @@
+import Dispatch
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import TensorCore
+
+/// `sluice bench --suite transforms`: images/s of each op on one thread, for 32x32 and 224x224
+/// inputs cut from a real photo, each op run on a fresh copy of the same input with a new
+/// sample generator per run (as in training).
+struct TransformBench {
+    struct Row {
+        var size: Int
+        var op: String
+        var median: Double
+        var min: Double
+        var max: Double
+        /// Source megapixels per second (for resize).
+        var megapixels: Double
+    }
+
+    let photo: String
+    let repeats: Int
+
+    func run() throws -> [Row] {
+        let decoder = ImageDecoder(options: DecodeOptions(color: .rgb))
+        var source = Image<UInt8>(), scratch = Image<UInt8>()
+        _ = try decoder.decodeFile(photo, into: &source)
+        var rows: [Row] = []
+        for size in [32, 224] {
+            let side = min(source.width, source.height)
+            var square = Image<UInt8>()
+            try PadCrop.centerCrop(source, height: side, width: side, into: &square)
+            var input = Image<UInt8>()
+            Resize.resize(square, height: size, width: size, interpolation: .bilinear, into: &input, scratch: &scratch)
+            for (name, op, onTensor) in try ops(size) {
+                let figures = measure(input, op: op, onTensor: onTensor)
+                rows.append(Row(size: size, op: name, median: figures.median, min: figures.min, max: figures.max,
+                                megapixels: figures.median * Double(size * size) / 1e6))
+            }
+        }
+        return rows
+    }
+
+    private func ops(_ size: Int) throws -> [(String, any Transform, Bool)] {
+        let smaller = size * 3 / 4
+        return [
+            ("resize \(size)->\(smaller) bilinear", try ResizeTransform(size: .exact(height: smaller, width: smaller)), false),
+            ("resize \(size)->\(smaller) bicubic", try ResizeTransform(size: .exact(height: smaller, width: smaller), interpolation: .bicubic), false),
+            ("resize \(size)->\(size * 2) bilinear", try ResizeTransform(size: .exact(height: size * 2, width: size * 2)), false),
+            ("center_crop \(smaller)", try CenterCropTransform(height: smaller, width: smaller), false),
+            ("pad 4 reflect", try PadTransform(padding: Padding([4]), mode: .reflect), false),
+            ("random_crop \(size) padding 4", try RandomCropTransform(height: size, width: size, padding: Padding([4])), false),
+            ("random_crop \(size / 2)", try RandomCropTransform(height: size / 2, width: size / 2), false),
+            ("random_resized_crop \(size)", try RandomResizedCropTransform(height: size, width: size), false),
+            ("horizontal_flip p=1", try FlipTransform(horizontal: true, p: 1), false),
+            ("vertical_flip p=1", try FlipTransform(horizontal: false, p: 1), false),
+            ("to_float", ToFloatTransform(), false),
+            ("normalize", try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]), true),
+            ("random_erasing p=1", try RandomErasingTransform(p: 1), true),
+            ("gaussian_noise", try GaussianNoiseTransform(sigma: 0.1), true),
+        ]
+    }
+
+    /// Median, min and max images/s over `repeats` timed rounds of about 0.2 s each.
+    private func measure(_ input: Image<UInt8>, op: any Transform, onTensor: Bool) -> (median: Double, min: Double, max: Double) {
+        var sample = SampleBuffer(image: input)
+        var generator = SampleRNG(seed: 0, epoch: 0, index: 0)
+        if onTensor { try? ToFloatTransform().apply(&sample, using: &generator) }
+        let original = sample
+        func round(_ count: Int) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for index in 0..<count {
+                // Image ops start from the same input each time; float ops work in place on a
+                // tensor whose values drift, which does not change their cost.
+                if !onTensor { sample.reload(original.image) }
+                var generator = SampleRNG(seed: 0, epoch: 0, index: UInt64(index))
+                try? op.apply(&sample, using: &generator)
+            }
+            return Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let calibration = round(20)
+        let count = Swift.max(20, Int(calibration * 0.2))
+        _ = round(count)   // warm-up
+        let rates = (0..<repeats).map { _ in round(count) }.sorted()
+        return (rates[rates.count / 2], rates.first!, rates.last!)
+    }
+}
