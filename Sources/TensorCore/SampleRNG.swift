@@ -7,8 +7,6 @@ import Glibc
 /// Pass it `inout`; never share one between samples.
 public struct SampleRNG: RandomNumberGenerator, Sendable {
     @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
-    /// The polar method makes normals in pairs; the second waits here.
-    @usableFromInline var spareNormal: Double?
 
     /// The generator of sample `index` of epoch `epoch` under `seed`.
     @inlinable
@@ -20,7 +18,6 @@ public struct SampleRNG: RandomNumberGenerator, Sendable {
         key = mixer.next()
         mixer = SplitMix64(state: key ^ index &* 0xC2B2_AE3D_27D4_EB4F)
         state = (mixer.next(), mixer.next(), mixer.next(), mixer.next())
-        spareNormal = nil
     }
 
     @inlinable
@@ -53,25 +50,6 @@ public struct SampleRNG: RandomNumberGenerator, Sendable {
     public mutating func integer(upTo upper: Int) -> Int {
         precondition(upper >= 0, "negative bound")
         return Int(next(upperBound: UInt64(upper) + 1))
-    }
-
-    /// Standard normal, by the Marsaglia polar method (deterministic, no table); each round
-    /// yields two independent normals, the second returned by the next call.
-    @inlinable
-    public mutating func normal() -> Double {
-        if let value = spareNormal {
-            spareNormal = nil
-            return value
-        }
-        while true {
-            let u = 2 * uniform() - 1, v = 2 * uniform() - 1
-            let s = u * u + v * v
-            if s > 0 && s < 1 {
-                let factor = (-2 * log(s) / s).squareRoot()
-                spareNormal = v * factor
-                return u * factor
-            }
-        }
     }
 
     @inlinable
