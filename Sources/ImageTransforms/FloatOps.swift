@@ -65,11 +65,21 @@ public enum FloatOps {
 
     /// `x + mean + sigma * N(0, 1)` per element, clamped to [0, 1] if `clip`, in place.
     public static func gaussianNoise(_ tensor: inout Tensor, mean: Float, sigma: Float, clip: Bool, using generator: inout SampleRNG) {
-        tensor.values.withUnsafeMutableBufferPointer { values in
-            for index in values.indices {
-                var value = values[index] + mean + sigma * Float(generator.normal())
-                if clip { value = min(max(value, 0), 1) }
-                values[index] = value
+        // Normals are drawn in blocks (same sequence as one by one), then added.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 1024) { noise in
+            tensor.values.withUnsafeMutableBufferPointer { values in
+                var start = 0
+                while start < values.count {
+                    let count = min(1024, values.count - start)
+                    let block = UnsafeMutableBufferPointer(rebasing: noise[0..<count])
+                    generator.fillNormal(block)
+                    for offset in 0..<count {
+                        var value = values[start &+ offset] + mean + sigma * block[offset]
+                        if clip { value = min(max(value, 0), 1) }
+                        values[start &+ offset] = value
+                    }
+                    start += count
+                }
             }
         }
     }
