@@ -9,20 +9,22 @@ SLUICE := .build/release/sluice
 
 .PHONY: run test build deps python-deps bench clean
 
-## run: build release and run the main job (dataset statistics of samples/ and Fashion-MNIST)
+## run: build release and run the main job: dataset statistics of samples/ and Fashion-MNIST,
+## and the plan of the Fashion-MNIST pipeline
 run: build
 	$(SLUICE) stats samples/
-	$(SLUICE) stats $(FASHION_MNIST)/train-images-idx3-ubyte.gz
+	$(SLUICE) stats pipelines/fashion-mnist.yaml --split train
+	$(SLUICE) describe pipelines/fashion-mnist.yaml
 
 ## test: build and run the whole test suite
 test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
 
-## bench: decode and stats throughput, release build
+## bench: decode, stats and transform throughput, release build
 bench: build
-	$(SLUICE) bench --suite decode
 	$(SLUICE) bench --suite stats
+	$(SLUICE) bench --suite transforms
 
 build: deps
 	swift build -c release

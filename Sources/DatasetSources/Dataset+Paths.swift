@@ -10,14 +10,33 @@ extension Dataset {
     /// - an image (by content, or by extension when the content is damaged);
     /// - otherwise a text file list of `path [label]` lines.
     public static func listing(_ paths: [String]) throws(DatasetError) -> Dataset {
+        try listing(paths.map { Input.path($0) })
+    }
+
+    /// What to list: a path (as above), or an IDX images file with an explicit labels file.
+    public enum Input: Sendable, Equatable {
+        case path(String)
+        case idx(images: String, labels: String?)
+    }
+
+    public static func listing(_ inputs: [Input]) throws(DatasetError) -> Dataset {
         var builder = Builder()
-        for path in paths {
-            var info = stat()
-            guard stat(path, &info) == 0 else { throw .notFound(path) }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                builder.addFolder(path)
-            } else {
-                try builder.addFile(path)
+        for input in inputs {
+            switch input {
+            case .idx(let images, let labels):
+                do {
+                    builder.pending.append(.idx(try IDXImageSet(imagesPath: images, labelsPath: labels)))
+                } catch {
+                    builder.failures.append(error)
+                }
+            case .path(let path):
+                var info = stat()
+                guard stat(path, &info) == 0 else { throw .notFound(path) }
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    builder.addFolder(path)
+                } else {
+                    try builder.addFile(path)
+                }
             }
         }
         return builder.build()
@@ -67,7 +86,7 @@ extension Dataset {
                     failures.append(error)
                 }
             } else if ["yaml", "yml", "json"].contains((path as NSString).pathExtension.lowercased()) {
-                throw .unsupportedInput(path, "pipeline files are not read by this command yet; pass folders, file lists or IDX files")
+                throw .unsupportedInput(path, "a pipeline file: read it with PipelineConfig and list its source")
             } else {
                 do {
                     pending.append(.files(try FileList.parse(path).map { ($0.path, $0.label) }))

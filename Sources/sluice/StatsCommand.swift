@@ -24,7 +24,9 @@ struct StatsCommand: ParsableCommand {
             are the same for any --workers, and partial results merge exactly: `sluice stats merge PART.json... --json FILE`.
 
             PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
-            file list (`path [label]` per line), an IDX file (plain or .gz), or an image.
+            file list (`path [label]` per line), an IDX file (plain or .gz), an image, or a \
+            pipeline file (.yaml, .yml, .json), whose --split source is measured with its \
+            decode colour unless --color is given.
             """,
         )
 
@@ -34,20 +36,24 @@ struct StatsCommand: ParsableCommand {
         @Option(help: "Write the results as JSON to this file ('-' for stdout).")
         var json: String?
 
-        @Option(help: "auto: 1 channel if every image is grayscale, else 3; rgb: 3 (gray replicated); gray: 1 (colour converted as Pillow's convert(\"L\")).")
-        var color: ColorMode = .auto
+        @Option(help: "auto: 1 channel if every image is grayscale, else 3; rgb: 3 (gray replicated); gray: 1 (colour converted as Pillow's convert(\"L\")). Default: auto, or a pipeline file's decode colour.")
+        var color: ColorMode?
+
+        @Option(help: "With a pipeline file: the split whose source to measure.")
+        var split: String = "train"
 
         @OptionGroup var data: DataOptions
 
         func run() throws {
+            let (inputs, pipelineColor) = try PipelineInputs.resolve(paths, split: split)
             let dataset: Dataset
             do {
-                dataset = try Dataset.listing(paths)
+                dataset = try Dataset.listing(inputs)
             } catch {
                 throw CommandFailure.usage(error.description)
             }
             let runner = StatisticsRunner(
-                color: color, workers: data.workers, decode: data.decodeOptions(),
+                color: color ?? pipelineColor ?? .auto, workers: data.workers, decode: data.decodeOptions(),
                 stopOnError: data.onError == .fail)
             let counter = ProgressCounter(total: dataset.count)
             let display = ProgressDisplay(counter, label: "stats")

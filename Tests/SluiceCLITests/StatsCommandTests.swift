@@ -94,4 +94,26 @@ final class StatsCommandTests: XCTestCase {
             assertClose(try XCTUnwrap(sluice[key] as? [Double]), try XCTUnwrap(numpy[key] as? [Double]), atol: 1e-6, key)
         }
     }
+
+    func testAPipelineFileIsMeasuredThroughItsSplitSource() throws {
+        let pipeline = folder + "/p.yaml"
+        try """
+            version: 1
+            data:
+              train: {folder: \(Fixtures.sample("fashion-mnist/train"))}
+              test: {folder: \(Fixtures.sample("fashion-mnist/test"))}
+            decode: {color: rgb}
+            transforms: {train: [], test: []}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try SluiceRunner.run(["stats", pipeline, "--split", "test", "--json", folder + "/s.json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try json(folder + "/s.json")
+        XCTAssertEqual(report["images"] as? Int, 50)
+        XCTAssertEqual(report["channels"] as? Int, 3)   // the file's decode colour
+        let gray = try SluiceRunner.run(["stats", pipeline, "--color", "gray", "--json", folder + "/g.json"])
+        XCTAssertEqual(gray.status, 0, gray.stderr)
+        XCTAssertEqual(try json(folder + "/g.json")["images"] as? Int, 100)
+        XCTAssertEqual(try json(folder + "/g.json")["channels"] as? Int, 1)
+        XCTAssertEqual(try SluiceRunner.run(["stats", pipeline, "--split", "val"]).status, 64)
+    }
 }

@@ -55,6 +55,7 @@ struct TransformBench {
             ("horizontal_flip p=1", try FlipTransform(horizontal: true, p: 1), false),
             ("vertical_flip p=1", try FlipTransform(horizontal: false, p: 1), false),
             ("to_float", ToFloatTransform(), false),
+            ("to_float + normalize", Sequence(steps: [ToFloatTransform(), try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])]), false),
             ("normalize", try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]), true),
             ("random_erasing p=1", try RandomErasingTransform(p: 1), true),
             ("gaussian_noise", try GaussianNoiseTransform(sigma: 0.1), true),
@@ -84,4 +85,19 @@ struct TransformBench {
         let rates = (0..<repeats).map { _ in round(count) }.sorted()
         return (rates[rates.count / 2], rates.first!, rates.last!)
     }
+}
+
+/// Several transforms measured as one (what albumentations' Normalize does: uint8 in, float out).
+private struct Sequence: Transform {
+    static let name = "sequence"
+    let steps: [any Transform]
+    func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        var shape = input
+        for step in steps { shape = try step.outputShape(shape) }
+        return shape
+    }
+    func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        for step in steps { try step.apply(&sample, using: &generator) }
+    }
+    var description: String { steps.map(\.description).joined(separator: " + ") }
 }

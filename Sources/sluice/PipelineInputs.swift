@@ -1,0 +1,35 @@
+import DatasetSources
+import Foundation
+import ImageCodecs
+import PipelineConfig
+
+/// Command-line paths with pipeline files replaced by their split's source.
+enum PipelineInputs {
+    static let extensions: Set<String> = ["yaml", "yml", "json"]
+
+    /// The dataset inputs, and the decode colour of the (last) pipeline file given, if any.
+    static func resolve(_ paths: [String], split: String) throws -> ([Dataset.Input], ColorMode?) {
+        var inputs: [Dataset.Input] = []
+        var color: ColorMode?
+        for path in paths {
+            guard extensions.contains((path as NSString).pathExtension.lowercased()) else {
+                inputs.append(.path(path))
+                continue
+            }
+            let file: PipelineFile
+            do { file = try PipelineFile.load(path) } catch { throw CommandFailure.usage(error.description) }
+            guard let source = file.data[split] else {
+                let available = file.data.keys.sorted().joined(separator: ", ")
+                throw CommandFailure.usage("\(path): no data for split '\(split)' (it has: \(available.isEmpty ? "none" : available)); use --split")
+            }
+            color = file.color
+            switch source {
+            case .folder(let folder): inputs.append(.path(folder))
+            case .files(let list): inputs.append(.path(list))
+            case .idx(let images, let labels): inputs.append(.idx(images: images, labels: labels))
+            case .shards(let folder): throw CommandFailure.usage("\(path): split '\(split)' reads shards (\(folder)); sluice shard is not implemented yet")
+            }
+        }
+        return (inputs, color)
+    }
+}
