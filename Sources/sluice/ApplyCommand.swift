@@ -14,7 +14,8 @@ struct ApplyCommand: ParsableCommand {
             ones training would make for those samples (same seed, epoch, index: same bytes). \
             Each result is written as DIR/00000.npy, DIR/00001.npy, ... in input order: uint8 \
             [H, W, C] before to_float, float32 [C, H, W] after. --png also writes a viewable \
-            DIR/00000.png (float tensors are un-normalized and clamped).
+            DIR/00000.png (float tensors are un-normalized and clamped). An image that cannot be \
+            read is reported and the others are still written; the exit code is then 65.
             """
     )
 

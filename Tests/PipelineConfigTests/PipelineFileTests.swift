@@ -94,4 +94,19 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertEqual(erasing.value, .constant([0]))
         XCTAssertThrowsError(try file.chain("test"))
     }
+
+    func testNormalizeReadsASluiceStatsFile() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { Fixtures.removeTemporary(folder) }
+        let stats = folder + "/stats.json"
+        try #"{"images": 3, "mean": [0.25, 0.5, 0.75], "std": [0.1, 0.2, 0.4], "channels": 3}"#
+            .write(toFile: stats, atomically: true, encoding: .utf8)
+        let file = try PipelineFile.parse("version: 1\ntransforms:\n  train:\n    - to_float: {}\n    - normalize: {stats: \(stats)}\n", path: "t.yaml")
+        let normalize = try XCTUnwrap(file.chain("train").transforms[1] as? NormalizeTransform)
+        XCTAssertEqual(normalize.mean, [0.25, 0.5, 0.75])
+        XCTAssertEqual(normalize.std, [0.1, 0.2, 0.4])
+        let missing = try? PipelineFile.parse("version: 1\ntransforms: {train: [normalize: {stats: \(folder)/none.json}]}\n", path: "t.yaml")
+        XCTAssertNil(missing)
+        XCTAssertThrowsError(try PipelineFile.parse("version: 1\ntransforms: {train: [normalize: {stats: \(stats), mean: [1], std: [1]}]}\n", path: "t.yaml"))
+    }
 }
