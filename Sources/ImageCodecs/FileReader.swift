@@ -1,4 +1,5 @@
 import Glibc
+import TensorCore
 
 
 /// Reads whole files into one reusable buffer, refusing anything that is not a regular file.
@@ -37,11 +38,7 @@ public struct FileReader {
     }
 
     private mutating func readAll(_ descriptor: Int32, expected: Int, path: String) throws(ImageFileError) {
-        if bytes.count > expected {
-            bytes.removeLast(bytes.count - expected)
-        } else if bytes.count < expected {
-            bytes.append(contentsOf: repeatElement(0, count: expected - bytes.count))
-        }
+        bytes.resize(to: expected)
         var total = 0
         var failure: Int32 = 0
         bytes.withUnsafeMutableBytes { buffer in

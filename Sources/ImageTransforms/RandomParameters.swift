@@ -34,16 +34,22 @@ public enum RandomParameters {
         (generator.integer(upTo: paddedHeight - height), generator.integer(upTo: paddedWidth - width))
     }
 
+    /// One attempt of RandomResizedCrop and RandomErasing: an area fraction ~ U(scale) of
+    /// `area` and an aspect ~ exp(U(log ratio)); returns (round(sqrt(a * aspect)), round(sqrt(a / aspect))).
+    static func attemptSize(area: Double, scale: ClosedRange<Double>, logRatio: ClosedRange<Double>,
+                            using generator: inout SampleRNG) -> (Int, Int) {
+        let target = area * generator.uniform(scale.lowerBound, scale.upperBound)
+        let aspect = exp(generator.uniform(logRatio.lowerBound, logRatio.upperBound))
+        return (pythonRound((target * aspect).squareRoot()), pythonRound((target / aspect).squareRoot()))
+    }
+
     /// RandomResizedCrop's box in an image of `height` x `width` (before resizing).
     public static func resizedCropBox(height: Int, width: Int, scale: ClosedRange<Double>, ratio: ClosedRange<Double>,
                                       using generator: inout SampleRNG) -> Box {
         let area = Double(height * width)
         let logRatio = log(ratio.lowerBound)...log(ratio.upperBound)
         for _ in 0..<10 {
-            let targetArea = area * generator.uniform(scale.lowerBound, scale.upperBound)
-            let aspect = exp(generator.uniform(logRatio.lowerBound, logRatio.upperBound))
-            let w = pythonRound((targetArea * aspect).squareRoot())
-            let h = pythonRound((targetArea / aspect).squareRoot())
+            let (w, h) = attemptSize(area: area, scale: scale, logRatio: logRatio, using: &generator)
             if w > 0 && w <= width && h > 0 && h <= height {
                 let top = generator.integer(upTo: height - h)
                 let left = generator.integer(upTo: width - w)
@@ -68,10 +74,7 @@ public enum RandomParameters {
         let area = Double(height * width)
         let logRatio = log(ratio.lowerBound)...log(ratio.upperBound)
         for _ in 0..<10 {
-            let eraseArea = area * generator.uniform(scale.lowerBound, scale.upperBound)
-            let aspect = exp(generator.uniform(logRatio.lowerBound, logRatio.upperBound))
-            let h = pythonRound((eraseArea * aspect).squareRoot())
-            let w = pythonRound((eraseArea / aspect).squareRoot())
+            let (h, w) = attemptSize(area: area, scale: scale, logRatio: logRatio, using: &generator)
             guard h < height && w < width else { continue }
             let top = generator.integer(upTo: height - h)
             let left = generator.integer(upTo: width - w)

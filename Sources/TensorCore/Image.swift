@@ -44,14 +44,7 @@ public struct Image<Pixel: BinaryInteger & Sendable>: Sendable, Equatable {
     @inlinable
     public mutating func reshape(width: Int, height: Int, channels: Int) {
         precondition(width >= 0 && height >= 0 && channels > 0, "invalid image shape")
-        let count = width * height * channels
-        if count > pixels.capacity {
-            pixels = Array(repeating: 0, count: count)
-        } else if pixels.count > count {
-            pixels.removeLast(pixels.count - count)
-        } else if pixels.count < count {
-            pixels.append(contentsOf: repeatElement(0, count: count - pixels.count))
-        }
+        pixels.resize(to: width * height * channels)
         storedWidth = width
         storedHeight = height
         storedChannels = channels

@@ -31,14 +31,7 @@ public struct Tensor: Sendable, Equatable {
     /// Changes the shape, keeping storage capacity; values are unspecified after.
     @inlinable
     public mutating func reshape(_ shape: [Int]) {
-        let count = shape.reduce(1, *)
-        if count > values.capacity {
-            values = Array(repeating: 0, count: count)
-        } else if values.count > count {
-            values.removeLast(values.count - count)
-        } else if values.count < count {
-            values.append(contentsOf: repeatElement(0, count: count - values.count))
-        }
+        values.resize(to: shape.reduce(1, *))
         if storedShape != shape { storedShape = shape }
     }
 
