@@ -17,20 +17,20 @@ struct StatsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "measure",
             abstract: "Exact per-channel mean/std and other statistics (the default: `sluice stats PATH...`).",
-        discussion: """
-            Values are on the [0, 1] scale. std is the population std over all pixels of the \
-            dataset (what normalize needs); per-image std mean is the average of per-image stds, \
-            often published by mistake as the dataset std. Sums are exact integers, so results \
-            are the same for any --workers, and partial results merge exactly: `sluice stats merge PART.json... --json FILE`.
+            discussion: """
+                Values are on the [0, 1] scale. std is the population std over all pixels of the \
+                dataset (what normalize needs); per-image std mean is the average of per-image stds, \
+                often published by mistake as the dataset std. Sums are exact integers, so results \
+                are the same for any --workers, and partial results merge exactly: `sluice stats merge PART.json... --json FILE`.
 
-            PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
-            file list (`path [label]` per line), an IDX file (plain or .gz), an image, or a \
-            pipeline file (.yaml, .yml, .json), whose --split source is measured with its \
-            decode colour unless --color is given.
-            """,
+                PATH may be a folder (recursive; a folder of sub-folders is class-per-folder), a \
+                file list (`path [label]` per line), an IDX file (plain or .gz), an image, or a \
+                pipeline file (.yaml, .yml, .json), whose --split source is measured with its \
+                decode colour unless --color is given.
+                """
         )
 
-        @Argument(help: "Folders, file lists, IDX files or images.")
+        @Argument(help: "Folders, file lists, IDX files, images or pipeline files.")
         var paths: [String]
 
         @Option(help: "Write the results as JSON to this file ('-' for stdout).")
