@@ -15,7 +15,8 @@ struct ApplyCommand: ParsableCommand {
             Each result is written as DIR/00000.npy, DIR/00001.npy, ... in input order: uint8 \
             [H, W, C] before to_float, float32 [C, H, W] after. --png also writes a viewable \
             DIR/00000.png (float tensors are un-normalized and clamped). An image that cannot be \
-            read is reported and the others are still written; the exit code is then 65.
+            read, or that the transforms cannot take, is reported and the others are still \
+            written; the exit code is then 65.
             """
     )
 
@@ -67,7 +68,11 @@ struct ApplyCommand: ParsableCommand {
                 do {
                     try chain.apply(&sample, using: &generator)
                 } catch {
-                    throw CommandFailure.data("\(path): \(error.message)")
+                    // An image the chain cannot take (a crop larger than it, say) is reported
+                    // like a bad file; the others are still written.
+                    Terminal.error("skipped \(path): \(error.message)")
+                    failures += 1
+                    continue
                 }
                 try write(sample, to: name, normalize: normalize)
             } catch let error as ImageFileError {

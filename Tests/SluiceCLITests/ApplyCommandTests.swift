@@ -65,4 +65,14 @@ final class ApplyCommandTests: XCTestCase {
             XCTAssertTrue(result.stdout.contains("float32 ["), result.stdout)
         }
     }
+
+    func testAnImageTheChainCannotTakeIsReportedAndTheOthersWritten() throws {
+        let pipeline = folder + "/crop.yaml"
+        try "version: 1\ntransforms:\n  train:\n    - random_crop: {size: 40}\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try SluiceRunner.run(["apply", "--pipeline", pipeline, images[0], images[1], "--output", folder + "/mixed"])
+        XCTAssertEqual(result.status, 65)
+        XCTAssertTrue(result.stderr.contains("skipped \(images[0]): random_crop"), result.stderr)   // 28x28 < 40
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/mixed/00000.npy"))
+        XCTAssertEqual(try NumPyFile(path: folder + "/mixed/00001.npy").shape, [40, 40, 3])
+    }
 }
