@@ -1,0 +1,95 @@
+import DatasetSources
+import Dispatch
+import ImageCodecs
+import ImageTransforms
+import Synchronization
+import TensorCore
+
+/// Feeds the batches of one split: epoch order -> this rank's partition -> parallel decode and
+/// transform -> batches in order through a bounded prefetch.
+///
+/// Every sample's random draws come from (seed, epoch, dataset index), and batches are formed
+/// in order, so their bytes are the same for any number of workers and any prefetch depth.
+/// A sample that fails is reported and skipped; its batch is filled from the following samples.
+public final class BatchLoader: Sendable {
+    public let dataset: Dataset
+    public let chain: TransformChain
+    public let decode: DecodeOptions
+    public let settings: LoaderSettings
+    /// [C, H, W] of every sample.
+    public let sampleShape: [Int]
+
+    /// Checks the chain: it must end in a float tensor whose size does not depend on the input.
+    public init(dataset: Dataset, chain: TransformChain, decode: DecodeOptions, settings: LoaderSettings,
+                inputChannels: Int?) throws(TransformError) {
+        guard settings.batchSize >= 1, settings.workers >= 1, settings.prefetch >= 1 else {
+            throw TransformError("batch size, workers and prefetch must be at least 1")
+        }
+        guard settings.worldSize >= 1, (0..<settings.worldSize).contains(settings.rank) else {
+            throw TransformError("rank \(settings.rank) is not in 0..<\(settings.worldSize)")
+        }
+        let shapes = try chain.shapes(from: Self.inputShape(of: dataset, channels: inputChannels))
+        guard case .tensor(let c?, let h?, let w?)? = shapes.last else {
+            throw TransformError("the transforms must end in a float tensor of fixed size (crop or resize, then to_float); they end in \(shapes.last?.description ?? "the decoded image")")
+        }
+        self.dataset = dataset
+        self.chain = chain
+        self.decode = decode
+        self.settings = settings
+        sampleShape = [c, h, w]
+    }
+
+    /// The decoded sample shape: known for IDX sets of one size, else only the channels.
+    static func inputShape(of dataset: Dataset, channels: Int?) -> SampleShape {
+        let sizes = Set(dataset.parts.map { part -> [Int] in
+            if case .idx(let set) = part { return [set.height, set.width, set.channels] }
+            return []
+        })
+        if sizes.count == 1, let size = sizes.first, size.count == 3 {
+            return .image(height: size[0], width: size[1], channels: size[2])
+        }
+        return .image(height: nil, width: nil, channels: channels)
+    }
+
+    /// This rank's dataset indices for `epoch`, in order.
+    public func indices(epoch: Int) -> [Int] {
+        let order = EpochOrder.order(count: dataset.count, seed: settings.seed, epoch: epoch, shuffle: settings.shuffle)
+        return Partition(rank: settings.rank, worldSize: settings.worldSize, dropLast: settings.dropLast).apply(order)
+    }
+
+    /// The batches of `epoch`. Dropping the iterator early stops its work.
+    public func epoch(_ epoch: Int, onFailure: (@Sendable (ImageFileError) -> Void)? = nil) -> EpochBatches {
+        EpochBatches(loader: self, epoch: epoch, onFailure: onFailure)
+    }
+}
+
+public struct EpochBatches: Sequence, Sendable {
+    let loader: BatchLoader
+    let epoch: Int
+    let onFailure: (@Sendable (ImageFileError) -> Void)?
+
+    public func makeIterator() -> BatchIterator {
+        BatchIterator(loader: loader, epoch: epoch, onFailure: onFailure)
+    }
+}
+
+/// Hands out batches in order while a producer prepares up to `prefetch` ahead.
+public final class BatchIterator: IteratorProtocol {
+    private let queue: PrefetchQueue
+    private let producer = DispatchGroup()
+
+    init(loader: BatchLoader, epoch: Int, onFailure: (@Sendable (ImageFileError) -> Void)?) {
+        let queue = PrefetchQueue(capacity: loader.settings.prefetch)
+        self.queue = queue
+        DispatchQueue.global().async(group: producer) {
+            BatchProducer(loader: loader, epoch: epoch, onFailure: onFailure).run(into: queue)
+        }
+    }
+
+    public func next() -> Batch? { queue.take() }
+
+    deinit {
+        queue.cancel()
+        producer.wait()   // no thread outlives the iterator
+    }
+}

@@ -1,0 +1,142 @@
+import DatasetSources
+import Dispatch
+import ImageCodecs
+import ImageTransforms
+import Synchronization
+import TensorCore
+
+/// Makes one epoch's batches in order. Each batch is filled in rounds: the next candidates are
+/// decoded and transformed in parallel, each written straight into its slot of the batch
+/// tensor; failed candidates are reported, the successes compacted, and the next round tops
+/// the batch up from the following samples.
+struct BatchProducer {
+    let loader: BatchLoader
+    let epoch: Int
+    let onFailure: (@Sendable (ImageFileError) -> Void)?
+
+    func run(into queue: PrefetchQueue) {
+        let indices = loader.indices(epoch: epoch)
+        let settings = loader.settings
+        let sampleSize = loader.sampleShape.reduce(1, *)
+        let workers = (0..<settings.workers).map { _ in Worker(loader: loader) }
+        var position = 0
+        while position < indices.count {
+            guard queue.reserve() else { return }
+            var images = Tensor(shape: [settings.batchSize] + loader.sampleShape)
+            var labels: [Int64] = [], chosen: [Int] = []
+            while chosen.count < settings.batchSize && position < indices.count && !queue.isCancelled {
+                let base = chosen.count   // successes so far; candidate k goes to slot base + k
+                let candidates = Array(indices[position..<min(indices.count, position + settings.batchSize - base)])
+                position += candidates.count
+                let outcomes = images.values.withUnsafeMutableBufferPointer { values in
+                    process(candidates, into: values.baseAddress! + base * sampleSize, sampleSize: sampleSize, workers: workers)
+                }
+                // Compact: successes move down over failed slots, in candidate order.
+                for (offset, outcome) in outcomes.enumerated() {
+                    switch outcome {
+                    case .success(let label):
+                        let from = (base + offset) * sampleSize
+                        let to = labels.count * sampleSize
+                        if from != to {
+                            images.values.withUnsafeMutableBufferPointer { values in
+                                (values.baseAddress! + to).update(from: values.baseAddress! + from, count: sampleSize)
+                            }
+                        }
+                        labels.append(label)
+                    case .failure(let error):
+                        onFailure?(error)
+                    }
+                }
+                chosen += zip(candidates, outcomes).compactMap { if case .success = $1 { return $0 }; return nil }
+            }
+            if queue.isCancelled { return }
+            if chosen.isEmpty || (chosen.count < settings.batchSize && settings.dropLast) { break }
+            if chosen.count < settings.batchSize { images.reshape([chosen.count] + loader.sampleShape) }
+            queue.put(Batch(images: images, labels: labels, indices: chosen))
+        }
+        queue.finish()
+    }
+
+    enum Outcome {
+        case success(Int64)
+        case failure(ImageFileError)
+    }
+
+    /// Runs `candidates` on the workers; candidate k is written at `output + k * sampleSize`.
+    private func process(_ candidates: [Int], into output: UnsafeMutablePointer<Float>, sampleSize: Int,
+                         workers: [Worker]) -> [Outcome] {
+        let next = Atomic<Int>(0)
+        let results = OutcomeSlots(count: candidates.count)
+        let target = SendablePointer(output)
+        DispatchQueue.concurrentPerform(iterations: min(workers.count, candidates.count)) { worker in
+            while true {
+                let k = next.add(1, ordering: .relaxed).oldValue
+                if k >= candidates.count { break }
+                results.store(workers[worker].run(candidates[k], epoch: epoch, into: target.pointer + k * sampleSize), at: k)
+            }
+        }
+        return results.all
+    }
+}
+
+/// One worker's decoder and buffers, reused from sample to sample.
+final class Worker: @unchecked Sendable {
+    let loader: BatchLoader
+    let decoder: ImageDecoder
+    var sample = SampleBuffer()
+
+    init(loader: BatchLoader) {
+        self.loader = loader
+        decoder = ImageDecoder(options: loader.decode)
+    }
+
+    func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
+        let item = loader.dataset.sample(at: index)
+        var path = "sample \(index)"
+        do {
+            switch item {
+            case .file(let file, _):
+                path = file
+                _ = try decoder.decodeFile(file, into: &sample.image)
+            case .record(let part, let record, _):
+                guard let set = loader.dataset.idxSet(part) else { throw ImageFileError(path: path, reason: .malformed("no IDX set")) }
+                path = "\(set.images.path)[\(record)]"
+                sample.image.reshape(width: set.width, height: set.height, channels: set.channels)
+                set.withRecord(record) { bytes in
+                    sample.image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
+                }
+            }
+            sample.isTensor = false
+            var generator = SampleRNG(seed: loader.settings.seed, epoch: UInt64(epoch), index: UInt64(index))
+            do {
+                try loader.chain.apply(&sample, using: &generator)
+            } catch {
+                throw ImageFileError(path: path, reason: .malformed(error.message))
+            }
+            guard sample.isTensor, sample.tensor.shape == loader.sampleShape else {
+                let shape = sample.isTensor ? sample.tensor.shape : sample.image.shape
+                throw ImageFileError(path: path, reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
+            }
+            sample.tensor.values.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: $0.count) }
+            return .success(Int64(item.label ?? -1))
+        } catch let error as ImageFileError {
+            return .failure(error)
+        } catch {
+            return .failure(ImageFileError(path: path, reason: .malformed("\(error)")))
+        }
+    }
+}
+
+/// Per-candidate outcome slots; each worker writes only the slots it took.
+final class OutcomeSlots: @unchecked Sendable {
+    private var slots: [BatchProducer.Outcome?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ outcome: BatchProducer.Outcome, at index: Int) { slots[index] = outcome }
+    var all: [BatchProducer.Outcome] { slots.map { $0! } }
+}
+
+/// A pointer handed to workers that write disjoint regions of it.
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}

@@ -1,0 +1,117 @@
+import DataPipeline
+import DatasetSources
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import TensorCore
+import TestSupport
+import XCTest
+
+final class BatchLoaderTests: XCTestCase {
+    private var folder = ""
+
+    /// Fashion-MNIST sample PNGs in class folders, with four bad files among them.
+    override func setUpWithError() throws {
+        folder = try Fixtures.temporaryFolder()
+        let source = Fixtures.sample("fashion-mnist/train")
+        try FileManager.default.copyItem(atPath: source, toPath: folder + "/train")
+        for (bad, target) in [("bad/empty.png", "0_tshirt_top/00000.png"), ("bad/go/invalid-crc32.png", "3_dress/00004.png"),
+                              ("bad/pillow/truncated_image.png", "7_sneaker/00000.png"), ("bad/go/invalid-zlib.png", "7_sneaker/99999.png")] {
+            try FileManager.default.copyItem(atPath: Fixtures.sample(bad), toPath: folder + "/train/" + target)
+        }
+    }
+
+    override func tearDown() { Fixtures.removeTemporary(folder) }
+
+    private func loader(workers: Int, prefetch: Int, batchSize: Int = 16, dropLast: Bool = false, rank: Int = 0, world: Int = 1) throws -> BatchLoader {
+        let chain = TransformChain([
+            try RandomCropTransform(height: 24, width: 24, padding: Padding([2])),
+            try FlipTransform(horizontal: true),
+            ToFloatTransform(),
+            try NormalizeTransform(mean: [0.286], std: [0.353]),
+            try RandomErasingTransform(p: 0.5),
+            try GaussianNoiseTransform(sigma: 0.05, clip: false),
+        ])
+        let settings = LoaderSettings(batchSize: batchSize, shuffle: true, dropLast: dropLast, workers: workers,
+                                      prefetch: prefetch, seed: 11, rank: rank, worldSize: world)
+        return try BatchLoader(dataset: try Dataset.listing([folder + "/train"]), chain: chain,
+                               decode: DecodeOptions(color: .gray), settings: settings, inputChannels: 1)
+    }
+
+    func testBatchesAreBitIdenticalForAnyWorkerCountAndPrefetch() throws {
+        let reference = Array(try loader(workers: 1, prefetch: 1).epoch(3))
+        XCTAssertEqual(reference.count, 7)   // 100 good of 104 files, batches of 16: 6 full + 4
+        XCTAssertEqual(reference.last?.count, 4)
+        XCTAssertEqual(reference.first?.images.shape, [16, 1, 24, 24])
+        for (workers, prefetch) in [(2, 1), (2, 8), (8, 1), (8, 8), (3, 2)] {
+            let batches = Array(try loader(workers: workers, prefetch: prefetch).epoch(3))
+            XCTAssertEqual(batches, reference, "workers \(workers), prefetch \(prefetch)")
+        }
+        XCTAssertNotEqual(Array(try loader(workers: 2, prefetch: 2).epoch(4)), reference)   // another epoch
+    }
+
+    func testBadFilesAreReportedAndEveryGoodSampleComesOnce() throws {
+        let failures = FailureLog()
+        let loader = try loader(workers: 2, prefetch: 2)
+        let batches = Array(loader.epoch(0) { failures.append($0) })
+        let seen = batches.flatMap(\.indices)
+        let good = loader.indices(epoch: 0).filter { index in
+            guard case .file(let path, _) = loader.dataset.sample(at: index) else { return false }
+            return !failures.paths.contains(path)
+        }
+        XCTAssertEqual(seen, good)   // in epoch order, each once
+        XCTAssertEqual(seen.count, 100)
+        XCTAssertEqual(failures.paths.count, 4)
+        XCTAssertEqual(Set(batches.flatMap(\.labels)).count, 10)
+    }
+
+    func testRanksTogetherCoverTheEpoch() throws {
+        var covered: [Int] = []
+        for rank in 0..<3 {
+            covered += try loader(workers: 2, prefetch: 2, rank: rank, world: 3).epoch(1).flatMap(\.indices)
+        }
+        let all = try loader(workers: 1, prefetch: 1).epoch(1).flatMap(\.indices)
+        XCTAssertEqual(Set(covered), Set(all))   // 104 files pad to 105 across 3 ranks; bad ones skipped
+    }
+
+    func testStoppingAfterOneBatchStopsTheProducer() throws {
+        let loader = try loader(workers: 2, prefetch: 1, batchSize: 4)
+        for _ in 0..<20 {
+            var iterator: BatchIterator? = loader.epoch(0).makeIterator()
+            XCTAssertEqual(iterator?.next()?.count, 4)
+            iterator = nil   // deinit cancels and waits for the producer
+        }
+        var iterator = loader.epoch(0).makeIterator()
+        var count = 0
+        while let batch = iterator.next() { count += batch.count }
+        XCTAssertEqual(count, 100)
+        XCTAssertNil(iterator.next())   // still nil after the end
+    }
+
+    func testDropLastAndIDXLabels() throws {
+        let batches = Array(try loader(workers: 2, prefetch: 2, dropLast: true).epoch(0))
+        XCTAssertTrue(batches.allSatisfy { $0.count == 16 })
+        let images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed") }
+        let dataset = try Dataset.listing([images])
+        let idx = try BatchLoader(dataset: dataset, chain: TransformChain([ToFloatTransform()]), decode: DecodeOptions(),
+                                  settings: LoaderSettings(batchSize: 1000, shuffle: false, workers: 2, prefetch: 2), inputChannels: 1)
+        var iterator = idx.epoch(0).makeIterator()
+        let first = try XCTUnwrap(iterator.next())
+        XCTAssertEqual(Array(first.labels.prefix(10)), [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])   // Fashion-MNIST test labels
+        XCTAssertEqual(first.images.shape, [1000, 1, 28, 28])
+    }
+
+    func testAChainWithoutAFixedSizeIsRefused() throws {
+        XCTAssertThrowsError(try BatchLoader(dataset: try Dataset.listing([folder + "/train"]), chain: TransformChain([ToFloatTransform()]),
+                                             decode: DecodeOptions(), settings: LoaderSettings(), inputChannels: 1))
+    }
+}
+
+/// Failures reported from worker threads, in report order.
+final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ error: ImageFileError) { lock.lock(); list.append(error.path); lock.unlock() }
+    var paths: [String] { lock.lock(); defer { lock.unlock() }; return list }
+}
