@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize

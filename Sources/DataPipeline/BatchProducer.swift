@@ -66,7 +66,7 @@ struct BatchProducer {
     private func process(_ candidates: [Int], into output: UnsafeMutablePointer<Float>, sampleSize: Int,
                          workers: [Worker]) -> [Outcome] {
         let next = Atomic<Int>(0)
-        let results = OutcomeSlots(count: candidates.count)
+        let results = SlotArray<Outcome>(count: candidates.count)
         let target = SendablePointer(output)
         DispatchQueue.concurrentPerform(iterations: min(workers.count, candidates.count)) { worker in
             while true {
@@ -75,7 +75,7 @@ struct BatchProducer {
                 results.store(workers[worker].run(candidates[k], epoch: epoch, into: target.pointer + k * sampleSize), at: k)
             }
         }
-        return results.all
+        return results.elements.map { $0! }   // concurrentPerform has filled every slot
     }
 }
 
@@ -125,14 +125,6 @@ final class Worker: @unchecked Sendable {
             return .failure(ImageFileError(path: path, reason: .malformed("\(error)")))
         }
     }
-}
-
-/// Per-candidate outcome slots; each worker writes only the slots it took.
-final class OutcomeSlots: @unchecked Sendable {
-    private var slots: [BatchProducer.Outcome?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ outcome: BatchProducer.Outcome, at index: Int) { slots[index] = outcome }
-    var all: [BatchProducer.Outcome] { slots.map { $0! } }
 }
 
 /// A pointer handed to workers that write disjoint regions of it.

@@ -39,7 +39,7 @@ public struct StatisticsRunner: Sendable {
         let chunks = (dataset.count + chunk - 1) / chunk
         let next = Atomic<Int>(0)
         let firstFailure = Atomic<Int>(Int.max)
-        let results = WorkerResults(count: workers)
+        let results = SlotArray<Measurer>(count: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var measurer = Measurer(color: color, decode: decodeOptions, classes: dataset.classes)
             while true {
@@ -63,7 +63,7 @@ public struct StatisticsRunner: Sendable {
         for name in dataset.classes { accumulator.classes[name] = 0 }
         accumulator.failed = dataset.listingFailures.map(StatisticsAccumulator.Failure.init)
         var failures: [(sample: Int, failure: StatisticsAccumulator.Failure)] = []
-        for measurer in results.all {
+        for measurer in results.elements.compactMap({ $0 }) {
             // Exact integer merges cannot fail; colour modes are equal by construction.
             try? accumulator.merge(measurer.accumulator)
             failures += measurer.failures
@@ -146,12 +146,4 @@ private struct Measurer {
             accumulator.classes[label < classes.count ? classes[label] : String(label), default: 0] += count
         }
     }
-}
-
-/// Per-worker result slots; each worker writes only its own slot, once.
-private final class WorkerResults: @unchecked Sendable {
-    private var slots: [Measurer?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ measurer: Measurer, at index: Int) { slots[index] = measurer }
-    var all: [Measurer] { slots.compactMap { $0 } }
 }

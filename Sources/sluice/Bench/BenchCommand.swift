@@ -16,12 +16,14 @@ struct BenchCommand: ParsableCommand {
             `sluice stats` on the same files (decode + exact accumulation). Each figure is the \
             median of --repeats timed passes after one warm-up pass, with min-max; ratios are \
             against 1 worker and against decode, measured in the same process. transforms: \
-            images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo.
+            images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo. \
+            pipeline (--pipeline P [--split S]): one full epoch through the feeder, batches \
+            consumed and discarded, beside decode-only on the same samples.
             """
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case decode, stats, transforms
+        case decode, stats, transforms, pipeline
     }
 
     @Option(help: "Which measurements to run.")
@@ -45,9 +47,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write the figures as JSON to this file.")
     var json: String?
 
+    @Option(help: "For --suite pipeline: the pipeline file.")
+    var pipeline: String?
+
+    @Option(help: "For --suite pipeline: the split (default: train).")
+    var split: String = "train"
+
     func validate() throws {
         guard workers.allSatisfy({ $0 >= 1 && $0 <= 64 }) else { throw ValidationError("--workers must be between 1 and 64") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if suite == .pipeline && pipeline == nil { throw ValidationError("--suite pipeline needs --pipeline FILE") }
     }
 
     struct Row: Encodable {
@@ -69,6 +78,7 @@ struct BenchCommand: ParsableCommand {
         Terminal.error("warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
         if suite == .transforms { return try runTransforms() }
+        if suite == .pipeline, let pipeline { return try runPipeline(pipeline) }
         let sets = try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).prepare()
         var rows: [Row] = []
         print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
@@ -109,6 +119,20 @@ struct BenchCommand: ParsableCommand {
             struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [Row] }
             let report = Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows)
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    private func runPipeline(_ pipeline: String) throws {
+        print("sluice bench --suite pipeline: one epoch through the feeder vs decode-only, median of \(repeats), \(SystemInfo.cpuModel)")
+        let rows = try PipelineBench(pipeline: pipeline, split: split, workers: workers, repeats: repeats).run()
+        for row in rows {
+            print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
+                  + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%")
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
         }
     }
 

@@ -1,0 +1,90 @@
+import DataPipeline
+import DatasetSources
+import Dispatch
+import Foundation
+import ImageCodecs
+import PipelineConfig
+import TensorCore
+
+/// `sluice bench --suite pipeline`: one full pass over a split through the feeder (batches
+/// consumed and discarded), beside decode-only on the same samples, per worker count.
+struct PipelineBench {
+    let pipeline: String
+    let split: String
+    let workers: [Int]
+    let repeats: Int
+
+    struct Row: Encodable {
+        var set: String
+        var workers: Int
+        var images: Int
+        var images_per_second: Double
+        var decode_images_per_second: Double
+        var ratio_vs_decode: Double
+    }
+
+    func run() throws -> [Row] {
+        let file: PipelineFile
+        do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
+        let chain = try file.chain(split)
+        let (inputs, _) = try PipelineInputs.resolve([pipeline], split: split)
+        let dataset: Dataset
+        do { dataset = try Dataset.listing(inputs) } catch { throw CommandFailure.usage(error.description) }
+        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        var rows: [Row] = []
+        for count in workers {
+            let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: file.loader.shuffle, dropLast: file.loader.dropLast,
+                                          workers: count, prefetch: file.loader.prefetch, seed: file.seed)
+            let loader: BatchLoader
+            do {
+                loader = try BatchLoader(dataset: dataset, chain: chain, decode: DecodeOptions(color: file.color), settings: settings,
+                                         inputChannels: channels)
+            } catch {
+                throw CommandFailure.usage("\(pipeline): transforms.\(split): \(error.message)")
+            }
+            var feeder: [Double] = [], decode: [Double] = []
+            var images = 0
+            _ = loader.epoch(0).reduce(0) { $0 + $1.count }   // warm-up
+            for round in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                images = loader.epoch(round).reduce(0) { $0 + $1.count }
+                feeder.append(Double(images) / Self.seconds(since: start))
+                let decodeStart = DispatchTime.now().uptimeNanoseconds
+                let decoded = decodeOnly(dataset, color: file.color, workers: count)
+                decode.append(Double(decoded) / Self.seconds(since: decodeStart))
+            }
+            let median = { (list: [Double]) in list.sorted()[list.count / 2] }
+            rows.append(Row(set: "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
+                            decode_images_per_second: median(decode), ratio_vs_decode: median(feeder) / median(decode)))
+        }
+        return rows
+    }
+
+    static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Decodes every sample (IDX records are copied), each worker with its own decoder.
+    private func decodeOnly(_ dataset: Dataset, color: ColorMode, workers: Int) -> Int {
+        let counts = SlotArray<Int>(count: workers)
+        let chunk = (dataset.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let decoder = ImageDecoder(options: DecodeOptions(color: color))
+            var image = Image<UInt8>()
+            var decoded = 0
+            for index in (worker * chunk)..<min(dataset.count, (worker + 1) * chunk) {
+                switch dataset.sample(at: index) {
+                case .file(let path, _):
+                    if (try? decoder.decodeFile(path, into: &image)) != nil { decoded += 1 }
+                case .record(let part, let record, _):
+                    guard let set = dataset.idxSet(part) else { continue }
+                    image.reshape(width: set.width, height: set.height, channels: set.channels)
+                    set.withRecord(record) { bytes in image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) } }
+                    decoded += 1
+                }
+            }
+            counts.store(decoded, at: worker)
+        }
+        return counts.elements.reduce(0) { $0 + ($1 ?? 0) }
+    }
+}
