@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Yams"], swiftSettings: optimize),
         // Layer 3: pipeline files, and the feeder of batches.
-        .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources"], swiftSettings: optimize),
+        .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
         // Layer 4
         .executableTarget(
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
         .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
         .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "TestSupport"]),
-        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "TestSupport"]),
+        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "PipelineConfig", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),

@@ -1,3 +1,4 @@
+import DataPipeline
 import DatasetSources
 import Foundation
 import ImageCodecs
@@ -23,13 +24,17 @@ enum PipelineInputs {
                 throw CommandFailure.usage("\(path): no data for split '\(split)' (it has: \(available.isEmpty ? "none" : available)); use --split")
             }
             color = file.color
-            switch source {
-            case .folder(let folder): inputs.append(.path(folder))
-            case .files(let list): inputs.append(.path(list))
-            case .idx(let images, let labels): inputs.append(.idx(images: images, labels: labels))
-            case .shards(let folder): throw CommandFailure.usage("\(path): split '\(split)' reads shards (\(folder)); sluice shard is not implemented yet")
+            guard let input = source.datasetInput else {
+                throw CommandFailure.usage("\(path): split '\(split)' reads shards; sluice shard is not implemented yet")
             }
+            inputs.append(input)
         }
         return (inputs, color)
+    }
+
+    /// The dataset of a pipeline file's split.
+    static func dataset(_ pipeline: String, split: String) throws -> Dataset {
+        let (inputs, _) = try resolve([pipeline], split: split)
+        do { return try Dataset.listing(inputs) } catch { throw CommandFailure.usage(error.description) }
     }
 }

@@ -1,4 +1,5 @@
 import DataPipeline
+import PipelineConfig
 import DatasetSources
 import Foundation
 import ImageCodecs
@@ -114,4 +115,23 @@ final class FailureLog: @unchecked Sendable {
     private var list: [String] = []
     func append(_ error: ImageFileError) { lock.lock(); list.append(error.path); lock.unlock() }
     var paths: [String] { lock.lock(); defer { lock.unlock() }; return list }
+}
+
+extension BatchLoaderTests {
+    func testALoaderFromAPipelineFile() throws {
+        let file = try PipelineConfig.PipelineFile.parse("""
+            version: 1
+            seed: 3
+            data: {train: {folder: \(folder)/train}}
+            decode: {color: gray}
+            transforms: {train: [center_crop: {size: 20}, to_float: {}]}
+            loader: {batch_size: 32, shuffle: false, workers: auto}
+            """, path: "t.yaml")
+        let loader = try BatchLoader(pipeline: file, split: "train", cores: 2)
+        XCTAssertEqual(loader.settings.workers, 1)   // auto on 2 cores leaves one for the trainer
+        let batches = Array(loader.epoch(0))
+        XCTAssertEqual(batches.map(\.count), [32, 32, 32, 4])
+        XCTAssertEqual(batches[0].images.shape, [32, 1, 20, 20])
+        XCTAssertThrowsError(try BatchLoader(pipeline: file, split: "test", cores: 2))
+    }
 }

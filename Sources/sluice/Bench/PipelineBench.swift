@@ -26,21 +26,14 @@ struct PipelineBench {
     func run() throws -> [Row] {
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
-        let chain = try file.chain(split)
-        let (inputs, _) = try PipelineInputs.resolve([pipeline], split: split)
-        let dataset: Dataset
-        do { dataset = try Dataset.listing(inputs) } catch { throw CommandFailure.usage(error.description) }
-        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        let dataset = try PipelineInputs.dataset(pipeline, split: split)
         var rows: [Row] = []
         for count in workers {
-            let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: file.loader.shuffle, dropLast: file.loader.dropLast,
-                                          workers: count, prefetch: file.loader.prefetch, seed: file.seed)
             let loader: BatchLoader
             do {
-                loader = try BatchLoader(dataset: dataset, chain: chain, decode: DecodeOptions(color: file.color), settings: settings,
-                                         inputChannels: channels)
+                loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount)
             } catch {
-                throw CommandFailure.usage("\(pipeline): transforms.\(split): \(error.message)")
+                throw CommandFailure.usage("\(error)")
             }
             var feeder: [Double] = [], decode: [Double] = []
             var images = 0
