@@ -81,6 +81,15 @@ void sl_jpeg_decoder_destroy(sl_jpeg_decoder *decoder) {
     free(decoder);
 }
 
+void sl_jpeg_set_scale(sl_jpeg_decoder *decoder, int32_t denom, sl_image_info *info) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    cinfo->scale_num = 1;
+    cinfo->scale_denom = (denom == 2 || denom == 4 || denom == 8) ? (unsigned)denom : 1;
+    jpeg_calc_output_dimensions(cinfo);   // cannot fail after a successful header read
+    info->width = cinfo->output_width;
+    info->height = cinfo->output_height;
+}
+
 void sl_jpeg_abort(sl_jpeg_decoder *decoder) {
     if (decoder != NULL) jpeg_abort_decompress(&decoder->cinfo);
 }

@@ -17,16 +17,21 @@ public struct DecodeOptions: Sendable, Equatable {
     /// JPEG DCT scaling: decode at 1/1, 1/2, 1/4 or 1/8 of the size, much faster when the
     /// pipeline downsizes anyway. PNG ignores it.
     public var jpegScaleDenominator: Int
+    /// Draft mode (as Pillow's `Image.draft`): decode JPEGs at the smallest DCT scale (1/2,
+    /// 1/4, 1/8) whose shorter side is still at least this many pixels. Much faster when the
+    /// pipeline downsizes anyway; pixels differ slightly from a full decode then resize.
+    public var draftShorterSide: Int?
 
     public init(color: ColorMode = .auto, maxPixels: Int = DecodeOptions.defaultMaxPixels,
                 maxScans: Int = DecodeOptions.defaultMaxScans,
                 maxFileBytes: Int = DecodeOptions.defaultMaxFileBytes, lenient: Bool = false,
-                jpegScaleDenominator: Int = 1) {
+                jpegScaleDenominator: Int = 1, draftShorterSide: Int? = nil) {
         self.color = color
         self.maxPixels = maxPixels
         self.maxScans = maxScans
         self.maxFileBytes = maxFileBytes
         self.lenient = lenient
         self.jpegScaleDenominator = jpegScaleDenominator
+        self.draftShorterSide = draftShorterSide
     }
 }

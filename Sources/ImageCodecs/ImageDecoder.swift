@@ -112,6 +112,13 @@ public final class ImageDecoder {
         if status == SL_TOO_MANY_PIXELS {
             throw .tooManyPixels(width: Int(info.source_width), height: Int(info.source_height), limit: self.options.maxPixels)
         }
+        if format == .jpeg, let target = self.options.draftShorterSide {
+            let shorter = Int(min(info.source_width, info.source_height))
+            // libjpeg's scaled size is ceil(size / denom).
+            if let denominator = [8, 4, 2].first(where: { (shorter + $0 - 1) / $0 >= target }) {
+                sl_jpeg_set_scale(jpeg, Int32(denominator), &info)
+            }
+        }
         return info
     }
 

@@ -55,10 +55,12 @@ public enum FloatOps {
                                       using generator: inout SampleRNG) {
         let channels = tensor.shape[0], rows = tensor.shape[1], columns = tensor.shape[2]
         precondition(i >= 0 && j >= 0 && i + height <= rows && j + width <= columns, "erase box outside the tensor")
-        for c in 0..<channels {
-            for y in i..<(i + height) {
-                let base = (c * rows + y) * columns
-                for x in j..<(j + width) { tensor.values[base + x] = Float(generator.normal()) }
+        tensor.values.withUnsafeMutableBufferPointer { values in
+            for c in 0..<channels {
+                for y in i..<(i + height) {
+                    // Row by row, in the same order as one normal per element.
+                    generator.fillNormal(UnsafeMutableBufferPointer(rebasing: values[((c * rows + y) * columns + j)..<((c * rows + y) * columns + j + width)]))
+                }
             }
         }
     }

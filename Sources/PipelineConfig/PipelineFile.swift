@@ -28,6 +28,9 @@ public struct PipelineFile: Sendable {
     public let seed: UInt64
     public let data: [String: Source]
     public let color: ColorMode
+    /// `decode: {draft: true}`: JPEGs are decoded at a reduced DCT scale that still covers the
+    /// first `resize` (Pillow's draft mode).
+    public let draft: Bool
     public let transforms: [String: TransformChain]
     /// Split names in file order.
     public let splits: [String]
@@ -70,9 +73,13 @@ public struct PipelineFile: Sendable {
             }
         }
         var color = ColorMode.auto
+        var draft = false
+        var draftNode: ConfigNode?
         if let decode = top["decode"] {
-            let fields = try decode.fields(allowed: ["color"])
+            let fields = try decode.fields(allowed: ["color", "draft"])
             color = try fields["color"]?.choice(ColorMode.self, ColorMode.allCases) ?? .auto
+            draft = try fields["draft"]?.bool() ?? false
+            draftNode = fields["draft"]
         }
         guard let transformsNode = top["transforms"] else { throw root.error("'transforms' is required (a list of ops per split)") }
         var chains: [String: TransformChain] = [:]
@@ -81,10 +88,15 @@ public struct PipelineFile: Sendable {
             chains[split] = try TransformParser.chain(listNode)
             splits.append(split)
         }
+        if draft, let draftNode {
+            for split in splits where Self.draftTarget(chains[split]!) == nil {
+                throw draftNode.error("draft needs each split's first transform to be a resize to a shorter side (resize: {size: N}); split '\(split)' starts otherwise")
+            }
+        }
         for split in sources.keys where chains[split] == nil {
             throw (top["data"] ?? root).error("split '\(split)' has data but no transforms")
         }
-        return PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, transforms: chains,
+        return PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, draft: draft, transforms: chains,
                             splits: splits, loader: try loader(top["loader"]))
     }
 
@@ -116,6 +128,19 @@ public struct PipelineFile: Sendable {
             loader.workers = try workers.int(minimum: 1)
         }
         return loader
+    }
+
+    /// The shorter side the first transform resizes to, when it is such a resize.
+    static func draftTarget(_ chain: TransformChain) -> Int? {
+        guard let resize = chain.transforms.first as? ResizeTransform, case .shorterSide(let side) = resize.size else { return nil }
+        return side
+    }
+
+    /// How to decode the images of `split`: the colour, and draft mode when asked for.
+    public func decodeOptions(split: String) -> DecodeOptions {
+        var options = DecodeOptions(color: color)
+        if draft, let chain = transforms[split] { options.draftShorterSide = Self.draftTarget(chain) }
+        return options
     }
 
     /// The chain of `split`, or an error listing the splits the file has.

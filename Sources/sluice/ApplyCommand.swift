@@ -55,7 +55,7 @@ struct ApplyCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("cannot create \(output): \(error.localizedDescription)")
         }
-        let decoder = ImageDecoder(options: DecodeOptions(color: file.color))
+        let decoder = ImageDecoder(options: file.decodeOptions(split: split))
         let normalize = chain.transforms.compactMap { $0 as? NormalizeTransform }.last
         var sample = SampleBuffer()
         var failures = 0

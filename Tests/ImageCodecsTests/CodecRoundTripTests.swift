@@ -65,3 +65,16 @@ final class CodecRoundTripTests: XCTestCase {
         assertClose(decoded.pixels, image.pixels, maxAbs: 8)
     }
 }
+
+extension CodecRoundTripTests {
+    func testDraftModeDecodesAtTheSmallestScaleThatCoversTheTarget() throws {
+        let bytes = try ImageEncoder.jpeg(SyntheticImages.gradient(width: 300, height: 200, channels: 3))
+        for (target, expected) in [(20, [25, 38]), (26, [50, 75]), (60, [100, 150]), (150, [200, 300]), (500, [200, 300])] {
+            let image = try ImageDecoder(options: DecodeOptions(draftShorterSide: target)).decode(bytes)
+            XCTAssertEqual([image.height, image.width], expected, "target \(target)")
+        }
+        // PNG has no DCT scaling: draft leaves it alone.
+        let png = try ImageEncoder.png(SyntheticImages.gradient(width: 300, height: 200, channels: 3))
+        XCTAssertEqual(try ImageDecoder(options: DecodeOptions(draftShorterSide: 20)).decode(png).width, 300)
+    }
+}

@@ -110,3 +110,13 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertThrowsError(try PipelineFile.parse("version: 1\ntransforms: {train: [normalize: {stats: \(stats), mean: [1], std: [1]}]}\n", path: "t.yaml"))
     }
 }
+
+extension PipelineFileTests {
+    func testDraftNeedsAShorterSideResizeFirst() throws {
+        let file = try PipelineFile.parse("version: 1\ndecode: {draft: true}\ntransforms: {train: [resize: {size: 64}, to_float: {}]}\n", path: "t.yaml")
+        XCTAssertEqual(file.decodeOptions(split: "train").draftShorterSide, 64)
+        XCTAssertThrowsError(try PipelineFile.parse("version: 1\ndecode: {draft: true}\ntransforms: {train: [to_float: {}]}\n", path: "t.yaml"))
+        XCTAssertNil(try PipelineFile.parse("version: 1\ntransforms: {train: [resize: {size: 64}]}\n", path: "t.yaml")
+            .decodeOptions(split: "train").draftShorterSide)
+    }
+}

@@ -63,6 +63,8 @@ sl_status sl_jpeg_read_header(sl_jpeg_decoder *decoder, const uint8_t *data, siz
 sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_stride,
                          sl_image_info *info, char *message);
 void sl_jpeg_abort(sl_jpeg_decoder *decoder);
+// After sl_jpeg_read_header: decode at 1/denom scale (1, 2, 4, 8) instead; updates `info`.
+void sl_jpeg_set_scale(sl_jpeg_decoder *decoder, int32_t denom, sl_image_info *info);
 
 // MARK: PNG decoding. One decoder per thread; libpng state lives from header to decode.
 typedef struct sl_png_decoder sl_png_decoder;
