@@ -135,3 +135,32 @@ extension BatchLoaderTests {
         XCTAssertThrowsError(try BatchLoader(pipeline: file, split: "test", cores: 2))
     }
 }
+
+extension BatchLoaderTests {
+    /// Resident memory of this process, from /proc/self/statm (pages).
+    private func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * 4096 : 0
+    }
+
+    /// The prefetch bound holds memory flat: after 10k and after 60k samples of an epoch the
+    /// process uses the same memory (within 10%).
+    func testMemoryStaysFlatOverAnEpoch() throws {
+        let images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed") }
+        let chain = TransformChain([try RandomCropTransform(height: 28, width: 28, padding: Padding([2])), ToFloatTransform()])
+        let loader = try BatchLoader(dataset: try Dataset.listing([images]), chain: chain, decode: DecodeOptions(),
+                                     settings: LoaderSettings(batchSize: 256, workers: 2, prefetch: 4), inputChannels: 1)
+        var seen = 0, afterTenThousand = 0
+        for batch in loader.epoch(0) {
+            seen += batch.count
+            if afterTenThousand == 0 && seen >= 10_000 { afterTenThousand = residentBytes() }
+        }
+        let atEnd = residentBytes()
+        XCTAssertEqual(seen, 60_000)
+        XCTAssertGreaterThan(afterTenThousand, 0)
+        XCTAssertLessThan(Double(abs(atEnd - afterTenThousand)) / Double(afterTenThousand), 0.10,
+                          "resident memory \(afterTenThousand) after 10k samples, \(atEnd) after 60k")
+    }
+}
