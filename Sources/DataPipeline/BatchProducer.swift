@@ -22,7 +22,7 @@ struct BatchProducer {
         var position = 0
         while position < indices.count {
             guard queue.reserve() else { return }
-            var images = Tensor(shape: [settings.batchSize] + loader.sampleShape)
+            var images = Tensor(uninitializedShape: [settings.batchSize] + loader.sampleShape)   // every slot is written or trimmed
             var labels: [Int64] = [], chosen: [Int] = []
             while chosen.count < settings.batchSize && position < indices.count && !queue.isCancelled {
                 let base = chosen.count   // successes so far; candidate k goes to slot base + k

@@ -23,6 +23,14 @@ public struct Tensor: Sendable, Equatable {
         self.init(shape: shape, values: Array(repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// A tensor whose values are unspecified until written: for buffers that are filled
+    /// completely anyway (a batch's slots), skipping the zeroing pass.
+    @inlinable
+    public init(uninitializedShape shape: [Int]) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, values: Array(unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+    }
+
     @inlinable
     public init() {
         self.init(shape: [0], values: [])
