@@ -46,8 +46,14 @@ public struct Dataset: Sendable {
     /// Files skipped while walking folders because their extension is not an image's.
     public let otherFiles: Int
     private let offsets: [Int]
+    /// When set, this dataset is the view of these indices of `parts` (see `strided`).
+    let selection: [Int]?
 
     public init(parts: [Part], classes: [String] = [], listingFailures: [ImageFileError] = [], otherFiles: Int = 0) {
+        self.init(parts: parts, classes: classes, listingFailures: listingFailures, otherFiles: otherFiles, selection: nil)
+    }
+
+    init(parts: [Part], classes: [String], listingFailures: [ImageFileError], otherFiles: Int, selection: [Int]?) {
         self.parts = parts
         self.classes = classes
         self.listingFailures = listingFailures
@@ -55,12 +61,14 @@ public struct Dataset: Sendable {
         var offsets = [0]
         for part in parts { offsets.append(offsets.last! + part.count) }
         self.offsets = offsets
+        self.selection = selection
     }
 
-    public var count: Int { offsets.last! }
+    public var count: Int { selection?.count ?? offsets.last! }
 
-    public func sample(at index: Int) -> Sample {
-        precondition(index >= 0 && index < count, "sample index \(index) out of 0..<\(count)")
+    public func sample(at position: Int) -> Sample {
+        precondition(position >= 0 && position < count, "sample index \(position) out of 0..<\(count)")
+        let index = selection?[position] ?? position
         // The part whose range holds index: the last offset <= index.
         var low = 0, high = parts.count - 1
         while low < high {

@@ -27,6 +27,10 @@ struct StatsCommand: ParsableCommand {
                 file list (`path [label]` per line), an IDX file (plain or .gz), an image, or a \
                 pipeline file (.yaml, .yml, .json), whose --split source is measured with its \
                 decode colour unless --color is given.
+
+                With --rank R --world-size W (or the scheduler's environment: RANK/WORLD_SIZE, \
+                SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX), this process \
+                measures samples R, R+W, R+2W, ...; `stats merge` of the W results equals one run.
                 """
         )
 
@@ -44,11 +48,14 @@ struct StatsCommand: ParsableCommand {
 
         @OptionGroup var data: DataOptions
 
+        @OptionGroup var ranks: RankOptions
+
         func run() throws {
             let (inputs, pipelineColor) = try PipelineInputs.resolve(paths, split: split)
+            let (rank, worldSize) = try ranks.resolve()
             let dataset: Dataset
             do {
-                dataset = try Dataset.listing(inputs)
+                dataset = try Dataset.listing(inputs).strided(rank: rank, worldSize: worldSize)
             } catch {
                 throw CommandFailure.usage(error.description)
             }

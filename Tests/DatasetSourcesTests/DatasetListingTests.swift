@@ -119,3 +119,23 @@ extension DatasetListingTests {
         XCTAssertEqual(listed, path)
     }
 }
+
+extension DatasetListingTests {
+    func testStridedViewsCoverEverySampleOnce() throws {
+        let dataset = try Dataset.listing([Fixtures.sample("fashion-mnist"), Fixtures.sample("bad")])
+        func paths(_ view: Dataset) -> [String] {
+            (0..<view.count).map { index in
+                if case .file(let path, _) = view.sample(at: index) { return path }
+                return ""
+            }
+        }
+        for world in 1...4 {
+            let views = (0..<world).map { dataset.strided(rank: $0, worldSize: world) }
+            let covered = views.flatMap(paths)
+            XCTAssertEqual(covered.sorted(), paths(dataset).sorted(), "world \(world)")
+            XCTAssertEqual(views.map(\.listingFailures.count).reduce(0, +), dataset.listingFailures.count)
+        }
+        XCTAssertEqual(paths(dataset.strided(rank: 1, worldSize: 3).strided(rank: 0, worldSize: 2)),
+                       stride(from: 1, to: dataset.count, by: 6).map { paths(dataset)[$0] })
+    }
+}

@@ -21,10 +21,14 @@ struct SluiceRunner {
         throw XCTSkip("sluice executable not found beside the tests (build with swift build --build-tests)")
     }
 
-    static func run(_ arguments: [String], executable: URL? = nil) throws -> Result {
+    static func run(_ arguments: [String], executable: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = try executable ?? self.executable()
         process.arguments = arguments
+        // The test's own environment (minus scheduler variables) plus the given ones.
+        var base = ProcessInfo.processInfo.environment
+        for key in ["RANK", "WORLD_SIZE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX"] { base[key] = nil }
+        process.environment = base.merging(environment) { $1 }
         // stderr goes to a file, so neither stream can fill up and block the process.
         let errorPath = NSTemporaryDirectory() + "sluice-stderr-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: errorPath, contents: nil)

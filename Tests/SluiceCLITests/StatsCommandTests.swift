@@ -116,4 +116,25 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertEqual(try json(folder + "/g.json")["channels"] as? Int, 1)
         XCTAssertEqual(try SluiceRunner.run(["stats", pipeline, "--split", "val"]).status, 64)
     }
+
+    func testRanksMergeToExactlyTheWholeRun() throws {
+        let inputs = ["fashion-mnist", "good", "bad", "photos/snake.png"].map(Fixtures.sample)
+        XCTAssertEqual(try SluiceRunner.run(["stats"] + inputs + ["--json", folder + "/whole.json"]).status, 0)
+        var parts: [String] = []
+        for rank in 0..<3 {
+            parts.append(folder + "/rank\(rank).json")
+            // Rank 1 takes its place from the environment, as under torchrun.
+            let result = rank == 1
+                ? try SluiceRunner.run(["stats"] + inputs + ["--json", parts[rank]], environment: ["RANK": "1", "WORLD_SIZE": "3"])
+                : try SluiceRunner.run(["stats"] + inputs + ["--rank", "\(rank)", "--world-size", "3", "--json", parts[rank]])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        XCTAssertNotEqual(try json(parts[0])["images"] as? Int, try json(folder + "/whole.json")["images"] as? Int)
+        XCTAssertEqual(try SluiceRunner.run(["stats", "merge"] + parts + ["--json", folder + "/merged.json"]).status, 0)
+        var whole = try json(folder + "/whole.json"), merged = try json(folder + "/merged.json")
+        for key in ["seconds", "images_per_second"] { whole[key] = nil; merged[key] = nil }
+        XCTAssertEqual(NSDictionary(dictionary: merged), NSDictionary(dictionary: whole))
+        XCTAssertEqual(try SluiceRunner.run(["stats"] + inputs + ["--rank", "3", "--world-size", "3"]).status, 64)
+        XCTAssertEqual(try SluiceRunner.run(["stats"] + inputs, environment: ["SLURM_ARRAY_TASK_ID": "x"]).status, 64)
+    }
 }
