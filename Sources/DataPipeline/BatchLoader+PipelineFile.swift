@@ -35,7 +35,7 @@ extension BatchLoader {
         let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: file.loader.shuffle, dropLast: file.loader.dropLast,
                                       workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
-        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        let channels = file.color.channels
         try self.init(dataset: try Dataset.listing([input]), chain: try file.chain(split), decode: file.decodeOptions(split: split),
                       settings: settings, inputChannels: channels)
     }

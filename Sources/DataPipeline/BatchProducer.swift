@@ -92,15 +92,19 @@ final class Worker: @unchecked Sendable {
 
     func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
         let item = loader.dataset.sample(at: index)
-        var path = "sample \(index)"
+        // Names the sample in errors only; built when one happens.
+        func path() -> String {
+            switch item {
+            case .file(let file, _): file
+            case .record(let part, let record, _): "\(loader.dataset.idxSet(part)?.images.path ?? "IDX") record \(record)"
+            }
+        }
         do {
             switch item {
             case .file(let file, _):
-                path = file
                 _ = try decoder.decodeFile(file, into: &sample.image)
             case .record(let part, let record, _):
-                guard let set = loader.dataset.idxSet(part) else { throw ImageFileError(path: path, reason: .malformed("no IDX set")) }
-                path = "\(set.images.path)[\(record)]"
+                guard let set = loader.dataset.idxSet(part) else { throw ImageFileError(path: path(), reason: .malformed("no IDX set")) }
                 sample.image.reshape(width: set.width, height: set.height, channels: set.channels)
                 set.withRecord(record) { bytes in
                     sample.image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
@@ -111,18 +115,18 @@ final class Worker: @unchecked Sendable {
             do {
                 try loader.chain.apply(&sample, using: &generator)
             } catch {
-                throw ImageFileError(path: path, reason: .malformed(error.message))
+                throw ImageFileError(path: path(), reason: .malformed(error.message))
             }
             guard sample.isTensor, sample.tensor.shape == loader.sampleShape else {
                 let shape = sample.isTensor ? sample.tensor.shape : sample.image.shape
-                throw ImageFileError(path: path, reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
+                throw ImageFileError(path: path(), reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
             }
             sample.tensor.values.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: $0.count) }
             return .success(Int64(item.label ?? -1))
         } catch let error as ImageFileError {
             return .failure(error)
         } catch {
-            return .failure(ImageFileError(path: path, reason: .malformed("\(error)")))
+            return .failure(ImageFileError(path: path(), reason: .malformed("\(error)")))
         }
     }
 }

@@ -7,3 +7,14 @@ public enum ColorMode: String, Sendable, Codable, CaseIterable {
     /// Always 1 channel, as Pillow's `convert("L")`.
     case gray
 }
+
+extension ColorMode {
+    /// Channels of every decoded image, when the mode fixes them (nil for `auto`).
+    public var channels: Int? {
+        switch self {
+        case .auto: nil
+        case .rgb: 3
+        case .gray: 1
+        }
+    }
+}

@@ -44,7 +44,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let (file, split) = try pipeline.load()
         let chain = try file.chain(split)
-        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        let channels = file.color.channels
         do {
             _ = try chain.shapes(from: .image(height: nil, width: nil, channels: channels))
         } catch {

@@ -18,7 +18,7 @@ struct DescribeCommand: ParsableCommand {
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
         print("pipeline \(file.path): version \(file.version), seed \(file.seed), decode color \(file.color.rawValue)")
-        let channels: Int? = file.color == .gray ? 1 : file.color == .rgb ? 3 : nil
+        let channels = file.color.channels
         for split in file.splits {
             let chain = try file.chain(split)
             print("\nsplit \(split)")

@@ -4,7 +4,6 @@ import DatasetStatistics
 import Dispatch
 import Foundation
 import ImageCodecs
-import Synchronization
 import TensorCore
 
 struct BenchCommand: ParsableCommand {
@@ -90,7 +89,7 @@ struct BenchCommand: ParsableCommand {
             let dataset = Dataset(parts: [.files(set.files.map { Dataset.FileEntry(path: $0) })])
             var passes: [() -> Int] = []
             for workerCount in workers {
-                passes.append { decodeOnly(set.files, workers: workerCount) }
+                passes.append { DecodeOnly.run(dataset, workers: workerCount) }
                 if suite == .stats {
                     let runner = StatisticsRunner(workers: workerCount)
                     passes.append { runner.run(dataset).accumulator.images }
@@ -188,23 +187,5 @@ struct BenchCommand: ParsableCommand {
             let sorted = list.sorted()
             return (sorted[sorted.count / 2], sorted.first!, sorted.last!)
         }
-    }
-
-    /// Reads and decodes every file, each worker with its own decoder and reused image.
-    private func decodeOnly(_ files: [String], workers: Int) -> Int {
-        let next = Atomic<Int>(0)
-        let decoded = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let decoder = ImageDecoder()
-            var image = Image<UInt8>()
-            while true {
-                let start = next.add(4, ordering: .relaxed).oldValue
-                if start >= files.count { break }
-                for index in start..<min(start + 4, files.count) where (try? decoder.decodeFile(files[index], into: &image)) != nil {
-                    decoded.add(1, ordering: .relaxed)
-                }
-            }
-        }
-        return decoded.load(ordering: .relaxed)
     }
 }

@@ -43,7 +43,7 @@ struct PipelineBench {
                 images = loader.epoch(round).reduce(0) { $0 + $1.count }
                 feeder.append(Double(images) / Self.seconds(since: start))
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
-                let decoded = decodeOnly(dataset, color: file.color, workers: count)
+                let decoded = DecodeOnly.run(dataset, color: file.color, workers: count)
                 decode.append(Double(decoded) / Self.seconds(since: decodeStart))
             }
             let median = { (list: [Double]) in list.sorted()[list.count / 2] }
@@ -55,29 +55,5 @@ struct PipelineBench {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
-    /// Decodes every sample (IDX records are copied), each worker with its own decoder.
-    private func decodeOnly(_ dataset: Dataset, color: ColorMode, workers: Int) -> Int {
-        let counts = SlotArray<Int>(count: workers)
-        let chunk = (dataset.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let decoder = ImageDecoder(options: DecodeOptions(color: color))
-            var image = Image<UInt8>()
-            var decoded = 0
-            for index in (worker * chunk)..<min(dataset.count, (worker + 1) * chunk) {
-                switch dataset.sample(at: index) {
-                case .file(let path, _):
-                    if (try? decoder.decodeFile(path, into: &image)) != nil { decoded += 1 }
-                case .record(let part, let record, _):
-                    guard let set = dataset.idxSet(part) else { continue }
-                    image.reshape(width: set.width, height: set.height, channels: set.channels)
-                    set.withRecord(record) { bytes in image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) } }
-                    decoded += 1
-                }
-            }
-            counts.store(decoded, at: worker)
-        }
-        return counts.elements.reduce(0) { $0 + ($1 ?? 0) }
     }
 }
