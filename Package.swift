@@ -37,7 +37,10 @@ let package = Package(
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
-        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Yams"], swiftSettings: optimize),
+        .target(name: "Safetensors", swiftSettings: optimize),
+        // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
+        .target(name: "Trainer", dependencies: ["TensorCore", "COpenBLAS", "Safetensors"], swiftSettings: optimize),
+        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
         // Layer 3: pipeline files, and the feeder of batches.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "PipelineConfig", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,0 +1,184 @@
+import COpenBLAS
+import TensorCore
+
+/// How a convolution pads its input.
+public enum ConvPadding: Sendable, Equatable, CustomStringConvertible {
+    /// No padding.
+    case valid
+    /// Output size ceil(input / stride); the odd pixel of an even total goes bottom/right
+    /// (Keras and PyTorch `padding="same"`).
+    case same
+    /// The same number of zeros on every side.
+    case explicit(Int)
+
+    public var description: String {
+        switch self {
+        case .valid: "valid"
+        case .same: "same"
+        case .explicit(let pixels): "\(pixels)"
+        }
+    }
+}
+
+/// 2-D convolution as im2col + one OpenBLAS sgemm over the whole batch.
+/// Weights [filters, inputChannels, kh, kw] and bias [filters], as PyTorch's `Conv2d`.
+public final class Conv2D: Layer {
+    public let kind = "conv2d"
+    let geometry: ConvGeometry
+    public let filters: Int
+    public let padding: ConvPadding
+    public let weight: Parameter
+    public let bias: Parameter?
+    public private(set) var output = Tensor()
+    public private(set) var inputGradient = Tensor()
+    /// [K, N * P]: the column matrix of the last forward pass; reused for its gradient.
+    private var columns: [Float] = []
+    /// [F, N * P]: the product, or the output gradient in the same layout.
+    private var product: [Float] = []
+
+    public init(inputShape: [Int], filters: Int, kernel: (height: Int, width: Int), stride: Int = 1,
+                padding: ConvPadding = .valid, dilation: Int = 1, bias: Bool = true,
+                initializer: Initializer = .pytorch, rng: inout SampleRNG) throws(ModelError) {
+        guard inputShape.count == 3 else {
+            throw ModelError(layer: nil, "conv2d needs an image input [C, H, W], got \(inputShape)")
+        }
+        guard filters >= 1, kernel.height >= 1, kernel.width >= 1, stride >= 1, dilation >= 1 else {
+            throw ModelError(layer: nil, "conv2d: filters, kernel, stride and dilation must be at least 1")
+        }
+        let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
+        let reachHeight = (kernel.height - 1) * dilation + 1, reachWidth = (kernel.width - 1) * dilation + 1
+        var padTop = 0, padLeft = 0, outputHeight = 0, outputWidth = 0
+        switch padding {
+        case .valid, .explicit:
+            let pad: Int
+            if case .explicit(let pixels) = padding { pad = pixels } else { pad = 0 }
+            guard pad >= 0 else { throw ModelError(layer: nil, "conv2d: padding must not be negative") }
+            padTop = pad
+            padLeft = pad
+            outputHeight = (height + 2 * pad - reachHeight) / stride + 1
+            outputWidth = (width + 2 * pad - reachWidth) / stride + 1
+            guard height + 2 * pad >= reachHeight, width + 2 * pad >= reachWidth else {
+                throw ModelError(layer: nil, "conv2d: a \(kernel.height)x\(kernel.width) kernel does not fit a \(height)x\(width) input with padding \(pad)")
+            }
+        case .same:
+            outputHeight = (height + stride - 1) / stride
+            outputWidth = (width + stride - 1) / stride
+            padTop = max(0, (outputHeight - 1) * stride + reachHeight - height) / 2
+            padLeft = max(0, (outputWidth - 1) * stride + reachWidth - width) / 2
+        }
+        geometry = ConvGeometry(channels: channels, height: height, width: width, kernelHeight: kernel.height,
+                                kernelWidth: kernel.width, stride: stride, dilation: dilation, padTop: padTop, padLeft: padLeft,
+                                outputHeight: outputHeight, outputWidth: outputWidth)
+        self.filters = filters
+        self.padding = padding
+        let fanIn = channels * kernel.height * kernel.width
+        let fanOut = filters * kernel.height * kernel.width
+        weight = Parameter(name: "weight", shape: [filters, channels, kernel.height, kernel.width],
+                           value: initializer.weights(count: filters * fanIn, fanIn: fanIn, fanOut: fanOut, rng: &rng))
+        self.bias = bias ? Parameter(name: "bias", shape: [filters], value: initializer.biases(count: filters, fanIn: fanIn, rng: &rng)) : nil
+    }
+
+    public var outputShape: [Int] { [filters, geometry.outputHeight, geometry.outputWidth] }
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+    public var window: SpatialWindow? { SpatialWindow(kernel: geometry.kernelHeight, stride: geometry.stride, dilation: geometry.dilation) }
+    public var settingsDescription: String {
+        let strideText = geometry.stride == 1 ? "" : ", stride \(geometry.stride)"
+        let dilationText = geometry.dilation == 1 ? "" : ", dilation \(geometry.dilation)"
+        return "\(filters) filters \(geometry.kernelHeight)x\(geometry.kernelWidth), \(padding)\(strideText)\(dilationText)"
+    }
+
+    public func forward(_ input: Tensor, mode: PassMode, rng: inout SampleRNG) {
+        let batch = input.shape[0]
+        let g = geometry
+        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
+        columns.resize(to: rows * rowStride)
+        product.resize(to: filters * rowStride)
+        output.reshape([batch, filters, g.outputHeight, g.outputWidth])
+        let sampleSize = g.channels * g.height * g.width
+        input.values.withUnsafeBufferPointer { x in
+            columns.withUnsafeMutableBufferPointer { cols in
+                for n in 0..<batch {
+                    g.im2col(x.baseAddress! + n * sampleSize, into: cols.baseAddress! + n * pixels, rowStride: rowStride)
+                }
+            }
+        }
+        // product [F, N*P] = weight [F, K] x columns [K, N*P]
+        weight.value.withUnsafeBufferPointer { w in
+            columns.withUnsafeBufferPointer { cols in
+                product.withUnsafeMutableBufferPointer { y in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(rowStride), Int32(rows),
+                                1, w.baseAddress, Int32(rows), cols.baseAddress, Int32(rowStride), 0, y.baseAddress, Int32(rowStride))
+                }
+            }
+        }
+        // output [N, F, P] = product transposed by blocks, plus bias
+        let biasValues = bias?.value ?? Array(repeating: 0, count: filters)
+        product.withUnsafeBufferPointer { y in
+            output.values.withUnsafeMutableBufferPointer { out in
+                for n in 0..<batch {
+                    for f in 0..<filters {
+                        let source = y.baseAddress! + f * rowStride + n * pixels
+                        let destination = out.baseAddress! + (n * filters + f) * pixels
+                        let b = biasValues[f]
+                        for p in 0..<pixels { destination[p] = source[p] + b }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
+        let batch = input.shape[0]
+        let g = geometry
+        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
+        // product [F, N*P] = outputGradient [N, F, P] regrouped
+        outputGradient.values.withUnsafeBufferPointer { dy in
+            product.withUnsafeMutableBufferPointer { y in
+                for n in 0..<batch {
+                    for f in 0..<filters {
+                        (y.baseAddress! + f * rowStride + n * pixels).update(from: dy.baseAddress! + (n * filters + f) * pixels, count: pixels)
+                    }
+                }
+            }
+        }
+        if let bias {
+            product.withUnsafeBufferPointer { y in
+                for f in 0..<filters {
+                    var sum: Float = 0
+                    let row = y.baseAddress! + f * rowStride
+                    for p in 0..<rowStride { sum += row[p] }
+                    bias.gradient[f] = sum
+                }
+            }
+        }
+        // weight gradient [F, K] = product [F, N*P] x columns^T [N*P, K]
+        product.withUnsafeBufferPointer { dy in
+            columns.withUnsafeBufferPointer { cols in
+                weight.gradient.withUnsafeMutableBufferPointer { dw in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(filters), Int32(rows), Int32(rowStride),
+                                1, dy.baseAddress, Int32(rowStride), cols.baseAddress, Int32(rowStride), 0, dw.baseAddress, Int32(rows))
+                }
+            }
+        }
+        guard needsInputGradient else { return }
+        // column gradient [K, N*P] = weight^T [K, F] x product [F, N*P], then folded back
+        weight.value.withUnsafeBufferPointer { w in
+            product.withUnsafeBufferPointer { dy in
+                columns.withUnsafeMutableBufferPointer { cols in
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(rowStride), Int32(filters),
+                                1, w.baseAddress, Int32(rows), dy.baseAddress, Int32(rowStride), 0, cols.baseAddress, Int32(rowStride))
+                }
+            }
+        }
+        inputGradient.reshape(input.shape)
+        let sampleSize = g.channels * g.height * g.width
+        columns.withUnsafeBufferPointer { cols in
+            inputGradient.values.withUnsafeMutableBufferPointer { dx in
+                dx.update(repeating: 0)
+                for n in 0..<batch {
+                    g.col2im(cols.baseAddress! + n * pixels, rowStride: rowStride, into: dx.baseAddress! + n * sampleSize)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Glibc
+
+/// Applies one optimizer's update to a model's parameters, keeping its moment buffers.
+/// The update rules are PyTorch's (`torch.optim.SGD`, `Adam`, `RMSprop`; weight decay is L2
+/// added to the gradient).
+public final class Optimizer {
+    public let settings: OptimizerSettings
+    /// The rate of the next step; a schedule sets it each epoch.
+    public var learningRate: Double
+    /// Steps taken so far (Adam's bias correction counts them).
+    public private(set) var steps = 0
+    /// Per parameter: the first and second moment buffers (empty when the rule has none).
+    private var first: [[Float]]
+    private var second: [[Float]]
+
+    public init(_ settings: OptimizerSettings, parameters: [Parameter]) {
+        self.settings = settings
+        learningRate = settings.learningRate
+        first = parameters.map { Array(repeating: 0, count: settings.slotCount >= 1 ? $0.count : 0) }
+        second = parameters.map { Array(repeating: 0, count: settings.slotCount >= 2 ? $0.count : 0) }
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        precondition(parameters.count == first.count, "the optimizer was made for another parameter list")
+        steps += 1
+        let rate = Float(learningRate)
+        for (position, parameter) in parameters.enumerated() {
+            parameter.value.withUnsafeMutableBufferPointer { w in
+                parameter.gradient.withUnsafeBufferPointer { g in
+                    update(w, g, &first[position], &second[position], rate: rate)
+                }
+            }
+        }
+    }
+
+    private func update(_ w: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>,
+                        _ first: inout [Float], _ second: inout [Float], rate: Float) {
+        switch settings {
+        case let .sgd(_, momentum, nesterov, weightDecay):
+            let decay = Float(weightDecay), mu = Float(momentum)
+            if momentum == 0 {
+                for i in 0..<w.count { w[i] -= rate * (g[i] + decay * w[i]) }
+                return
+            }
+            let firstStep = steps == 1
+            first.withUnsafeMutableBufferPointer { buffer in
+                for i in 0..<w.count {
+                    let gradient = g[i] + decay * w[i]
+                    buffer[i] = firstStep ? gradient : mu * buffer[i] + gradient
+                    w[i] -= rate * (nesterov ? gradient + mu * buffer[i] : buffer[i])
+                }
+            }
+        case let .adam(_, beta1, beta2, epsilon, weightDecay):
+            let b1 = Float(beta1), b2 = Float(beta2), decay = Float(weightDecay), eps = Float(epsilon)
+            let correction1 = Float(1 - pow(beta1, Double(steps)))
+            let correction2Root = Float((1 - pow(beta2, Double(steps))).squareRoot())
+            let stepSize = rate / correction1
+            first.withUnsafeMutableBufferPointer { m in
+                second.withUnsafeMutableBufferPointer { v in
+                    for i in 0..<w.count {
+                        let gradient = g[i] + decay * w[i]
+                        m[i] = b1 * m[i] + (1 - b1) * gradient
+                        v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                        w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
+                    }
+                }
+            }
+        case let .rmsprop(_, rho, epsilon, momentum, weightDecay):
+            let r = Float(rho), decay = Float(weightDecay), eps = Float(epsilon), mu = Float(momentum)
+            first.withUnsafeMutableBufferPointer { v in
+                if momentum == 0 {
+                    for i in 0..<w.count {
+                        let gradient = g[i] + decay * w[i]
+                        v[i] = r * v[i] + (1 - r) * gradient * gradient
+                        w[i] -= rate * gradient / (v[i].squareRoot() + eps)
+                    }
+                    return
+                }
+                second.withUnsafeMutableBufferPointer { buffer in
+                    for i in 0..<w.count {
+                        let gradient = g[i] + decay * w[i]
+                        v[i] = r * v[i] + (1 - r) * gradient * gradient
+                        buffer[i] = mu * buffer[i] + gradient / (v[i].squareRoot() + eps)
+                        w[i] -= rate * buffer[i]
+                    }
+                }
+            }
+        }
+    }
+
+    /// The moment buffers of every parameter, for checkpoints: `moments[k][parameter]`.
+    public var moments: [[[Float]]] { [first, second] }
+
+    /// Restores a checkpoint's step count and `moments`; false when they do not fit.
+    public func restore(steps: Int, moments: [[[Float]]]) -> Bool {
+        guard moments.count == 2, moments[0].map(\.count) == first.map(\.count), moments[1].map(\.count) == second.map(\.count) else {
+            return false
+        }
+        self.steps = steps
+        first = moments[0]
+        second = moments[1]
+        return true
+    }
+}
