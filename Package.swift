@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
+        .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         .target(name: "Trainer", dependencies: ["TensorCore", "COpenBLAS", "Safetensors"], swiftSettings: optimize),
         .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
@@ -48,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize

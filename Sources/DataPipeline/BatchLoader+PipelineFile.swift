@@ -23,20 +23,23 @@ public struct LoaderError: Error, Equatable, Sendable, CustomStringConvertible {
 extension BatchLoader {
     /// The loader of a pipeline file's split, with its data source, decode colour, transforms,
     /// seed and loader block; `workers` nil takes the file's (`auto`: cores - 1, at least 1,
-    /// leaving room for the trainer).
+    /// leaving room for the trainer); `limit` keeps the first samples only; `shuffle` nil takes
+    /// the file's.
     public convenience init(pipeline file: PipelineFile, split: String, workers: Int? = nil, rank: Int = 0,
-                            worldSize: Int = 1, cores: Int) throws {
+                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil) throws {
         guard let source = file.data[split] else {
             throw LoaderError(message: "\(file.path): no data for split '\(split)'")
         }
         guard let input = source.datasetInput else {
             throw LoaderError(message: "\(file.path): split '\(split)' reads shards, which are not implemented yet")
         }
-        let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: file.loader.shuffle, dropLast: file.loader.dropLast,
+        let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: shuffle ?? file.loader.shuffle, dropLast: file.loader.dropLast,
                                       workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
         let channels = file.color.channels
-        try self.init(dataset: try Dataset.listing([input]), chain: try file.chain(split), decode: file.decodeOptions(split: split),
+        var dataset = try Dataset.listing([input])
+        if let limit { dataset = dataset.prefix(limit) }
+        try self.init(dataset: dataset, chain: try file.chain(split), decode: file.decodeOptions(split: split),
                       settings: settings, inputChannels: channels)
     }
 }

@@ -11,3 +11,12 @@ extension Dataset {
                        otherFiles: rank == 0 ? otherFiles : 0, selection: chosen)
     }
 }
+
+extension Dataset {
+    /// The first `count` samples, as a view (short training runs, quick checks).
+    public func prefix(_ count: Int) -> Dataset {
+        guard count < self.count else { return self }
+        return Dataset(parts: parts, classes: classes, listingFailures: listingFailures, otherFiles: otherFiles,
+                       selection: (0..<max(0, count)).map { selection?[$0] ?? $0 })
+    }
+}

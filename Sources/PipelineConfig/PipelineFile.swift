@@ -1,6 +1,7 @@
 import Foundation
 import ImageCodecs
 import ImageTransforms
+import Trainer
 import Yams
 
 /// A pipeline file (DESIGN §3): sources, decoding, transforms per split and loader settings,
@@ -35,6 +36,19 @@ public struct PipelineFile: Sendable {
     /// Split names in file order.
     public let splits: [String]
     public let loader: Loader
+    /// The `model` list, when the file has one.
+    public let model: [LayerSpec]?
+    /// Where each model layer is written, for errors found when the model is built.
+    public let modelPlaces: [Place]
+    /// The `train` block (defaults when the file has a model but no `train`).
+    public let train: TrainSettings?
+
+    /// A place in the file.
+    public struct Place: Sendable, Equatable {
+        public let line: Int?
+        public let column: Int?
+        public let keyPath: String
+    }
 
     static let topLevelKeys = ["version", "seed", "data", "decode", "transforms", "loader", "model", "train"]
 
@@ -58,9 +72,6 @@ public struct PipelineFile: Sendable {
         guard let document else { throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "the file is empty") }
         let root = ConfigNode(node: document, keyPath: "", file: path)
         let top = try root.fields(allowed: topLevelKeys)
-        if let block = top["model"] ?? top["train"] {
-            throw block.error("the model and train blocks are read by `sluice train`, which this version does not have yet")
-        }
         guard let versionNode = top["version"] else { throw root.error("'version: 1' is required") }
         let version = try versionNode.int()
         guard version == 1 else { throw versionNode.error("only version 1 is supported") }
@@ -96,8 +107,20 @@ public struct PipelineFile: Sendable {
         for split in sources.keys where chains[split] == nil {
             throw (top["data"] ?? root).error("split '\(split)' has data but no transforms")
         }
-        return PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, draft: draft, transforms: chains,
-                            splits: splits, loader: try loader(top["loader"]))
+        var model: (specs: [LayerSpec], places: [Place])?
+        if let modelNode = top["model"] { model = try ModelParser.model(modelNode) }
+        var train: TrainSettings?
+        if let trainNode = top["train"] {
+            guard model != nil else { throw trainNode.error("a train block needs a model block") }
+            train = try ModelParser.train(trainNode, splits: splits)
+        } else if model != nil {
+            train = try ModelParser.train(ConfigNode(node: Node.mapping(Node.Mapping([])), keyPath: "train", file: path), splits: splits)
+        }
+        let file = PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, draft: draft, transforms: chains,
+                                splits: splits, loader: try loader(top["loader"]), model: model?.specs, modelPlaces: model?.places ?? [],
+                                train: train)
+        try file.checkModelWhenShapeIsKnown()
+        return file
     }
 
     private static func source(_ node: ConfigNode) throws(PipelineError) -> Source {
@@ -141,6 +164,34 @@ public struct PipelineFile: Sendable {
         var options = DecodeOptions(color: color)
         if draft, let chain = transforms[split] { options.draftShorterSide = Self.draftTarget(chain) }
         return options
+    }
+
+    /// The model for per-sample input `inputShape` ([C, H, W]); a layer that cannot take its
+    /// input is an error naming its place in the file.
+    public func buildModel(inputShape: [Int]) throws(PipelineError) -> Model {
+        guard let model else { throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "the file has no model block") }
+        do {
+            return try Model(model, inputShape: inputShape, seed: seed)
+        } catch {
+            let place = error.layer.map { modelPlaces[$0] }
+            throw PipelineError(file: path, line: place?.line, column: place?.column, keyPath: place?.keyPath ?? "model", message: error.message)
+        }
+    }
+
+    /// The per-sample tensor shape the training split's transforms produce, when the file
+    /// alone fixes it (channels from `decode.color`, size from a crop or resize).
+    public var trainingInputShape: [Int]? {
+        guard let split = splits.first(where: { $0 == "train" }) ?? splits.first, let chain = transforms[split],
+              case .tensor(let c?, let h?, let w?)? = try? chain.shapes(from: .image(height: nil, width: nil, channels: color.channels)).last
+        else { return nil }
+        return [c, h, w]
+    }
+
+    /// Builds the model once when its input shape is known from the file, so a wrong chain of
+    /// layers fails when the file is read.
+    private func checkModelWhenShapeIsKnown() throws(PipelineError) {
+        guard model != nil, let shape = trainingInputShape else { return }
+        _ = try buildModel(inputShape: shape)
     }
 
     /// The chain of `split`, or an error listing the splits the file has.

@@ -17,12 +17,14 @@ struct BenchCommand: ParsableCommand {
             against 1 worker and against decode, measured in the same process. transforms: \
             images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo. \
             pipeline (--pipeline P [--split S]): one full epoch through the feeder, batches \
-            consumed and discarded, beside decode-only on the same samples.
+            consumed and discarded, beside decode-only on the same samples. train: training \
+            steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
+            the CIFAR small CNN on a batch held in memory, at each --threads count.
             """
     )
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case decode, stats, transforms, pipeline
+        case decode, stats, transforms, pipeline, train
     }
 
     @Option(help: "Which measurements to run.")
@@ -52,9 +54,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "For --suite pipeline: the split (default: train).")
     var split: String = "train"
 
+    @Option(parsing: .upToNextOption, help: "For --suite train: OpenBLAS thread counts to measure.")
+    var threads: [Int] = [1, 2]
+
+    @Option(name: .customLong("batch-size"), help: "For --suite train: images per training step.")
+    var batchSize: Int = 128
+
     func validate() throws {
         guard workers.allSatisfy({ $0 >= 1 && $0 <= 64 }) else { throw ValidationError("--workers must be between 1 and 64") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard threads.allSatisfy({ $0 >= 1 && $0 <= 64 }), batchSize >= 1 else { throw ValidationError("--threads are 1-64 and --batch-size at least 1") }
         if suite == .pipeline && pipeline == nil { throw ValidationError("--suite pipeline needs --pipeline FILE") }
     }
 
@@ -77,6 +86,7 @@ struct BenchCommand: ParsableCommand {
         Terminal.error("warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
         if suite == .transforms { return try runTransforms() }
+        if suite == .train { return try runTrain() }
         if suite == .pipeline, let pipeline { return try runPipeline(pipeline) }
         let sets = try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).prepare()
         var rows: [Row] = []
@@ -135,6 +145,24 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    private func runTrain() throws {
+        print("sluice bench --suite train: forward + backward + step, batch \(batchSize), median of \(repeats) runs of ~3 s, \(SystemInfo.cpuModel)")
+        print("model              params  optimizer  threads      images/s          min-max   est. GFLOPS")
+        let rows = try TrainBench(threads: threads, repeats: repeats, batchSize: batchSize).run { row in
+            let range = "\(Terminal.count(Int(row.min_images_per_second)))-\(Terminal.count(Int(row.max_images_per_second)))"
+            print(row.model.padding(toLength: 16, withPad: " ", startingAt: 0) + Terminal.count(row.parameters).leftPadded(9)
+                  + "  " + row.optimizer.padding(toLength: 9, withPad: " ", startingAt: 0) + "\(row.threads)".leftPadded(8)
+                  + Terminal.count(Int(row.images_per_second)).leftPadded(14) + range.leftPadded(17) + Terminal.fixed(row.estimated_gflops, 1).leftPadded(14))
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [TrainBench.Row] }
+            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows))
+                .write(to: URL(fileURLWithPath: json))
+        }
+    }
+
     private func runTransforms() throws {
         let photo = (photos as NSString).appendingPathComponent("skimage/chelsea.jpg")
         let source = FileManager.default.fileExists(atPath: photo) ? photo : "samples/photos/chelsea.jpg"
@@ -188,4 +216,8 @@ struct BenchCommand: ParsableCommand {
             return (sorted[sorted.count / 2], sorted.first!, sorted.last!)
         }
     }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

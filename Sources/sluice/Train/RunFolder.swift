@@ -1,0 +1,55 @@
+import Foundation
+import Safetensors
+import Trainer
+
+/// The outputs of one training run (DESIGN §5): `model.safetensors` (best weights),
+/// `checkpoint.safetensors` (the last epoch's weights and optimizer state, for `--resume`),
+/// `metrics.jsonl`, `summary.txt`, `run.json`, `curves.png`, `confusion.png`.
+/// Files are written to a temporary name and renamed, so a killed run leaves whole files.
+struct RunFolder {
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure.usage("cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws {
+        let target = file(name), temporary = target + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw CommandFailure.internal("cannot write \(temporary)")
+        }
+        guard rename(temporary, target) == 0 else { throw CommandFailure.internal("cannot rename \(temporary) to \(target)") }
+    }
+
+    func write(_ name: String, text: String) throws { try write(name, Array(text.utf8)) }
+
+    func writeMetrics(_ records: [EpochRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try write("metrics.jsonl", text: lines.map { $0 + "\n" }.joined())
+    }
+
+    func readMetrics() -> [EpochRecord] {
+        guard let text = try? String(contentsOfFile: file("metrics.jsonl"), encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
+    }
+
+    func writeWeights(_ model: Model, name: String, metadata: [String: String]) throws {
+        try write(name, SafetensorsFile(entries: model.weightEntries, metadata: metadata).encoded())
+    }
+
+    func read(_ name: String) throws -> SafetensorsFile {
+        guard let data = FileManager.default.contents(atPath: file(name)) else {
+            throw CommandFailure.usage("cannot read \(file(name)): nothing to resume (train without --resume first)")
+        }
+        do { return try SafetensorsFile(decoding: Array(data)) } catch { throw CommandFailure.usage("\(file(name)): \(error)") }
+    }
+}

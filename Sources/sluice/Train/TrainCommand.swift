@@ -1,0 +1,188 @@
+import ArgumentParser
+import DataPipeline
+import Foundation
+import ImageCodecs
+import PipelineConfig
+import Safetensors
+import TensorCore
+import Trainer
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the pipeline file's model on its train split, fed by the pipeline.",
+        discussion: """
+            Each epoch trains on the train split (in the epoch's order, with its random \
+            transforms) and then evaluates on the validation split (train.validation, or the \
+            split named test). With train.early_stopping, training stops when the validation \
+            loss has not improved by more than min_delta for patience epochs; the best weights \
+            are kept. Writes to --output: model.safetensors (best weights, PyTorch \
+            nn.Sequential names), checkpoint.safetensors (last epoch, for --resume), \
+            metrics.jsonl (a line per epoch), summary.txt (the layer table), curves.png, \
+            confusion.png and run.json. The same file and seed give the same weights, and a \
+            resumed run gives what an uninterrupted one would.
+
+            Exit codes: 0 success; 64 bad usage or pipeline file; 65 a bad sample under \
+            --on-error fail; 70 internal error.
+            """
+    )
+
+    @Option(help: "Pipeline file with data, transforms, model and train blocks.")
+    var pipeline: String
+
+    @Option(help: "Epochs to train (default: the file's train.epochs).")
+    var epochs: Int?
+
+    @Option(help: "Folder for the run's outputs (default: runs/<pipeline name>).")
+    var output: String?
+
+    @Option(help: "Decode and transform workers (default: the file's loader.workers; auto leaves a core for training).")
+    var workers: Int?
+
+    @Option(help: "OpenBLAS threads for the model (default 1: the other core runs the pipeline).")
+    var threads: Int = 1
+
+    @Option(name: .customLong("train-samples"), help: "Train on the first N samples of the train split only (quick runs).")
+    var trainSamples: Int?
+
+    @Option(name: .customLong("val-samples"), help: "Evaluate on the first N samples of the validation split only.")
+    var validationSamples: Int?
+
+    @Flag(help: "Continue the run in --output from its checkpoint.safetensors.")
+    var resume = false
+
+    @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on; fail: stop at the first (exit 65).")
+    var onError: OnError = .skip
+
+    @Option(help: "Data from tensor shards (sluice shard) instead of the file's train source.")
+    var shards: String?
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be between 1 and 64") }
+        if let trainSamples, trainSamples < 1 { throw ValidationError("--train-samples must be at least 1") }
+        if let validationSamples, validationSamples < 1 { throw ValidationError("--val-samples must be at least 1") }
+    }
+
+    func run() throws {
+        if shards != nil { throw CommandFailure.usage("--shards: training from shards comes with `sluice shard`, which this version does not have yet") }
+        let file: PipelineFile
+        do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
+        guard file.model != nil, var settings = file.train else {
+            throw CommandFailure.usage("\(pipeline): no model block: add 'model:' and 'train:' (see pipelines/README.md)")
+        }
+        if let epochs { settings.epochs = epochs }
+        guard file.data["train"] != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train'") }
+
+        let failures = FailureLog(failFast: onError == .fail)
+        let trainLoader = try loader(file, split: "train", limit: trainSamples, shuffle: nil)
+        let validationLoader = try settings.validationSplit.map { split -> BatchLoader in
+            guard file.data[split] != nil else { throw CommandFailure.usage("\(pipeline): the validation split '\(split)' has no data") }
+            return try loader(file, split: split, limit: validationSamples, shuffle: false)
+        }
+        if let validationLoader, validationLoader.sampleShape != trainLoader.sampleShape {
+            throw CommandFailure.usage("\(pipeline): the \(settings.validationSplit!) split gives \(validationLoader.sampleShape) per sample, train gives \(trainLoader.sampleShape)")
+        }
+        let model: Model
+        do { model = try file.buildModel(inputShape: trainLoader.sampleShape) } catch { throw CommandFailure.usage(error.description) }
+        let classNames = Self.classNames(trainLoader.dataset.classes, count: model.classes)
+        BLASThreads.set(threads)
+
+        let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
+        let summary = ModelSummary(model)
+        try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + summary.lines)
+            .joined(separator: "\n") + "\n")
+        try folder.write("run.json", text: RunManifest.json(pipeline: pipeline, file: file, settings: settings, model: model,
+                                                                 workers: trainLoader.settings.workers, threads: threads))
+        let session = TrainingSession(model: model, optimizer: settings.optimizer, seed: file.seed)
+        var stopping = settings.earlyStopping
+        var records: [EpochRecord] = []
+        var firstEpoch = 0
+        if resume {
+            let checkpoint: TrainingCheckpoint
+            do {
+                checkpoint = try TrainingCheckpoint.restore(try folder.read("checkpoint.safetensors"), into: session, earlyStopping: stopping)
+            } catch let error as ModelError {
+                throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): \(error.message)")
+            }
+            firstEpoch = checkpoint.completedEpochs
+            stopping = checkpoint.earlyStopping
+            records = Array(folder.readMetrics().filter { $0.epoch <= firstEpoch })
+            print("resuming \(folder.path) after epoch \(firstEpoch)")
+        }
+
+        let batches = (trainLoader.indices(epoch: 0).count + trainLoader.settings.batchSize - 1) / trainLoader.settings.batchSize
+        print("model \(pipeline): input \(model.inputShape), \(model.classes) classes, \(Terminal.count(model.parameterCount)) parameters")
+        print("train \(Terminal.count(trainLoader.dataset.count)) samples, \(batches) batches of \(trainLoader.settings.batchSize)" +
+              (validationLoader.map { "; validation (\(settings.validationSplit!)) \(Terminal.count($0.dataset.count)) samples" } ?? "") +
+              "; \(trainLoader.settings.workers) loader worker\(trainLoader.settings.workers == 1 ? "" : "s"), \(threads) BLAS thread\(threads == 1 ? "" : "s")")
+        let start = DispatchTime.now().uptimeNanoseconds
+        var trainedImages = 0
+        for epoch in firstEpoch..<settings.epochs {
+            if stopping?.shouldStop == true { break }
+            session.optimizer.learningRate = settings.schedule.rate(base: settings.optimizer.learningRate, epoch: epoch, epochs: settings.epochs)
+            let progress = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, batches: batches)
+            var batch = 0
+            let trained = try failures.run {
+                try session.train(trainLoader.epoch(epoch, onFailure: failures.report), epoch: epoch) { _, loss in
+                    batch += 1
+                    progress.update(batch: batch, loss: loss)
+                }
+            }
+            trainedImages += trained.samples
+            var fields = [("loss", trained.loss), ("accuracy", trained.accuracy)]
+            var record = EpochRecord(epoch: epoch + 1, trainLoss: trained.loss, trainAccuracy: trained.accuracy, seconds: trained.seconds,
+                                     imagesPerSecond: trained.imagesPerSecond, learningRate: session.optimizer.learningRate)
+            var improved = true
+            if let validationLoader {
+                let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
+                record.valLoss = validation.loss
+                record.valAccuracy = validation.accuracy
+                fields += [("val_loss", validation.loss), ("val_accuracy", validation.accuracy)]
+                if stopping != nil { improved = stopping!.record(epoch: epoch + 1, loss: validation.loss) }
+                else { improved = validation.loss <= (records.compactMap(\.valLoss).min() ?? .infinity) }
+            }
+            progress.finish(fields: fields)
+            records.append(record)
+            if improved { try folder.writeWeights(model, name: "model.safetensors", metadata: ["epoch": "\(epoch + 1)", "pipeline": pipeline]) }
+            try folder.write("checkpoint.safetensors", TrainingCheckpoint(completedEpochs: epoch + 1, earlyStopping: stopping).encoded(session).encoded())
+            try folder.writeMetrics(records)
+            try TrainingCharts.curves(records).write(to: folder, name: "curves.png")
+            if stopping?.shouldStop == true {
+                print("early stopping: no improvement of val_loss by more than \(stopping!.minDelta) for \(stopping!.patience) epochs")
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard !records.isEmpty else { throw CommandFailure.usage("nothing to train: the checkpoint already has \(firstEpoch) epochs (raise --epochs)") }
+
+        // The best weights, evaluated once more for the confusion matrix.
+        do { try model.load(try folder.read("model.safetensors")) } catch let error as ModelError { throw CommandFailure.internal(error.message) }
+        let bestEpoch = validationLoader == nil ? records.count : (records.min { ($0.valLoss ?? .infinity) < ($1.valLoss ?? .infinity) }?.epoch ?? records.count)
+        var final = "sluice train: \(records.count) epochs, \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
+        if let validationLoader {
+            let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
+            try TrainingCharts.confusion(validation.confusion, classNames: classNames).write(to: folder, name: "confusion.png")
+            try folder.write("confusion.json", text: RunManifest.confusionJSON(validation.confusion, classNames: classNames))
+            final += "; best epoch \(bestEpoch): \(settings.validationSplit!) loss \(Terminal.fixed(validation.loss)), accuracy \(Terminal.fixed(validation.accuracy * 100, 2))%"
+        }
+        print("weights: \(folder.file("model.safetensors"))")
+        Terminal.status(final + "\n")
+        if failures.count > 0 { Terminal.error("\(failures.count) bad samples were skipped") }
+    }
+
+    private func loader(_ file: PipelineFile, split: String, limit: Int?, shuffle: Bool?) throws -> BatchLoader {
+        do {
+            return try BatchLoader(pipeline: file, split: split, workers: workers, cores: SystemInfo.coreCount, limit: limit, shuffle: shuffle)
+        } catch let error as PipelineError {
+            throw CommandFailure.usage(error.description)
+        } catch {
+            throw CommandFailure.usage("\(file.path): split '\(split)': \(error)")
+        }
+    }
+
+    /// Folder class names, or the label numbers.
+    static func classNames(_ classes: [String], count: Int) -> [String] {
+        (0..<count).map { $0 < classes.count ? classes[$0] : "\($0)" }
+    }
+}
