@@ -53,17 +53,11 @@ public final class BatchNorm: Layer {
                 if mode == .training {
                     var sum: Double = 0, squares: Double = 0
                     for n in 0..<batch {
-                        let plane = x.baseAddress! + (n * channels + c) * planeSize
-                        var planeSum: Float = 0
-                        for i in 0..<planeSize { planeSum += plane[i] }
-                        sum += Double(planeSum)
+                        sum += Double(VectorMath.sum(x.baseAddress! + (n * channels + c) * planeSize, count: planeSize))
                     }
                     mean = Float(sum / Double(count))
                     for n in 0..<batch {
-                        let plane = x.baseAddress! + (n * channels + c) * planeSize
-                        var planeSquares: Float = 0
-                        for i in 0..<planeSize { let d = plane[i] - mean; planeSquares += d * d }
-                        squares += Double(planeSquares)
+                        squares += Double(VectorMath.squaredDeviations(x.baseAddress! + (n * channels + c) * planeSize, count: planeSize, mean: mean))
                     }
                     variance = Float(squares / Double(count))
                     let unbiased = count > 1 ? Float(squares / Double(count - 1)) : variance
@@ -103,10 +97,9 @@ public final class BatchNorm: Layer {
                         var sumGradient: Float = 0, sumProduct: Float = 0
                         for n in 0..<batch {
                             let offset = (n * channels + c) * planeSize
-                            for i in offset..<(offset + planeSize) {
-                                sumGradient += dy[i]
-                                sumProduct += dy[i] * xhat[i]
-                            }
+                            let (planeSum, planeDot) = VectorMath.sumAndDot(dy.baseAddress! + offset, xhat.baseAddress! + offset, count: planeSize)
+                            sumGradient += planeSum
+                            sumProduct += planeDot
                         }
                         scale.gradient[c] = sumProduct
                         shift.gradient[c] = sumGradient

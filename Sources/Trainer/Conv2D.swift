@@ -143,12 +143,7 @@ public final class Conv2D: Layer {
         }
         if let bias {
             product.withUnsafeBufferPointer { y in
-                for f in 0..<filters {
-                    var sum: Float = 0
-                    let row = y.baseAddress! + f * rowStride
-                    for p in 0..<rowStride { sum += row[p] }
-                    bias.gradient[f] = sum
-                }
+                for f in 0..<filters { bias.gradient[f] = VectorMath.sum(y.baseAddress! + f * rowStride, count: rowStride) }
             }
         }
         // weight gradient [F, K] = product [F, N*P] x columns^T [N*P, K]

@@ -43,37 +43,47 @@ public final class Pool2D: Layer {
         let batch = input.shape[0]
         let planes = batch * channels
         output.reshape([batch, channels, outputHeight, outputWidth])
-        if reduction == .max { argmax.resize(to: output.count) }
+        argmax.resize(to: reduction == .max ? output.count : 0)
+        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
         let inputPlane = height * width, outputPlane = outputHeight * outputWidth
+        let isMax = reduction == .max
         let scale = 1 / Float(size * size)
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
                 argmax.withUnsafeMutableBufferPointer { best in
                     for plane in 0..<planes {
                         let source = x.baseAddress! + plane &* inputPlane
-                        let destination = plane &* outputPlane
+                        let out = y.baseAddress! + plane &* outputPlane
+                        let bestOut = best.baseAddress.map { $0 + plane &* outputPlane }
+                        if isMax, size == 2, stride == 2 {
+                            Self.maxPool2x2(source, width: width, outputHeight: outputHeight, outputWidth: outputWidth, out, bestOut!)
+                            continue
+                        }
                         for oy in 0..<outputHeight {
+                            let top = oy &* stride
                             for ox in 0..<outputWidth {
-                                let top = oy &* stride, left = ox &* stride
-                                let out = destination &+ oy &* outputWidth &+ ox
-                                if reduction == .max {
-                                    var bestOffset = top &* width &+ left
-                                    var bestValue = source[bestOffset]
+                                let corner = top &* width &+ ox &* stride
+                                let index = oy &* outputWidth &+ ox
+                                if isMax {
+                                    var bestOffset = corner
+                                    var bestValue = source[corner]
                                     for i in 0..<size {
+                                        let row = corner &+ i &* width
                                         for j in 0..<size {
-                                            let offset = (top &+ i) &* width &+ left &+ j
-                                            // NaN propagates, as in PyTorch
-                                            if source[offset] > bestValue || source[offset].isNaN { bestValue = source[offset]; bestOffset = offset }
+                                            let value = source[row &+ j]
+                                            // `!(value <= best)` also takes NaN, which propagates as in PyTorch.
+                                            if !(value <= bestValue) { bestValue = value; bestOffset = row &+ j }
                                         }
                                     }
-                                    y[out] = bestValue
-                                    best[out] = Int32(bestOffset)
+                                    out[index] = bestValue
+                                    bestOut![index] = Int32(truncatingIfNeeded: bestOffset)
                                 } else {
                                     var sum: Float = 0
                                     for i in 0..<size {
-                                        for j in 0..<size { sum += source[(top &+ i) &* width &+ left &+ j] }
+                                        let row = corner &+ i &* width
+                                        for j in 0..<size { sum += source[row &+ j] }
                                     }
-                                    y[out] = sum * scale
+                                    out[index] = sum * scale
                                 }
                             }
                         }
@@ -83,11 +93,35 @@ public final class Pool2D: Layer {
         }
     }
 
+    /// The common 2x2, stride 2 case without inner loops. Ties go to the first in row-major
+    /// order, as in PyTorch.
+    @inline(__always)
+    private static func maxPool2x2(_ source: UnsafePointer<Float>, width: Int, outputHeight: Int, outputWidth: Int,
+                                   _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
+        for oy in 0..<outputHeight {
+            let top = source + 2 &* oy &* width, bottom = top + width
+            let rowOffset = 2 &* oy &* width
+            for ox in 0..<outputWidth {
+                let column = 2 &* ox
+                var value = top[column], offset = 0
+                let right = top[column &+ 1], below = bottom[column], diagonal = bottom[column &+ 1]
+                if !(right <= value) { value = right; offset = 1 }
+                if !(below <= value) { value = below; offset = width }
+                if !(diagonal <= value) { value = diagonal; offset = width &+ 1 }
+                let index = oy &* outputWidth &+ ox
+                out[index] = value
+                best[index] = Int32(truncatingIfNeeded: rowOffset &+ column &+ offset)
+            }
+        }
+    }
+
     public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
         guard needsInputGradient else { return }
         let planes = input.shape[0] * channels
         inputGradient.reshape(input.shape)
+        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
         let inputPlane = height * width, outputPlane = outputHeight * outputWidth
+        let isMax = reduction == .max
         let scale = 1 / Float(size * size)
         outputGradient.values.withUnsafeBufferPointer { dy in
             argmax.withUnsafeBufferPointer { best in
@@ -95,18 +129,19 @@ public final class Pool2D: Layer {
                     dx.update(repeating: 0)
                     for plane in 0..<planes {
                         let target = dx.baseAddress! + plane &* inputPlane
-                        let source = plane &* outputPlane
+                        let gradient = dy.baseAddress! + plane &* outputPlane
+                        if isMax {
+                            let offsets = best.baseAddress! + plane &* outputPlane
+                            for index in 0..<outputPlane { target[Int(offsets[index])] += gradient[index] }
+                            continue
+                        }
                         for oy in 0..<outputHeight {
                             for ox in 0..<outputWidth {
-                                let out = source &+ oy &* outputWidth &+ ox
-                                if reduction == .max {
-                                    target[Int(best[out])] += dy[out]
-                                } else {
-                                    let share = dy[out] * scale
-                                    let top = oy &* stride, left = ox &* stride
-                                    for i in 0..<size {
-                                        for j in 0..<size { target[(top &+ i) &* width &+ left &+ j] += share }
-                                    }
+                                let share = gradient[oy &* outputWidth &+ ox] * scale
+                                let corner = oy &* stride &* width &+ ox &* stride
+                                for i in 0..<size {
+                                    let row = corner &+ i &* width
+                                    for j in 0..<size { target[row &+ j] += share }
                                 }
                             }
                         }
