@@ -16,8 +16,8 @@ public final class Optimizer {
     public init(_ settings: OptimizerSettings, parameters: [Parameter]) {
         self.settings = settings
         learningRate = settings.learningRate
-        first = parameters.map { Array(repeating: 0, count: settings.slotCount >= 1 ? $0.count : 0) }
-        second = parameters.map { Array(repeating: 0, count: settings.slotCount >= 2 ? $0.count : 0) }
+        first = parameters.map { Array(repeating: 0, count: settings.momentBuffers >= 1 ? $0.count : 0) }
+        second = parameters.map { Array(repeating: 0, count: settings.momentBuffers >= 2 ? $0.count : 0) }
     }
 
     public func step(_ parameters: [Parameter]) {

@@ -20,7 +20,7 @@ public enum OptimizerSettings: Sendable, Equatable {
     }
 
     /// Moment buffers kept per parameter.
-    var slotCount: Int {
+    public var momentBuffers: Int {
         switch self {
         case .sgd(_, let momentum, _, _): momentum > 0 ? 1 : 0
         case .adam: 2

@@ -3,12 +3,17 @@ import DatasetSources
 import Foundation
 import ImageTransforms
 import PipelineConfig
+import Trainer
 
 struct DescribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "describe",
-        abstract: "Show a pipeline's plan without running it: sources and counts, each transform with its output shape.",
-        discussion: "Checks the whole chain of every split before any image is read; a wrong chain exits 64 naming the op."
+        abstract: "Show a pipeline's plan without running it: sources and counts, each transform with its output shape, the model.",
+        discussion: """
+            Checks the whole chain of every split, and the model against the train split's \
+            output, before any image is read; a wrong chain or layer exits 64 naming its place. \
+            The model table gives each layer's output shape, parameter count and receptive field.
+            """
     )
 
     @Argument(help: "Pipeline file.")
@@ -19,6 +24,7 @@ struct DescribeCommand: ParsableCommand {
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
         print("pipeline \(file.path): version \(file.version), seed \(file.seed), decode color \(file.color.rawValue)")
         let channels = file.color.channels
+        var sampleShapes: [String: [Int]] = [:]
         for split in file.splits {
             let chain = try file.chain(split)
             print("\nsplit \(split)")
@@ -42,11 +48,31 @@ struct DescribeCommand: ParsableCommand {
                 print("  \(String(format: "%2d", position + 1)). \(shape)  \(transform.description)\(tag)")
             }
             if let last = shapes.last, case .tensor(let c?, let h?, let w?) = last {
+                sampleShapes[split] = [c, h, w]
                 let batchBytes = file.loader.batchSize * c * h * w * 4
                 let megabytes = Double(batchBytes * (file.loader.prefetch + 1)) / 1_048_576
                 print("  batch        float32 [\(file.loader.batchSize), \(c), \(h), \(w)], \(String(format: "%.1f", Double(batchBytes) / 1_048_576)) MiB; with prefetch \(file.loader.prefetch): \(String(format: "%.1f", megabytes)) MiB")
             }
         }
+        if file.model != nil { try describeModel(file, inputShape: sampleShapes["train"] ?? sampleShapes[file.splits[0]]) }
+    }
+
+    private func describeModel(_ file: PipelineFile, inputShape: [Int]?) throws {
+        guard let inputShape, let settings = file.train else {
+            print("\nmodel: the train split's transforms do not fix the input size (add a crop or resize), so the model cannot be checked yet")
+            return
+        }
+        let model: Model
+        do { model = try file.buildModel(inputShape: inputShape) } catch { throw CommandFailure.usage(error.description) }
+        print("\nmodel")
+        for line in ModelSummary(model).lines { print("  " + line) }
+        let optimizerCopies = settings.optimizer.momentBuffers
+        let megabytes = Double(model.parameterCount * 4 * (2 + optimizerCopies)) / 1_048_576
+        print("  weights, gradients and \(settings.optimizer.name) state: \(String(format: "%.1f", megabytes)) MiB")
+        var plan = "train        \(settings.epochs) epochs, \(settings.optimizer.name) learning rate \(settings.optimizer.learningRate)"
+        if let stopping = settings.earlyStopping { plan += ", early stopping patience \(stopping.patience) min_delta \(stopping.minDelta)" }
+        plan += settings.validationSplit.map { ", validation on \($0)" } ?? ", no validation split"
+        print("  " + plan)
     }
 
     private func describe(_ source: PipelineFile.Source) -> String {

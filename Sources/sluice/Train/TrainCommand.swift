@@ -109,6 +109,9 @@ struct TrainCommand: ParsableCommand {
             firstEpoch = checkpoint.completedEpochs
             stopping = checkpoint.earlyStopping
             records = Array(folder.readMetrics().filter { $0.epoch <= firstEpoch })
+            guard firstEpoch < settings.epochs else {
+                throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs (raise --epochs)")
+            }
             print("resuming \(folder.path) after epoch \(firstEpoch)")
         }
 
@@ -154,12 +157,11 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        guard !records.isEmpty else { throw CommandFailure.usage("nothing to train: the checkpoint already has \(firstEpoch) epochs (raise --epochs)") }
 
         // The best weights, evaluated once more for the confusion matrix.
         do { try model.load(try folder.read("model.safetensors")) } catch let error as ModelError { throw CommandFailure.internal(error.message) }
         let bestEpoch = validationLoader == nil ? records.count : (records.min { ($0.valLoss ?? .infinity) < ($1.valLoss ?? .infinity) }?.epoch ?? records.count)
-        var final = "sluice train: \(records.count) epochs, \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
+        var final = "sluice train: \(records.count) epoch\(records.count == 1 ? "" : "s"), \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
         if let validationLoader {
             let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
             try TrainingCharts.confusion(validation.confusion, classNames: classNames).write(to: folder, name: "confusion.png")
