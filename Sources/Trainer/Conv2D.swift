@@ -89,7 +89,7 @@ public final class Conv2D: Layer {
 
     public func forward(_ input: Tensor, mode: PassMode, rng: inout SampleRNG) {
         let batch = input.shape[0]
-        let g = geometry
+        let g = geometry, filters = self.filters
         let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
         columns.resize(to: rows * rowStride)
         product.resize(to: filters * rowStride)
@@ -97,8 +97,9 @@ public final class Conv2D: Layer {
         let sampleSize = g.channels * g.height * g.width
         input.values.withUnsafeBufferPointer { x in
             columns.withUnsafeMutableBufferPointer { cols in
-                for n in 0..<batch {
-                    g.im2col(x.baseAddress! + n * sampleSize, into: cols.baseAddress! + n * pixels, rowStride: rowStride)
+                let (source, destination) = (x.baseAddress!, cols.baseAddress!)
+                ComputeThreads.forEachChunk(batch) { samples in
+                    for n in samples { g.im2col(source + n * sampleSize, into: destination + n * pixels, rowStride: rowStride) }
                 }
             }
         }
@@ -115,12 +116,15 @@ public final class Conv2D: Layer {
         let biasValues = bias?.value ?? Array(repeating: 0, count: filters)
         product.withUnsafeBufferPointer { y in
             output.values.withUnsafeMutableBufferPointer { out in
-                for n in 0..<batch {
-                    for f in 0..<filters {
-                        let source = y.baseAddress! + f * rowStride + n * pixels
-                        let destination = out.baseAddress! + (n * filters + f) * pixels
-                        let b = biasValues[f]
-                        for p in 0..<pixels { destination[p] = source[p] + b }
+                let (product, output) = (y.baseAddress!, out.baseAddress!)
+                ComputeThreads.forEachChunk(batch) { samples in
+                    for n in samples {
+                        for f in 0..<filters {
+                            let source = product + f * rowStride + n * pixels
+                            let destination = output + (n * filters + f) * pixels
+                            let b = biasValues[f]
+                            for p in 0..<pixels { destination[p] = source[p] + b }
+                        }
                     }
                 }
             }
@@ -129,14 +133,17 @@ public final class Conv2D: Layer {
 
     public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
         let batch = input.shape[0]
-        let g = geometry
+        let g = geometry, filters = self.filters
         let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
         // product [F, N*P] = outputGradient [N, F, P] regrouped
         outputGradient.values.withUnsafeBufferPointer { dy in
             product.withUnsafeMutableBufferPointer { y in
-                for n in 0..<batch {
-                    for f in 0..<filters {
-                        (y.baseAddress! + f * rowStride + n * pixels).update(from: dy.baseAddress! + (n * filters + f) * pixels, count: pixels)
+                let (gradient, product) = (dy.baseAddress!, y.baseAddress!)
+                ComputeThreads.forEachChunk(batch) { samples in
+                    for n in samples {
+                        for f in 0..<filters {
+                            (product + f * rowStride + n * pixels).update(from: gradient + (n * filters + f) * pixels, count: pixels)
+                        }
                     }
                 }
             }
@@ -169,9 +176,10 @@ public final class Conv2D: Layer {
         let sampleSize = g.channels * g.height * g.width
         columns.withUnsafeBufferPointer { cols in
             inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                dx.update(repeating: 0)
-                for n in 0..<batch {
-                    g.col2im(cols.baseAddress! + n * pixels, rowStride: rowStride, into: dx.baseAddress! + n * sampleSize)
+                let (source, destination) = (cols.baseAddress!, dx.baseAddress!)
+                ComputeThreads.forEachChunk(batch) { samples in
+                    (destination + samples.lowerBound * sampleSize).update(repeating: 0, count: samples.count * sampleSize)
+                    for n in samples { g.col2im(source + n * pixels, rowStride: rowStride, into: destination + n * sampleSize) }
                 }
             }
         }

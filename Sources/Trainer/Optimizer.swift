@@ -23,67 +23,72 @@ public final class Optimizer {
     public func step(_ parameters: [Parameter]) {
         precondition(parameters.count == first.count, "the optimizer was made for another parameter list")
         steps += 1
-        let rate = Float(learningRate)
         for (position, parameter) in parameters.enumerated() {
             parameter.value.withUnsafeMutableBufferPointer { w in
                 parameter.gradient.withUnsafeBufferPointer { g in
-                    update(w, g, &first[position], &second[position], rate: rate)
+                    first[position].withUnsafeMutableBufferPointer { m in
+                        second[position].withUnsafeMutableBufferPointer { v in
+                            let buffers = Buffers(weight: w.baseAddress!, gradient: g.baseAddress!, first: m.baseAddress, second: v.baseAddress)
+                            ComputeThreads.forEachChunk(w.count, minimumChunk: 1 << 15) { range in update(buffers, range) }
+                        }
+                    }
                 }
             }
         }
     }
 
-    private func update(_ w: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>,
-                        _ first: inout [Float], _ second: inout [Float], rate: Float) {
+    /// One parameter's storage; the moment buffers are absent when the rule keeps none.
+    private struct Buffers {
+        let weight: UnsafeMutablePointer<Float>
+        let gradient: UnsafePointer<Float>
+        let first: UnsafeMutablePointer<Float>?
+        let second: UnsafeMutablePointer<Float>?
+    }
+
+    private func update(_ buffers: Buffers, _ range: Range<Int>) {
+        let (w, g) = (buffers.weight, buffers.gradient)
+        let rate = Float(learningRate)
         switch settings {
         case let .sgd(_, momentum, nesterov, weightDecay):
             let decay = Float(weightDecay), mu = Float(momentum)
-            if momentum == 0 {
-                for i in 0..<w.count { w[i] -= rate * (g[i] + decay * w[i]) }
+            guard momentum > 0, let buffer = buffers.first else {
+                for i in range { w[i] -= rate * (g[i] + decay * w[i]) }
                 return
             }
             let firstStep = steps == 1
-            first.withUnsafeMutableBufferPointer { buffer in
-                for i in 0..<w.count {
-                    let gradient = g[i] + decay * w[i]
-                    buffer[i] = firstStep ? gradient : mu * buffer[i] + gradient
-                    w[i] -= rate * (nesterov ? gradient + mu * buffer[i] : buffer[i])
-                }
+            for i in range {
+                let gradient = g[i] + decay * w[i]
+                buffer[i] = firstStep ? gradient : mu * buffer[i] + gradient
+                w[i] -= rate * (nesterov ? gradient + mu * buffer[i] : buffer[i])
             }
         case let .adam(_, beta1, beta2, epsilon, weightDecay):
+            let (m, v) = (buffers.first!, buffers.second!)
             let b1 = Float(beta1), b2 = Float(beta2), decay = Float(weightDecay), eps = Float(epsilon)
             let correction1 = Float(1 - pow(beta1, Double(steps)))
             let correction2Root = Float((1 - pow(beta2, Double(steps))).squareRoot())
             let stepSize = rate / correction1
-            first.withUnsafeMutableBufferPointer { m in
-                second.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<w.count {
-                        let gradient = g[i] + decay * w[i]
-                        m[i] = b1 * m[i] + (1 - b1) * gradient
-                        v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                        w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
-                    }
-                }
+            for i in range {
+                let gradient = g[i] + decay * w[i]
+                m[i] = b1 * m[i] + (1 - b1) * gradient
+                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
             }
         case let .rmsprop(_, rho, epsilon, momentum, weightDecay):
+            let v = buffers.first!
             let r = Float(rho), decay = Float(weightDecay), eps = Float(epsilon), mu = Float(momentum)
-            first.withUnsafeMutableBufferPointer { v in
-                if momentum == 0 {
-                    for i in 0..<w.count {
-                        let gradient = g[i] + decay * w[i]
-                        v[i] = r * v[i] + (1 - r) * gradient * gradient
-                        w[i] -= rate * gradient / (v[i].squareRoot() + eps)
-                    }
-                    return
+            guard momentum > 0, let buffer = buffers.second else {
+                for i in range {
+                    let gradient = g[i] + decay * w[i]
+                    v[i] = r * v[i] + (1 - r) * gradient * gradient
+                    w[i] -= rate * gradient / (v[i].squareRoot() + eps)
                 }
-                second.withUnsafeMutableBufferPointer { buffer in
-                    for i in 0..<w.count {
-                        let gradient = g[i] + decay * w[i]
-                        v[i] = r * v[i] + (1 - r) * gradient * gradient
-                        buffer[i] = mu * buffer[i] + gradient / (v[i].squareRoot() + eps)
-                        w[i] -= rate * buffer[i]
-                    }
-                }
+                return
+            }
+            for i in range {
+                let gradient = g[i] + decay * w[i]
+                v[i] = r * v[i] + (1 - r) * gradient * gradient
+                buffer[i] = mu * buffer[i] + gradient / (v[i].squareRoot() + eps)
+                w[i] -= rate * buffer[i]
             }
         }
     }

@@ -41,51 +41,18 @@ public final class Pool2D: Layer {
 
     public func forward(_ input: Tensor, mode: PassMode, rng: inout SampleRNG) {
         let batch = input.shape[0]
-        let planes = batch * channels
         output.reshape([batch, channels, outputHeight, outputWidth])
         argmax.resize(to: reduction == .max ? output.count : 0)
-        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
         let inputPlane = height * width, outputPlane = outputHeight * outputWidth
-        let isMax = reduction == .max
-        let scale = 1 / Float(size * size)
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
                 argmax.withUnsafeMutableBufferPointer { best in
-                    for plane in 0..<planes {
-                        let source = x.baseAddress! + plane &* inputPlane
-                        let out = y.baseAddress! + plane &* outputPlane
-                        let bestOut = best.baseAddress.map { $0 + plane &* outputPlane }
-                        if isMax, size == 2, stride == 2 {
-                            Self.maxPool2x2(source, width: width, outputHeight: outputHeight, outputWidth: outputWidth, out, bestOut!)
-                            continue
-                        }
-                        for oy in 0..<outputHeight {
-                            let top = oy &* stride
-                            for ox in 0..<outputWidth {
-                                let corner = top &* width &+ ox &* stride
-                                let index = oy &* outputWidth &+ ox
-                                if isMax {
-                                    var bestOffset = corner
-                                    var bestValue = source[corner]
-                                    for i in 0..<size {
-                                        let row = corner &+ i &* width
-                                        for j in 0..<size {
-                                            let value = source[row &+ j]
-                                            // `!(value <= best)` also takes NaN, which propagates as in PyTorch.
-                                            if !(value <= bestValue) { bestValue = value; bestOffset = row &+ j }
-                                        }
-                                    }
-                                    out[index] = bestValue
-                                    bestOut![index] = Int32(truncatingIfNeeded: bestOffset)
-                                } else {
-                                    var sum: Float = 0
-                                    for i in 0..<size {
-                                        let row = corner &+ i &* width
-                                        for j in 0..<size { sum += source[row &+ j] }
-                                    }
-                                    out[index] = sum * scale
-                                }
-                            }
+                    let (source, destination) = (x.baseAddress!, y.baseAddress!)
+                    let argmax = reduction == .max ? best.baseAddress : nil
+                    ComputeThreads.forEachChunk(batch * channels) { planes in
+                        for plane in planes {
+                            forwardPlane(source + plane &* inputPlane, destination + plane &* outputPlane,
+                                         argmax.map { $0 + plane &* outputPlane })
                         }
                     }
                 }
@@ -93,59 +60,144 @@ public final class Pool2D: Layer {
         }
     }
 
-    /// The common 2x2, stride 2 case without inner loops. Ties go to the first in row-major
-    /// order, as in PyTorch.
+    /// One [H, W] plane; `best` (max pooling) gets each output's input offset in the plane.
     @inline(__always)
-    private static func maxPool2x2(_ source: UnsafePointer<Float>, width: Int, outputHeight: Int, outputWidth: Int,
-                                   _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
+    private func forwardPlane(_ source: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>?) {
+        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
+        if let best, size == 2, stride == 2 {
+            return Self.maxPool2x2(source, width: width, outputHeight: outputHeight, outputWidth: outputWidth, out, best)
+        }
+        let scale = 1 / Float(size * size)
         for oy in 0..<outputHeight {
-            let top = source + 2 &* oy &* width, bottom = top + width
-            let rowOffset = 2 &* oy &* width
             for ox in 0..<outputWidth {
-                let column = 2 &* ox
-                var value = top[column], offset = 0
-                let right = top[column &+ 1], below = bottom[column], diagonal = bottom[column &+ 1]
-                if !(right <= value) { value = right; offset = 1 }
-                if !(below <= value) { value = below; offset = width }
-                if !(diagonal <= value) { value = diagonal; offset = width &+ 1 }
+                let corner = oy &* stride &* width &+ ox &* stride
                 let index = oy &* outputWidth &+ ox
-                out[index] = value
-                best[index] = Int32(truncatingIfNeeded: rowOffset &+ column &+ offset)
+                if let best {
+                    var bestOffset = corner
+                    var bestValue = source[corner]
+                    for i in 0..<size {
+                        let row = corner &+ i &* width
+                        for j in 0..<size where source[row &+ j] > bestValue || source[row &+ j].isNaN {
+                            bestValue = source[row &+ j]   // NaN propagates, as in PyTorch
+                            bestOffset = row &+ j
+                        }
+                    }
+                    out[index] = bestValue
+                    best[index] = Int32(truncatingIfNeeded: bestOffset)
+                } else {
+                    var sum: Float = 0
+                    for i in 0..<size {
+                        let row = corner &+ i &* width
+                        for j in 0..<size { sum += source[row &+ j] }
+                    }
+                    out[index] = sum * scale
+                }
             }
         }
     }
 
+    /// The common 2x2, stride 2 case, eight (or four) outputs at a time in SIMD lanes: the
+    /// window comparisons are data-dependent branches in scalar code, mispredicted half the
+    /// time. A row's last group overlaps the one before it, which recomputes a few outputs
+    /// identically. Ties go to the first in row-major order and NaN wins, as in PyTorch.
+    @inline(__always)
+    private static func maxPool2x2(_ source: UnsafePointer<Float>, width: Int, outputHeight: Int, outputWidth: Int,
+                                   _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
+        let lanes = outputWidth >= 8 ? 8 : outputWidth >= 4 ? 4 : 1
+        for oy in 0..<outputHeight {
+            let top = source + 2 &* oy &* width, bottom = top + width
+            let rowOffset = Int32(truncatingIfNeeded: 2 &* oy &* width)
+            let outRow = out + oy &* outputWidth, bestRow = best + oy &* outputWidth
+            var ox = 0
+            while ox < outputWidth {
+                let start = min(ox, outputWidth &- lanes)
+                if lanes == 8 {
+                    window8(top + 2 &* start, bottom + 2 &* start, width: Int32(truncatingIfNeeded: width),
+                            base: rowOffset &+ Int32(truncatingIfNeeded: 2 &* start), outRow + start, bestRow + start)
+                } else if lanes == 4 {
+                    window4(top + 2 &* start, bottom + 2 &* start, width: Int32(truncatingIfNeeded: width),
+                            base: rowOffset &+ Int32(truncatingIfNeeded: 2 &* start), outRow + start, bestRow + start)
+                } else {
+                    var value = top[2 &* start], offset: Int32 = 0
+                    for (candidate, place) in [(top[2 &* start &+ 1], Int32(1)), (bottom[2 &* start], Int32(truncatingIfNeeded: width)),
+                                               (bottom[2 &* start &+ 1], Int32(truncatingIfNeeded: width &+ 1))]
+                        where candidate > value || candidate.isNaN { value = candidate; offset = place }
+                    outRow[start] = value
+                    bestRow[start] = rowOffset &+ Int32(truncatingIfNeeded: 2 &* start) &+ offset
+                }
+                ox = start &+ lanes
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func window8(_ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>, width: Int32, base: Int32,
+                                _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
+        let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD16<Float>.self)
+        var value = upper.evenHalf
+        var offset = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ base
+        for (candidate, shift) in [(upper.oddHalf, Int32(1)), (lower.evenHalf, width), (lower.oddHalf, width &+ 1)] {
+            let take = (candidate .> value) .| (candidate .!= candidate)
+            value.replace(with: candidate, where: take)
+            offset.replace(with: SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ (base &+ shift), where: take)
+        }
+        UnsafeMutableRawPointer(out).storeBytes(of: value, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(best).storeBytes(of: offset, as: SIMD8<Int32>.self)
+    }
+
+    @inline(__always)
+    private static func window4(_ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>, width: Int32, base: Int32,
+                                _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
+        let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD8<Float>.self)
+        let lower = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD8<Float>.self)
+        var value = upper.evenHalf
+        var offset = SIMD4<Int32>(0, 2, 4, 6) &+ base
+        for (candidate, shift) in [(upper.oddHalf, Int32(1)), (lower.evenHalf, width), (lower.oddHalf, width &+ 1)] {
+            let take = (candidate .> value) .| (candidate .!= candidate)
+            value.replace(with: candidate, where: take)
+            offset.replace(with: SIMD4<Int32>(0, 2, 4, 6) &+ (base &+ shift), where: take)
+        }
+        UnsafeMutableRawPointer(out).storeBytes(of: value, as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(best).storeBytes(of: offset, as: SIMD4<Int32>.self)
+    }
+
     public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
         guard needsInputGradient else { return }
-        let planes = input.shape[0] * channels
         inputGradient.reshape(input.shape)
-        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
         let inputPlane = height * width, outputPlane = outputHeight * outputWidth
-        let isMax = reduction == .max
-        let scale = 1 / Float(size * size)
         outputGradient.values.withUnsafeBufferPointer { dy in
             argmax.withUnsafeBufferPointer { best in
                 inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                    dx.update(repeating: 0)
-                    for plane in 0..<planes {
-                        let target = dx.baseAddress! + plane &* inputPlane
-                        let gradient = dy.baseAddress! + plane &* outputPlane
-                        if isMax {
-                            let offsets = best.baseAddress! + plane &* outputPlane
-                            for index in 0..<outputPlane { target[Int(offsets[index])] += gradient[index] }
-                            continue
-                        }
-                        for oy in 0..<outputHeight {
-                            for ox in 0..<outputWidth {
-                                let share = gradient[oy &* outputWidth &+ ox] * scale
-                                let corner = oy &* stride &* width &+ ox &* stride
-                                for i in 0..<size {
-                                    let row = corner &+ i &* width
-                                    for j in 0..<size { target[row &+ j] += share }
-                                }
-                            }
+                    let (gradient, target) = (dy.baseAddress!, dx.baseAddress!)
+                    let argmax = reduction == .max ? best.baseAddress : nil
+                    ComputeThreads.forEachChunk(input.shape[0] * channels) { planes in
+                        (target + planes.lowerBound &* inputPlane).update(repeating: 0, count: planes.count &* inputPlane)
+                        for plane in planes {
+                            backwardPlane(gradient + plane &* outputPlane, argmax.map { $0 + plane &* outputPlane }, target + plane &* inputPlane)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Adds one plane's output gradient onto its (zeroed) input gradient.
+    @inline(__always)
+    private func backwardPlane(_ gradient: UnsafePointer<Float>, _ best: UnsafePointer<Int32>?, _ target: UnsafeMutablePointer<Float>) {
+        let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
+        if let best {
+            for index in 0..<(outputHeight &* outputWidth) { target[Int(best[index])] += gradient[index] }
+            return
+        }
+        let scale = 1 / Float(size * size)
+        for oy in 0..<outputHeight {
+            for ox in 0..<outputWidth {
+                let share = gradient[oy &* outputWidth &+ ox] * scale
+                let corner = oy &* stride &* width &+ ox &* stride
+                for i in 0..<size {
+                    let row = corner &+ i &* width
+                    for j in 0..<size { target[row &+ j] += share }
                 }
             }
         }

@@ -15,7 +15,10 @@ public final class ReLU: Layer {
         output.reshape(input.shape)
         input.values.withUnsafeBufferPointer { x in
             output.values.withUnsafeMutableBufferPointer { y in
-                for i in 0..<x.count { y[i] = max(x[i], 0) }
+                let (source, destination) = (x.baseAddress!, y.baseAddress!)
+                ComputeThreads.forEachChunk(x.count, minimumChunk: 1 << 16) { range in
+                    for i in range { destination[i] = max(source[i], 0) }
+                }
             }
         }
     }
@@ -26,7 +29,10 @@ public final class ReLU: Layer {
         input.values.withUnsafeBufferPointer { x in
             outputGradient.values.withUnsafeBufferPointer { dy in
                 inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<x.count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+                    let (input, gradient, destination) = (x.baseAddress!, dy.baseAddress!, dx.baseAddress!)
+                    ComputeThreads.forEachChunk(x.count, minimumChunk: 1 << 16) { range in
+                        for i in range { destination[i] = input[i] > 0 ? gradient[i] : 0 }
+                    }
                 }
             }
         }

@@ -75,3 +75,31 @@ final class TrainingPiecesTests: XCTestCase {
         XCTAssertThrowsError(try session.train([Batch(images: images, labels: [3, 0], indices: [7, 8])], epoch: 0))
     }
 }
+
+final class ThreadCountTests: XCTestCase {
+    /// Every loop split over threads writes its own elements in the same order, so training
+    /// gives the same bytes on 1 or 2 threads.
+    func testTrainingStepsAreBitIdenticalForOneAndTwoThreads() throws {
+        let layers: [LayerSpec] = [
+            .conv2d(filters: 8, kernel: (3, 3), stride: 1, padding: .same, dilation: 1, bias: true, initializer: .pytorch),
+            .batchNorm(momentum: 0.1, epsilon: 1e-5), .relu, .maxPool(size: 2, stride: nil),
+            .conv2d(filters: 8, kernel: (2, 2), stride: 1, padding: .same, dilation: 1, bias: true, initializer: .pytorch), .relu,
+            .avgPool(size: 2, stride: nil), .dropout(rate: 0.2), .flatten, .dense(units: 5, bias: true, initializer: .pytorch),
+        ]
+        var rng = SampleRNG(seed: 9, epoch: 0, index: 0)
+        let batches = (0..<3).map { step in
+            Batch(images: Tensor(shape: [16, 3, 12, 12], values: (0..<(16 * 3 * 144)).map { _ in Float(rng.normal()) }),
+                  labels: (0..<16).map { _ in Int64(rng.integer(upTo: 4)) }, indices: Array((step * 16)..<(step * 16 + 16)))
+        }
+        func train(threads: Int) throws -> [[Float]] {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(1) }
+            let model = try Model(layers, inputShape: [3, 12, 12], seed: 3)
+            let session = TrainingSession(model: model, optimizer: .adam(), seed: 3)
+            _ = try session.train(batches, epoch: 0)
+            return model.namedTensors.map(\.tensor.value)
+        }
+        let one = try train(threads: 1), two = try train(threads: 2)
+        XCTAssertEqual(one, two)
+    }
+}

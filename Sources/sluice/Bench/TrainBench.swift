@@ -64,7 +64,7 @@ struct TrainBench {
             let labels = (0..<batchSize).map { _ in Int64(rng.integer(upTo: 9)) }
             let batch = Batch(images: images, labels: labels, indices: Array(0..<batchSize))
             for threadCount in threads {
-                BLASThreads.set(threadCount)
+                ComputeThreads.set(threadCount)
                 let session = TrainingSession(model: model, optimizer: reference.optimizer, seed: 0)
                 // About 3 s per timed run, after warm-up steps.
                 _ = try session.train(repeatElement(batch, count: 3), epoch: 0)

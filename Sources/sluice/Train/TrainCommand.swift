@@ -87,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         let model: Model
         do { model = try file.buildModel(inputShape: trainLoader.sampleShape) } catch { throw CommandFailure.usage(error.description) }
         let classNames = Self.classNames(trainLoader.dataset.classes, count: model.classes)
-        BLASThreads.set(threads)
+        ComputeThreads.set(threads)
 
         let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
         let summary = ModelSummary(model)
