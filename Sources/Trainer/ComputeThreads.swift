@@ -2,17 +2,17 @@ import COpenBLAS
 import Dispatch
 import Synchronization
 
-/// How many threads the trainer computes with: OpenBLAS's for matrix products, and the same
-/// number for the element-wise loops between them (split over the batch). With the data
-/// pipeline decoding on the same cores, one thread is faster than two that fight the workers
-/// (REFERENCE §5).
+/// How many threads the trainer computes with, for matrix products (`MatrixProduct`) and the
+/// element-wise loops between them (split over the batch). OpenBLAS itself stays on one thread.
+/// With the data pipeline decoding on the same cores, one thread is faster than two that fight
+/// the workers (REFERENCE §5).
 public enum ComputeThreads {
     private static let count = Atomic<Int>(1)
 
     public static func set(_ threads: Int) {
         let threads = max(1, threads)
         count.store(threads, ordering: .relaxed)
-        openblas_set_num_threads(Int32(threads))
+        openblas_set_num_threads(1)
     }
 
     public static var current: Int { count.load(ordering: .relaxed) }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import TensorCore
 
 /// How a convolution pads its input.
@@ -107,8 +106,8 @@ public final class Conv2D: Layer {
         weight.value.withUnsafeBufferPointer { w in
             columns.withUnsafeBufferPointer { cols in
                 product.withUnsafeMutableBufferPointer { y in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(rowStride), Int32(rows),
-                                1, w.baseAddress, Int32(rows), cols.baseAddress, Int32(rowStride), 0, y.baseAddress, Int32(rowStride))
+                    MatrixProduct(rows: filters, columns: rowStride, depth: rows)
+                        .run(w.baseAddress!, leadingA: rows, cols.baseAddress!, leadingB: rowStride, into: y.baseAddress!, leadingC: rowStride)
                 }
             }
         }
@@ -157,8 +156,8 @@ public final class Conv2D: Layer {
         product.withUnsafeBufferPointer { dy in
             columns.withUnsafeBufferPointer { cols in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(filters), Int32(rows), Int32(rowStride),
-                                1, dy.baseAddress, Int32(rowStride), cols.baseAddress, Int32(rowStride), 0, dw.baseAddress, Int32(rows))
+                    MatrixProduct(transposeB: true, rows: filters, columns: rows, depth: rowStride)
+                        .run(dy.baseAddress!, leadingA: rowStride, cols.baseAddress!, leadingB: rowStride, into: dw.baseAddress!, leadingC: rows)
                 }
             }
         }
@@ -167,8 +166,8 @@ public final class Conv2D: Layer {
         weight.value.withUnsafeBufferPointer { w in
             product.withUnsafeBufferPointer { dy in
                 columns.withUnsafeMutableBufferPointer { cols in
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(rowStride), Int32(filters),
-                                1, w.baseAddress, Int32(rows), dy.baseAddress, Int32(rowStride), 0, cols.baseAddress, Int32(rowStride))
+                    MatrixProduct(transposeA: true, rows: rows, columns: rowStride, depth: filters)
+                        .run(w.baseAddress!, leadingA: rows, dy.baseAddress!, leadingB: rowStride, into: cols.baseAddress!, leadingC: rowStride)
                 }
             }
         }

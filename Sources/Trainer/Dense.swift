@@ -1,4 +1,3 @@
-import COpenBLAS
 import TensorCore
 
 /// Fully connected layer, y = x W^T + b, with W [units, inputFeatures] as PyTorch's `Linear`.
@@ -38,9 +37,9 @@ public final class Dense: Layer {
             input.values.withUnsafeBufferPointer { x in
                 weight.value.withUnsafeBufferPointer { w in
                     // y [N, U] = x [N, I] x W^T [I, U] (+ y holding the bias)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(units), Int32(inputFeatures),
-                                1, x.baseAddress, Int32(inputFeatures), w.baseAddress, Int32(inputFeatures),
-                                bias == nil ? 0 : 1, y.baseAddress, Int32(units))
+                    MatrixProduct(transposeB: true, rows: batch, columns: units, depth: inputFeatures)
+                        .run(x.baseAddress!, leadingA: inputFeatures, w.baseAddress!, leadingB: inputFeatures, into: y.baseAddress!,
+                             leadingC: units, accumulate: bias != nil)
                 }
             }
         }
@@ -61,8 +60,8 @@ public final class Dense: Layer {
             input.values.withUnsafeBufferPointer { x in
                 weight.gradient.withUnsafeMutableBufferPointer { dw in
                     // dW [U, I] = dy^T [U, N] x x [N, I]
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(units), Int32(inputFeatures), Int32(batch),
-                                1, dy.baseAddress, Int32(units), x.baseAddress, Int32(inputFeatures), 0, dw.baseAddress, Int32(inputFeatures))
+                    MatrixProduct(transposeA: true, rows: units, columns: inputFeatures, depth: batch)
+                        .run(dy.baseAddress!, leadingA: units, x.baseAddress!, leadingB: inputFeatures, into: dw.baseAddress!, leadingC: inputFeatures)
                 }
             }
             guard needsInputGradient else { return }
@@ -70,8 +69,8 @@ public final class Dense: Layer {
             weight.value.withUnsafeBufferPointer { w in
                 inputGradient.values.withUnsafeMutableBufferPointer { dx in
                     // dx [N, I] = dy [N, U] x W [U, I]
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(inputFeatures), Int32(units),
-                                1, dy.baseAddress, Int32(units), w.baseAddress, Int32(inputFeatures), 0, dx.baseAddress, Int32(inputFeatures))
+                    MatrixProduct(rows: batch, columns: inputFeatures, depth: units)
+                        .run(dy.baseAddress!, leadingA: units, w.baseAddress!, leadingB: inputFeatures, into: dx.baseAddress!, leadingC: inputFeatures)
                 }
             }
         }
