@@ -73,8 +73,12 @@ struct ConvGeometry {
                         guard inputRow >= 0, inputRow < height else { continue }
                         let from = source + y &* outputWidth
                         let target = plane + (inputRow &* width &- padLeft &+ columnOffset)
-                        var x = lower
-                        while x < upper { target[x &* stride] += from[x]; x &+= 1 }
+                        if stride == 1 {
+                            for x in lower..<upper { target[x] += from[x] }   // contiguous: vectorised
+                        } else {
+                            var x = lower
+                            while x < upper { target[x &* stride] += from[x]; x &+= 1 }
+                        }
                     }
                     row &+= 1
                 }

@@ -118,12 +118,11 @@ public final class Pool2D: Layer {
                     window4(top + 2 &* start, bottom + 2 &* start, width: Int32(truncatingIfNeeded: width),
                             base: rowOffset &+ Int32(truncatingIfNeeded: 2 &* start), outRow + start, bestRow + start)
                 } else {
-                    var value = top[2 &* start], offset: Int32 = 0
-                    for (candidate, place) in [(top[2 &* start &+ 1], Int32(1)), (bottom[2 &* start], Int32(truncatingIfNeeded: width)),
-                                               (bottom[2 &* start &+ 1], Int32(truncatingIfNeeded: width &+ 1))]
+                    var value = top[2 &* start], offset = 0
+                    for (candidate, place) in zip([top[2 &* start &+ 1], bottom[2 &* start], bottom[2 &* start &+ 1]], [1, width, width &+ 1])
                         where candidate > value || candidate.isNaN { value = candidate; offset = place }
                     outRow[start] = value
-                    bestRow[start] = rowOffset &+ Int32(truncatingIfNeeded: 2 &* start) &+ offset
+                    bestRow[start] = rowOffset &+ Int32(truncatingIfNeeded: 2 &* start &+ offset)
                 }
                 ox = start &+ lanes
             }
@@ -135,13 +134,16 @@ public final class Pool2D: Layer {
                                 _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
         let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD16<Float>.self)
         let lower = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD16<Float>.self)
-        var value = upper.evenHalf
-        var offset = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ base
-        for (candidate, shift) in [(upper.oddHalf, Int32(1)), (lower.evenHalf, width), (lower.oddHalf, width &+ 1)] {
+        let columns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ base
+        var value = upper.evenHalf, offset = columns
+        @inline(__always) func consider(_ candidate: SIMD8<Float>, _ shift: Int32) {
             let take = (candidate .> value) .| (candidate .!= candidate)
             value.replace(with: candidate, where: take)
-            offset.replace(with: SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ (base &+ shift), where: take)
+            offset.replace(with: columns &+ shift, where: take)
         }
+        consider(upper.oddHalf, 1)
+        consider(lower.evenHalf, width)
+        consider(lower.oddHalf, width &+ 1)
         UnsafeMutableRawPointer(out).storeBytes(of: value, as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(best).storeBytes(of: offset, as: SIMD8<Int32>.self)
     }
@@ -151,13 +153,16 @@ public final class Pool2D: Layer {
                                 _ out: UnsafeMutablePointer<Float>, _ best: UnsafeMutablePointer<Int32>) {
         let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD8<Float>.self)
         let lower = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD8<Float>.self)
-        var value = upper.evenHalf
-        var offset = SIMD4<Int32>(0, 2, 4, 6) &+ base
-        for (candidate, shift) in [(upper.oddHalf, Int32(1)), (lower.evenHalf, width), (lower.oddHalf, width &+ 1)] {
+        let columns = SIMD4<Int32>(0, 2, 4, 6) &+ base
+        var value = upper.evenHalf, offset = columns
+        @inline(__always) func consider(_ candidate: SIMD4<Float>, _ shift: Int32) {
             let take = (candidate .> value) .| (candidate .!= candidate)
             value.replace(with: candidate, where: take)
-            offset.replace(with: SIMD4<Int32>(0, 2, 4, 6) &+ (base &+ shift), where: take)
+            offset.replace(with: columns &+ shift, where: take)
         }
+        consider(upper.oddHalf, 1)
+        consider(lower.evenHalf, width)
+        consider(lower.oddHalf, width &+ 1)
         UnsafeMutableRawPointer(out).storeBytes(of: value, as: SIMD4<Float>.self)
         UnsafeMutableRawPointer(best).storeBytes(of: offset, as: SIMD4<Int32>.self)
     }

@@ -65,6 +65,9 @@ final class PyTorchReferenceTests: XCTestCase {
         try check("max_pool_2", try Pool2D(inputShape: [3, 8, 7], reduction: .max, size: 2))
         try check("max_pool_3_stride2", try Pool2D(inputShape: [2, 9, 8], reduction: .max, size: 3, stride: 2))
         try check("avg_pool_2", try Pool2D(inputShape: [3, 8, 7], reduction: .average, size: 2))
+        try check("max_pool_2_wide", try Pool2D(inputShape: [3, 10, 37], reduction: .max, size: 2))
+        try check("max_pool_2_mid", try Pool2D(inputShape: [2, 6, 13], reduction: .max, size: 2))
+        try check("max_pool_2_ties", try Pool2D(inputShape: [2, 8, 34], reduction: .max, size: 2))
         var rng = SampleRNG(seed: 0, epoch: 0, index: 0)
         try check("dense", try Dense(inputShape: [13], units: 5, rng: &rng))
         for (name, shape) in [("batch_norm_2d", [3, 5, 5]), ("batch_norm_1d", [6])] {

@@ -16,8 +16,8 @@ torch.manual_seed(0)
 tensors, cases = {}, {}
 
 
-def record(name, module, input_shape, settings):
-    x = torch.randn(*input_shape, requires_grad=True)
+def record(name, module, input_shape, settings, make_input=None):
+    x = (make_input(input_shape) if make_input else torch.randn(*input_shape)).requires_grad_(True)
     y = module(x)
     r = torch.randn_like(y)
     (y * r).sum().backward()
@@ -48,6 +48,11 @@ for name, s, shape, filters in conv_cases:
 record("max_pool_2", nn.MaxPool2d(2), (2, 3, 8, 7), {"layer": "max_pool", "size": 2, "stride": 2})
 record("max_pool_3_stride2", nn.MaxPool2d(3, 2), (2, 2, 9, 8), {"layer": "max_pool", "size": 3, "stride": 2})
 record("avg_pool_2", nn.AvgPool2d(2), (2, 3, 8, 7), {"layer": "avg_pool", "size": 2, "stride": 2})
+# Wide rows (8 and 4 outputs at a time) and many ties (small integers): the first maximum wins.
+record("max_pool_2_wide", nn.MaxPool2d(2), (2, 3, 10, 37), {"layer": "max_pool", "size": 2, "stride": 2})
+record("max_pool_2_mid", nn.MaxPool2d(2), (1, 2, 6, 13), {"layer": "max_pool", "size": 2, "stride": 2})
+record("max_pool_2_ties", nn.MaxPool2d(2), (2, 2, 8, 34), {"layer": "max_pool", "size": 2, "stride": 2, "ties": True},
+       make_input=lambda shape: torch.randint(0, 3, shape).float())
 record("dense", nn.Linear(13, 5), (4, 13), {"layer": "dense", "units": 5})
 bn = nn.BatchNorm2d(3)
 bn.train()
