@@ -39,8 +39,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Decode and transform workers (default: the file's loader.workers; auto leaves a core for training).")
     var workers: Int?
 
-    @Option(help: "OpenBLAS threads for the model (default 1: the other core runs the pipeline).")
-    var threads: Int = 1
+    @Option(help: "Threads for the model's computation (default: all cores when the train data is IDX, whose samples cost almost nothing to prepare; else the cores the loader workers leave).")
+    var threads: Int?
 
     @Option(name: .customLong("train-samples"), help: "Train on the first N samples of the train split only (quick runs).")
     var trainSamples: Int?
@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be between 1 and 64") }
+        if let threads, threads < 1 || threads > 64 { throw ValidationError("--threads must be between 1 and 64") }
         if let trainSamples, trainSamples < 1 { throw ValidationError("--train-samples must be at least 1") }
         if let validationSamples, validationSamples < 1 { throw ValidationError("--val-samples must be at least 1") }
     }
@@ -87,6 +87,7 @@ struct TrainCommand: ParsableCommand {
         let model: Model
         do { model = try file.buildModel(inputShape: trainLoader.sampleShape) } catch { throw CommandFailure.usage(error.description) }
         let classNames = Self.classNames(trainLoader.dataset.classes, count: model.classes)
+        let threads = self.threads ?? Self.computeThreads(for: file.data["train"], workers: trainLoader.settings.workers)
         ComputeThreads.set(threads)
 
         let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
@@ -119,7 +120,7 @@ struct TrainCommand: ParsableCommand {
         print("model \(pipeline): input \(model.inputShape), \(model.classes) classes, \(Terminal.count(model.parameterCount)) parameters")
         print("train \(Terminal.count(trainLoader.dataset.count)) samples, \(batches) batches of \(trainLoader.settings.batchSize)" +
               (validationLoader.map { "; validation (\(settings.validationSplit!)) \(Terminal.count($0.dataset.count)) samples" } ?? "") +
-              "; \(trainLoader.settings.workers) loader worker\(trainLoader.settings.workers == 1 ? "" : "s"), \(threads) BLAS thread\(threads == 1 ? "" : "s")")
+              "; \(trainLoader.settings.workers) loader worker\(trainLoader.settings.workers == 1 ? "" : "s"), \(threads) compute thread\(threads == 1 ? "" : "s")")
         let start = DispatchTime.now().uptimeNanoseconds
         var trainedImages = 0
         for epoch in firstEpoch..<settings.epochs {
@@ -181,6 +182,13 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("\(file.path): split '\(split)': \(error)")
         }
+    }
+
+    /// REFERENCE §5: decoding workers and the trainer share the cores. IDX records are copies,
+    /// so there the loader's worker is nearly idle and the trainer takes every core.
+    static func computeThreads(for source: PipelineFile.Source?, workers: Int) -> Int {
+        if case .idx? = source { return SystemInfo.coreCount }
+        return max(1, SystemInfo.coreCount - workers)
     }
 
     /// Folder class names, or the label numbers.
