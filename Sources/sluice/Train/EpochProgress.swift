@@ -30,6 +30,7 @@ final class EpochProgress {
     func finish(fields: [(String, Double)]) {
         if interactive { Terminal.status("\r\u{1B}[K") }
         print(line(batch: batches, fields: fields))
+        fflush(nil)   // a log file sees each epoch as it ends
     }
 
     private func line(batch: Int, fields: [(String, Double)]) -> String {
