@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
         .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
+        .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.
         .target(name: "Trainer", dependencies: ["TensorCore", "COpenBLAS", "Safetensors"],
@@ -51,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -66,6 +67,6 @@ let package = Package(
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Safetensors", "TensorCore", "TestSupport"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport", "ImageCodecs", "Safetensors"]),
     ]
 )

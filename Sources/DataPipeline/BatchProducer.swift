@@ -79,54 +79,36 @@ struct BatchProducer {
     }
 }
 
-/// One worker's decoder and buffers, reused from sample to sample.
+/// One worker's reader and buffers, reused from sample to sample.
 final class Worker: @unchecked Sendable {
     let loader: BatchLoader
-    let decoder: ImageDecoder
+    let reader: SampleReader
     var sample = SampleBuffer()
 
     init(loader: BatchLoader) {
         self.loader = loader
-        decoder = ImageDecoder(options: loader.decode)
+        reader = SampleReader(dataset: loader.dataset, decode: loader.decode)
     }
 
     func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
-        let item = loader.dataset.sample(at: index)
-        // Names the sample in errors only; built when one happens.
-        func path() -> String {
-            switch item {
-            case .file(let file, _): file
-            case .record(let part, let record, _): "\(loader.dataset.idxSet(part)?.images.path ?? "IDX") record \(record)"
-            }
-        }
         do {
-            switch item {
-            case .file(let file, _):
-                _ = try decoder.decodeFile(file, into: &sample.image)
-            case .record(let part, let record, _):
-                guard let set = loader.dataset.idxSet(part) else { throw ImageFileError(path: path(), reason: .malformed("no IDX set")) }
-                sample.image.reshape(width: set.width, height: set.height, channels: set.channels)
-                set.withRecord(record) { bytes in
-                    sample.image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
-                }
-            }
-            sample.isTensor = false
+            let label = try reader.read(index, into: &sample)
             var generator = SampleRNG(seed: loader.settings.seed, epoch: UInt64(epoch), index: UInt64(index))
             do {
                 try loader.chain.apply(&sample, using: &generator)
             } catch {
-                throw ImageFileError(path: path(), reason: .malformed(error.message))
+                throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
             }
             guard sample.isTensor, sample.tensor.shape == loader.sampleShape else {
                 let shape = sample.isTensor ? sample.tensor.shape : sample.image.shape
-                throw ImageFileError(path: path(), reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
+                throw ImageFileError(path: reader.path(of: index), reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
             }
             sample.tensor.values.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: $0.count) }
-            return .success(Int64(item.label ?? -1))
+            return .success(Int64(label ?? -1))
         } catch let error as ImageFileError {
             return .failure(error)
         } catch {
-            return .failure(ImageFileError(path: path(), reason: .malformed("\(error)")))
+            return .failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)")))
         }
     }
 }

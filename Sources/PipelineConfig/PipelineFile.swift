@@ -36,6 +36,9 @@ public struct PipelineFile: Sendable {
     /// Split names in file order.
     public let splits: [String]
     public let loader: Loader
+    /// `classes`: names by label (for IDX sets and file lists, whose labels are numbers), used in
+    /// previews and confusion matrices.
+    public let classNames: [String]?
     /// The `model` list, when the file has one.
     public let model: [LayerSpec]?
     /// Where each model layer is written, for errors found when the model is built.
@@ -50,7 +53,7 @@ public struct PipelineFile: Sendable {
         public let keyPath: String
     }
 
-    static let topLevelKeys = ["version", "seed", "data", "decode", "transforms", "loader", "model", "train"]
+    static let topLevelKeys = ["version", "seed", "data", "classes", "decode", "transforms", "loader", "model", "train"]
 
     /// Reads and validates the file at `path` (YAML, or JSON, which is YAML too).
     public static func load(_ path: String) throws(PipelineError) -> PipelineFile {
@@ -107,6 +110,13 @@ public struct PipelineFile: Sendable {
         for split in sources.keys where chains[split] == nil {
             throw (top["data"] ?? root).error("split '\(split)' has data but no transforms")
         }
+        var classNames: [String]?
+        if let classesNode = top["classes"] {
+            var names: [String] = []
+            for item in try classesNode.list() { names.append(try item.string()) }
+            guard !names.isEmpty, Set(names).count == names.count else { throw classesNode.error("classes is a list of distinct names, one per label") }
+            classNames = names
+        }
         var model: (specs: [LayerSpec], places: [Place])?
         if let modelNode = top["model"] { model = try ModelParser.model(modelNode) }
         var train: TrainSettings?
@@ -117,7 +127,7 @@ public struct PipelineFile: Sendable {
             train = try ModelParser.train(ConfigNode(node: Node.mapping(Node.Mapping([])), keyPath: "train", file: path), splits: splits)
         }
         let file = PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, draft: draft, transforms: chains,
-                                splits: splits, loader: try loader(top["loader"]), model: model?.specs, modelPlaces: model?.places ?? [],
+                                splits: splits, loader: try loader(top["loader"]), classNames: classNames, model: model?.specs, modelPlaces: model?.places ?? [],
                                 train: train)
         try file.checkModelWhenShapeIsKnown()
         return file

@@ -3,6 +3,7 @@ import Foundation
 import ImageCodecs
 import ImageTransforms
 import PipelineConfig
+import PreviewGrid
 import TensorCore
 
 struct ApplyCommand: ParsableCommand {
@@ -90,7 +91,7 @@ struct ApplyCommand: ParsableCommand {
         if sample.isTensor {
             let tensor = sample.tensor
             npy = NumPyFormat.float32(shape: tensor.shape, values: tensor.values)
-            preview = PreviewPixels.image(from: tensor, mean: normalize?.mean ?? [0], std: normalize?.std ?? [1])
+            preview = TensorPixels.image(from: tensor, mean: normalize?.mean ?? [0], std: normalize?.std ?? [1])
         } else {
             let image = sample.image
             npy = NumPyFormat.uint8(shape: image.shape, values: image.pixels)
@@ -101,22 +102,5 @@ struct ApplyCommand: ParsableCommand {
             if preview.channels == 2 || preview.channels > 4 { preview = Image(width: preview.width, height: preview.height, channels: 1, pixels: preview.pixels) }
             try Data(ImageEncoder.png(preview)).write(to: URL(fileURLWithPath: name + ".png"))
         }
-    }
-}
-
-/// Float CHW tensors back to viewable uint8 HWC: un-normalize, clamp to [0, 1], scale.
-enum PreviewPixels {
-    static func image(from tensor: Tensor, mean: [Float], std: [Float]) -> Image<UInt8> {
-        let channels = tensor.shape[0], height = tensor.shape[1], width = tensor.shape[2]
-        var image = Image<UInt8>(width: width, height: height, channels: channels)
-        let plane = height * width
-        for c in 0..<channels {
-            let m = mean[mean.count == 1 ? 0 : c], s = std[std.count == 1 ? 0 : c]
-            for index in 0..<plane {
-                let value = min(max(tensor.values[c * plane + index] * s + m, 0), 1)
-                image.pixels[index * channels + c] = UInt8((value * 255).rounded())
-            }
-        }
-        return image
     }
 }

@@ -11,7 +11,7 @@ struct Sluice: ParsableCommand {
             input file; 65 data error under --on-error fail; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [StatsCommand.self, ApplyCommand.self, DescribeCommand.self, TrainCommand.self, BenchCommand.self]
+        subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, TrainCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and maps failures to the exit codes of DESIGN §5.

@@ -86,7 +86,10 @@ struct TrainCommand: ParsableCommand {
         }
         let model: Model
         do { model = try file.buildModel(inputShape: trainLoader.sampleShape) } catch { throw CommandFailure.usage(error.description) }
-        let classNames = Self.classNames(trainLoader.dataset.classes, count: model.classes)
+        if let names = file.classNames, names.count != model.classes {
+            throw CommandFailure.usage("\(pipeline): classes names \(names.count) classes, the model scores \(model.classes)")
+        }
+        let classNames = file.classNames ?? Self.classNames(trainLoader.dataset.classes, count: model.classes)
         let threads = self.threads ?? Self.computeThreads(for: file.data["train"], workers: trainLoader.settings.workers)
         ComputeThreads.set(threads)
 
