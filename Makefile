@@ -10,21 +10,25 @@ SLUICE := .build/release/sluice
 .PHONY: run test build deps python-deps bench clean
 
 ## run: build release and run the main job: dataset statistics of samples/ and Fashion-MNIST,
-## and the plan of the Fashion-MNIST pipeline
+## the plan of the Fashion-MNIST pipeline, a preview of its augmentations, and 3 epochs of
+## training the course notes' MNIST CNN on the full Fashion-MNIST, ending with test accuracy
 run: build
 	$(SLUICE) stats samples/
 	$(SLUICE) stats pipelines/fashion-mnist.yaml --split train
 	$(SLUICE) describe pipelines/fashion-mnist.yaml
+	$(SLUICE) preview --pipeline pipelines/fashion-mnist.yaml --output runs/fashion-mnist-preview.png
+	$(SLUICE) train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --output runs/fashion-mnist
 
 ## test: build and run the whole test suite
 test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
 
-## bench: decode, stats and transform throughput, release build
+## bench: decode, stats, transform and training throughput, release build
 bench: build
 	$(SLUICE) bench --suite stats
 	$(SLUICE) bench --suite transforms
+	$(SLUICE) bench --suite train
 
 build: deps
 	swift build -c release

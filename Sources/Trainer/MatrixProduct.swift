@@ -5,13 +5,21 @@ import COpenBLAS
 /// Dispatch thread: OpenBLAS's own threads spin between calls and steal the core from the
 /// element-wise loops around them. Every element of C is one dot product in the same order
 /// whatever the split, so results do not depend on the thread count.
-struct MatrixProduct {
-    var transposeA = false
-    var transposeB = false
+public struct MatrixProduct {
+    public var transposeA = false
+    public var transposeB = false
     /// Rows of C (and of op(A)), columns of C (and of op(B)), and the shared dimension.
-    let rows: Int, columns: Int, depth: Int
+    public let rows: Int, columns: Int, depth: Int
 
-    func run(_ a: UnsafePointer<Float>, leadingA: Int, _ b: UnsafePointer<Float>, leadingB: Int,
+    public init(transposeA: Bool = false, transposeB: Bool = false, rows: Int, columns: Int, depth: Int) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.rows = rows
+        self.columns = columns
+        self.depth = depth
+    }
+
+    public func run(_ a: UnsafePointer<Float>, leadingA: Int, _ b: UnsafePointer<Float>, leadingB: Int,
              into c: UnsafeMutablePointer<Float>, leadingC: Int, accumulate: Bool = false) {
         let splitColumns = columns >= rows
         let extent = splitColumns ? columns : rows

@@ -69,7 +69,7 @@ struct DescribeCommand: ParsableCommand {
         let optimizerCopies = settings.optimizer.momentBuffers
         let megabytes = Double(model.parameterCount * 4 * (2 + optimizerCopies)) / 1_048_576
         print("  weights, gradients and \(settings.optimizer.name) state: \(String(format: "%.1f", megabytes)) MiB")
-        var plan = "train        \(settings.epochs) epochs, \(settings.optimizer.name) learning rate \(settings.optimizer.learningRate)"
+        var plan = "train        \(settings.epochs) epochs, \(settings.optimizer.name) learning rate \(settings.optimizer.learningRate), \(settings.schedule) schedule"
         if let stopping = settings.earlyStopping { plan += ", early stopping patience \(stopping.patience) min_delta \(stopping.minDelta)" }
         plan += settings.validationSplit.map { ", validation on \($0)" } ?? ", no validation split"
         print("  " + plan)

@@ -154,11 +154,22 @@ struct BenchCommand: ParsableCommand {
                   + "  " + row.optimizer.padding(toLength: 9, withPad: " ", startingAt: 0) + "\(row.threads)".leftPadded(8)
                   + Terminal.count(Int(row.images_per_second)).leftPadded(14) + range.leftPadded(17) + Terminal.fixed(row.estimated_gflops, 1).leftPadded(14))
         }
+        print("\nconvolution layers alone (forward + backward, batch \(batchSize)) against a 1024^3 sgemm in the same process")
+        print("layer                            threads   GFLOPS   sgemm GFLOPS   of sgemm")
+        let convolutions = try ConvLayerBench(threads: threads, batchSize: batchSize).run()
+        for row in convolutions {
+            print(row.layer.padding(toLength: 32, withPad: " ", startingAt: 0) + "\(row.threads)".leftPadded(8)
+                  + Terminal.fixed(row.gflops, 1).leftPadded(9) + Terminal.fixed(row.sgemm_gflops, 1).leftPadded(15)
+                  + (Terminal.fixed(row.ratio_vs_sgemm * 100, 0) + "%").leftPadded(11))
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [TrainBench.Row] }
-            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows))
+            struct Report: Encodable {
+                var machine: String; var cores: Int; var repeats: Int; var rows: [TrainBench.Row]; var convolutions: [ConvLayerBench.Row]
+            }
+            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows,
+                                      convolutions: convolutions))
                 .write(to: URL(fileURLWithPath: json))
         }
     }
