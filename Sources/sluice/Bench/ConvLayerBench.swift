@@ -4,8 +4,8 @@ import Trainer
 
 /// The convolution layers of the reference CNNs alone (forward + backward, batch 128), as
 /// GFLOPS against a plain 1024^3 sgemm measured in the same process. First layers (1 or 3
-/// input channels) skip the input gradient, as they do in training; FLOPs count it anyway
-/// (3x forward), as PyTorch's peer estimate does.
+/// input channels) skip the input gradient, as they do in training, and count 2x the forward
+/// FLOPs instead of 3x.
 struct ConvLayerBench {
     struct Row: Encodable {
         var layer: String
@@ -36,10 +36,11 @@ struct ConvLayerBench {
                 let layer = try Conv2D(inputShape: spec.input, filters: spec.filters, kernel: (spec.kernel, spec.kernel), padding: .same, rng: &rng)
                 let input = Tensor(shape: [batchSize] + spec.input, values: (0..<(batchSize * spec.input.reduce(1, *))).map { _ in Float(rng.normal()) })
                 let gradient = Tensor(shape: [batchSize] + layer.outputShape, repeating: 0.01)
-                let flops = 3 * 2 * Double(batchSize * layer.outputShape.reduce(1, *) * spec.input[0] * spec.kernel * spec.kernel)
+                let needsInputGradient = spec.input[0] > 3
+                let flops = (needsInputGradient ? 3 : 2) * 2 * Double(batchSize * layer.outputShape.reduce(1, *) * spec.input[0] * spec.kernel * spec.kernel)
                 func pass() {
                     layer.forward(input, mode: .training, rng: &rng)
-                    layer.backward(input, outputGradient: gradient, needsInputGradient: spec.input[0] > 3)
+                    layer.backward(input, outputGradient: gradient, needsInputGradient: needsInputGradient)
                 }
                 pass()
                 let rate = Self.median(runs: 5) { pass() } * flops / 1e9
