@@ -62,7 +62,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
         .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
-        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "TestSupport"]),
+        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "Trainer", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "PipelineConfig", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
