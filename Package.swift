@@ -35,10 +35,11 @@ let package = Package(
         .target(name: "TensorCore", swiftSettings: optimize),
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
-        .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs"], swiftSettings: optimize),
+        .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
         .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
+        .target(name: "TensorShards", dependencies: ["TensorCore", "Safetensors"], swiftSettings: optimize),
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.
@@ -46,13 +47,13 @@ let package = Package(
                 swiftSettings: optimize + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
         // Layer 3: pipeline files, and the feeder of batches.
-        .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig"], swiftSettings: optimize),
+        .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
         // Layer 4
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid",
+                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize

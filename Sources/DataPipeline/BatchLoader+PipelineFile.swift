@@ -2,15 +2,41 @@ import DatasetSources
 import ImageCodecs
 import ImageTransforms
 import PipelineConfig
+import TensorShards
 
 extension PipelineFile.Source {
-    /// What to list for this source; shards are not readable yet.
+    /// What to list for this source (shards are opened, not listed).
     public var datasetInput: Dataset.Input? {
         switch self {
         case .folder(let path), .files(let path): .path(path)
         case .idx(let images, let labels): .idx(images: images, labels: labels)
         case .shards: nil
         }
+    }
+}
+
+extension PipelineFile {
+    /// The samples of `split` and the transforms still to run on them: the split's source and
+    /// whole chain, or, when it reads shards (its `{shards: DIR}` source or `shards`), the shard
+    /// set and the transforms after the stored ones. Shards made by another plan are refused.
+    public func feed(_ split: String, shards: String? = nil) throws -> (dataset: Dataset, chain: TransformChain) {
+        let chain = try self.chain(split)
+        let folder: String
+        if let shards {
+            folder = shards
+        } else if case .shards(let path)? = data[split] {
+            folder = path
+        } else if let input = data[split]?.datasetInput {
+            return (try Dataset.listing([input]), chain)
+        } else {
+            throw LoaderError(message: "\(path): no data for split '\(split)'")
+        }
+        let set = try ShardSet(folder: folder)
+        let plan = ShardPlan(chain: chain, decode: decodeOptions(split: split), input: .image(height: nil, width: nil, channels: color.channels))
+        guard plan.digest == set.index.pipelineDigest else {
+            throw LoaderError(message: "\(folder): these shards were made with other decoding or deterministic transforms than split '\(split)' of \(path) (digest \(set.index.pipelineDigest), the file gives \(plan.digest)); rerun sluice shard")
+        }
+        return (Dataset(parts: [.shards(set)], classes: set.index.classes), plan.remaining)
     }
 }
 
@@ -24,22 +50,16 @@ extension BatchLoader {
     /// The loader of a pipeline file's split, with its data source, decode colour, transforms,
     /// seed and loader block; `workers` nil takes the file's (`auto`: cores - 1, at least 1,
     /// leaving room for the trainer); `limit` keeps the first samples only; `shuffle` nil takes
-    /// the file's.
+    /// the file's; `shards` reads the split from that shard folder instead of its source.
     public convenience init(pipeline file: PipelineFile, split: String, workers: Int? = nil, rank: Int = 0,
-                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil) throws {
-        guard let source = file.data[split] else {
-            throw LoaderError(message: "\(file.path): no data for split '\(split)'")
-        }
-        guard let input = source.datasetInput else {
-            throw LoaderError(message: "\(file.path): split '\(split)' reads shards, which are not implemented yet")
-        }
+                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, shards: String? = nil) throws {
         let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: shuffle ?? file.loader.shuffle, dropLast: file.loader.dropLast,
                                       workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
         let channels = file.color.channels
-        var dataset = try Dataset.listing([input])
+        var (dataset, chain) = try file.feed(split, shards: shards)
         if let limit { dataset = dataset.prefix(limit) }
-        try self.init(dataset: dataset, chain: try file.chain(split), decode: file.decodeOptions(split: split),
+        try self.init(dataset: dataset, chain: chain, decode: file.decodeOptions(split: split),
                       settings: settings, inputChannels: channels)
     }
 }

@@ -39,11 +39,14 @@ public final class BatchLoader: Sendable {
         sampleShape = [c, h, w]
     }
 
-    /// The decoded sample shape: known for IDX sets of one size, else only the channels.
-    static func inputShape(of dataset: Dataset, channels: Int?) -> SampleShape {
+    /// The decoded sample shape: known for IDX sets and shards of one size, else only the channels.
+    public static func inputShape(of dataset: Dataset, channels: Int?) -> SampleShape {
         let sizes = Set(dataset.parts.map { part -> [Int] in
-            if case .idx(let set) = part { return [set.height, set.width, set.channels] }
-            return []
+            switch part {
+            case .idx(let set): [set.height, set.width, set.channels]
+            case .shards(let set): set.index.imageShape
+            case .files: []
+            }
         })
         if sizes.count == 1, let size = sizes.first, size.count == 3 {
             return .image(height: size[0], width: size[1], channels: size[2])

@@ -21,10 +21,8 @@ public final class SampleReader: @unchecked Sendable {
         case .file(let file, _):
             _ = try decoder.decodeFile(file, into: &sample.image)
         case .record(let part, let record, _):
-            guard let set = dataset.idxSet(part) else { throw ImageFileError(path: path(of: index), reason: .malformed("no IDX set")) }
-            sample.image.reshape(width: set.width, height: set.height, channels: set.channels)
-            set.withRecord(record) { bytes in
-                sample.image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
+            guard dataset.copyRecord(part: part, record: record, into: &sample.image) else {
+                throw ImageFileError(path: path(of: index), reason: .malformed("not a record"))
             }
         }
         sample.isTensor = false
@@ -36,7 +34,8 @@ public final class SampleReader: @unchecked Sendable {
     public func path(of index: Int) -> String {
         switch dataset.sample(at: index) {
         case .file(let file, _): file
-        case .record(let part, let record, _): "\(dataset.idxSet(part)?.images.path ?? "IDX") record \(record)"
+        case .record(let part, let record, _):
+            if let set = dataset.shardSet(part) { "\(set.folder) sample \(record)" } else { "\(dataset.idxSet(part)?.images.path ?? "IDX") record \(record)" }
         }
     }
 }

@@ -1,4 +1,6 @@
 import ImageCodecs
+import TensorShards
+import TensorCore
 
 /// The samples of a dataset, listed without decoding: image files from folders and file
 /// lists, and records of IDX files, in a fixed order. Sample `i` is the same for every run.
@@ -16,11 +18,14 @@ public struct Dataset: Sendable {
     public enum Part: Sendable {
         case files([FileEntry])
         case idx(IDXImageSet)
+        /// Images stored by `sluice shard` (already through the deterministic prefix).
+        case shards(ShardSet)
 
         var count: Int {
             switch self {
             case .files(let entries): entries.count
             case .idx(let set): set.count
+            case .shards(let set): set.count
             }
         }
     }
@@ -28,7 +33,7 @@ public struct Dataset: Sendable {
     /// Where sample `i` comes from.
     public enum Sample: Sendable {
         case file(path: String, label: Int?)
-        /// Record `record` of `parts[part]`, an IDX image set.
+        /// Record `record` of `parts[part]`, an IDX image set or a shard set.
         case record(part: Int, record: Int, label: Int?)
 
         public var label: Int? {
@@ -81,12 +86,43 @@ public struct Dataset: Sendable {
             return .file(path: entries[local].path, label: entries[local].label)
         case .idx(let set):
             return .record(part: low, record: local, label: set.labels.map { Int($0[local]) })
+        case .shards(let set):
+            let label = set.labels[local]
+            return .record(part: low, record: local, label: label >= 0 ? Int(label) : nil)
         }
+    }
+
+    /// The shard set of `parts[part]` (for `.record` samples).
+    public func shardSet(_ part: Int) -> ShardSet? {
+        if case .shards(let set) = parts[part] { return set }
+        return nil
     }
 
     /// The IDX set of `parts[part]` (for `.record` samples).
     public func idxSet(_ part: Int) -> IDXImageSet? {
         if case .idx(let set) = parts[part] { return set }
         return nil
+    }
+}
+
+extension Dataset {
+    /// Copies record `record` of `parts[part]` (an IDX set or a shard set) into `image`.
+    /// False when the part holds files, not records.
+    public func copyRecord(part: Int, record: Int, into image: inout Image<UInt8>) -> Bool {
+        switch parts[part] {
+        case .files: return false
+        case .idx(let set):
+            image.reshape(width: set.width, height: set.height, channels: set.channels)
+            set.withRecord(record) { bytes in
+                image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
+            }
+        case .shards(let set):
+            let shape = set.index.imageShape
+            image.reshape(width: shape[1], height: shape[0], channels: shape[2])
+            set.withRecord(record) { bytes in
+                image.pixels.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+            }
+        }
+        return true
     }
 }

@@ -110,11 +110,7 @@ private struct Measurer {
                 return false
             }
         case .record(let part, let record, let label):
-            guard let set = dataset.idxSet(part) else { return false }
-            image.reshape(width: set.width, height: set.height, channels: set.channels)
-            set.withRecord(record) { bytes in
-                image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
-            }
+            guard dataset.copyRecord(part: part, record: record, into: &image) else { return false }
             add(image, format: ImageFormat.allCases.count, label: label)
             return true
         }

@@ -29,6 +29,15 @@ public struct TransformChain: Sendable {
         transforms.firstIndex { $0.isRandom } ?? transforms.count
     }
 
+    /// How many leading transforms a shard can store for `input`: those of the deterministic
+    /// prefix that still give uint8 images (`to_float` and what follows run on every read).
+    public func storedPrefixCount(from input: SampleShape) -> Int {
+        guard let shapes = try? shapes(from: input) else { return 0 }
+        var count = 0
+        while count < deterministicPrefixCount, case .image = shapes[count] { count += 1 }
+        return count
+    }
+
     /// Runs every transform on `sample`, drawing from `generator` in order.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
         for transform in transforms { try transform.apply(&sample, using: &generator) }

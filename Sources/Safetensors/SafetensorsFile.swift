@@ -75,18 +75,35 @@ public struct SafetensorsFile: Sendable, Equatable {
         return bytes
     }
 
-    /// Reads a file's bytes, checking that every tensor lies inside the data, matches its shape
-    /// and that the tensors cover the data without gaps or overlaps.
-    public init(decoding bytes: [UInt8]) throws(SafetensorsError) {
+    /// Where each tensor lies in a file: what a reader of a memory-mapped file needs.
+    public struct Layout: Sendable, Equatable {
+        public struct Tensor: Sendable, Equatable {
+            public let name: String
+            public let dtype: DType
+            public let shape: [Int]
+            /// Byte range within the whole file.
+            public let range: Range<Int>
+        }
+
+        /// In file order.
+        public let tensors: [Tensor]
+        public let metadata: [String: String]
+
+        public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name } }
+    }
+
+    /// Reads the header of a file's bytes, checking that every tensor lies inside the data,
+    /// matches its shape, and that the tensors cover the data without gaps or overlaps.
+    public static func layout(of bytes: UnsafeRawBufferPointer) throws(SafetensorsError) -> Layout {
         guard bytes.count >= 8 else { throw SafetensorsError("shorter than its 8-byte header length") }
-        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(bytes.count - 8) else { throw SafetensorsError("header length \(headerLength) runs past the end") }
         let dataStart = 8 + Int(headerLength)
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])), let header = object as? [String: Any] else {
             throw SafetensorsError("the header is not a JSON object")
         }
         var metadata: [String: String] = [:]
-        var located: [(range: Range<Int>, entry: Entry)] = []
+        var tensors: [Layout.Tensor] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let fields = value as? [String: String] else { throw SafetensorsError("__metadata__ must map text to text") }
@@ -108,17 +125,23 @@ public struct SafetensorsFile: Sendable, Equatable {
             guard !overflow, count * dtype.byteSize == offsets[1] - offsets[0] else {
                 throw SafetensorsError("tensor '\(name)': \(offsets[1] - offsets[0]) bytes do not hold \(dtypeName) \(shape)")
             }
-            let range = (dataStart + offsets[0])..<(dataStart + offsets[1])
-            located.append((range, Entry(name: name, dtype: dtype, shape: shape, bytes: Array(bytes[range]))))
+            tensors.append(Layout.Tensor(name: name, dtype: dtype, shape: shape, range: (dataStart + offsets[0])..<(dataStart + offsets[1])))
         }
-        located.sort { $0.range.lowerBound < $1.range.lowerBound }
+        tensors.sort { $0.range.lowerBound < $1.range.lowerBound }
         var expected = dataStart
-        for item in located {
-            guard item.range.lowerBound == expected else { throw SafetensorsError("tensor '\(item.entry.name)' leaves a gap or overlaps another") }
-            expected = item.range.upperBound
+        for tensor in tensors {
+            guard tensor.range.lowerBound == expected else { throw SafetensorsError("tensor '\(tensor.name)' leaves a gap or overlaps another") }
+            expected = tensor.range.upperBound
         }
         guard expected == bytes.count else { throw SafetensorsError("\(bytes.count - expected) bytes after the last tensor") }
-        self.init(entries: located.map(\.entry), metadata: metadata)
+        return Layout(tensors: tensors, metadata: metadata)
+    }
+
+    /// Reads a whole file's bytes (see `layout(of:)` for the checks).
+    public init(decoding bytes: [UInt8]) throws(SafetensorsError) {
+        let layout = try bytes.withUnsafeBytes { raw in Result { () throws(SafetensorsError) in try Self.layout(of: raw) } }.get()
+        self.init(entries: layout.tensors.map { Entry(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: Array(bytes[$0.range])) },
+                  metadata: layout.metadata)
     }
 }
 

@@ -11,7 +11,7 @@ struct Sluice: ParsableCommand {
             input file; 65 data error under --on-error fail; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, TrainCommand.self, BenchCommand.self]
+        subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, ShardCommand.self, TrainCommand.self, BenchCommand.self]
     )
 
     /// Parses, runs, and maps failures to the exit codes of DESIGN §5.
@@ -31,10 +31,13 @@ struct Sluice: ParsableCommand {
     }
 
     /// `sluice stats --help` shows the options of `stats measure`, the default subcommand
-    /// that `sluice stats PATH...` runs, rather than only the list of subcommands.
+    /// that `sluice stats PATH...` runs, rather than only the list of subcommands (and the same
+    /// for `shard` and `shard write`).
     static func routingHelpToDefaultSubcommands(_ arguments: [String]) -> [String] {
-        guard arguments.first == "stats", arguments.contains(where: { $0 == "--help" || $0 == "-h" }),
-              !["merge", "measure", "help"].contains(arguments.dropFirst().first ?? "") else { return arguments }
-        return ["stats", "measure"] + arguments.dropFirst()
+        let defaults = ["stats": ("measure", ["merge", "measure", "help"]), "shard": ("write", ["write", "merge", "verify", "help"])]
+        guard let command = arguments.first, let (subcommand, named) = defaults[command],
+              arguments.contains(where: { $0 == "--help" || $0 == "-h" }),
+              !named.contains(arguments.dropFirst().first ?? "") else { return arguments }
+        return [command, subcommand] + arguments.dropFirst()
     }
 }

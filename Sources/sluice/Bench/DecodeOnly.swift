@@ -24,12 +24,7 @@ enum DecodeOnly {
                     case .file(let path, _):
                         if (try? decoder.decodeFile(path, into: &image)) != nil { count += 1 }
                     case .record(let part, let record, _):
-                        guard let set = dataset.idxSet(part) else { continue }
-                        image.reshape(width: set.width, height: set.height, channels: set.channels)
-                        set.withRecord(record) { bytes in
-                            image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }
-                        }
-                        count += 1
+                        if dataset.copyRecord(part: part, record: record, into: &image) { count += 1 }
                     }
                 }
             }

@@ -4,6 +4,7 @@ import Foundation
 import ImageCodecs
 import PipelineConfig
 import Safetensors
+import TensorShards
 import TensorCore
 import Trainer
 
@@ -54,7 +55,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on; fail: stop at the first (exit 65).")
     var onError: OnError = .skip
 
-    @Option(help: "Data from tensor shards (sluice shard) instead of the file's train source.")
+    @Option(help: "Train from these tensor shards (written by sluice shard for the train split) instead of the file's train source.")
     var shards: String?
 
     func validate() throws {
@@ -66,17 +67,16 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        if shards != nil { throw CommandFailure.usage("--shards: training from shards comes with `sluice shard`, which this version does not have yet") }
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
         guard file.model != nil, var settings = file.train else {
             throw CommandFailure.usage("\(pipeline): no model block: add 'model:' and 'train:' (see pipelines/README.md)")
         }
         if let epochs { settings.epochs = epochs }
-        guard file.data["train"] != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train'") }
+        guard file.data["train"] != nil || shards != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train'") }
 
         let failures = FailureLog(failFast: onError == .fail)
-        let trainLoader = try loader(file, split: "train", limit: trainSamples, shuffle: nil)
+        let trainLoader = try loader(file, split: "train", limit: trainSamples, shuffle: nil, shards: shards)
         let validationLoader = try settings.validationSplit.map { split -> BatchLoader in
             guard file.data[split] != nil else { throw CommandFailure.usage("\(pipeline): the validation split '\(split)' has no data") }
             return try loader(file, split: split, limit: validationSamples, shuffle: false)
@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure.usage("\(pipeline): classes names \(names.count) classes, the model scores \(model.classes)")
         }
         let classNames = file.classNames ?? Self.classNames(trainLoader.dataset.classes, count: model.classes)
-        let threads = self.threads ?? Self.computeThreads(for: file.data["train"], workers: trainLoader.settings.workers)
+        let threads = self.threads ?? Self.computeThreads(for: shards.map { .shards($0) } ?? file.data["train"], workers: trainLoader.settings.workers)
         ComputeThreads.set(threads)
 
         let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
@@ -177,20 +177,26 @@ struct TrainCommand: ParsableCommand {
         if failures.count > 0 { Terminal.error("\(failures.count) bad samples were skipped") }
     }
 
-    private func loader(_ file: PipelineFile, split: String, limit: Int?, shuffle: Bool?) throws -> BatchLoader {
+    private func loader(_ file: PipelineFile, split: String, limit: Int?, shuffle: Bool?, shards: String? = nil) throws -> BatchLoader {
         do {
-            return try BatchLoader(pipeline: file, split: split, workers: workers, cores: SystemInfo.coreCount, limit: limit, shuffle: shuffle)
+            return try BatchLoader(pipeline: file, split: split, workers: workers, cores: SystemInfo.coreCount, limit: limit,
+                                   shuffle: shuffle, shards: shards)
         } catch let error as PipelineError {
             throw CommandFailure.usage(error.description)
+        } catch let error as ShardError {
+            throw CommandFailure.data("\(error.description) (sluice shard verify names every damaged shard; rerun sluice shard to rewrite them)")
         } catch {
             throw CommandFailure.usage("\(file.path): split '\(split)': \(error)")
         }
     }
 
-    /// REFERENCE §5: decoding workers and the trainer share the cores. IDX records are copies,
-    /// so there the loader's worker is nearly idle and the trainer takes every core.
+    /// REFERENCE §5: decoding workers and the trainer share the cores. IDX records and shards
+    /// are copies, so there the loader's worker is nearly idle and the trainer takes every core.
     static func computeThreads(for source: PipelineFile.Source?, workers: Int) -> Int {
-        if case .idx? = source { return SystemInfo.coreCount }
+        switch source {
+        case .idx?, .shards?: return SystemInfo.coreCount
+        default: break
+        }
         return max(1, SystemInfo.coreCount - workers)
     }
 

@@ -1,0 +1,154 @@
+import DatasetSources
+import Dispatch
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import Synchronization
+import TensorCore
+import TensorShards
+
+/// `sluice shard`: runs the stored transforms of a split once and writes the results as
+/// shards. Shard k holds samples k * samplesPerShard ..< (k + 1) * samplesPerShard (those
+/// that decode); rank r of a world of W writes the shards k with k % W == r, so any number of
+/// ranks writes the same shards as one process. A shard already in the folder that verifies
+/// is kept, so a rerun after a crash only writes what is missing.
+public struct ShardJob: Sendable {
+    public let dataset: Dataset
+    public let plan: ShardPlan
+    public let decode: DecodeOptions
+    /// [H, W, C] of every stored image.
+    public let imageShape: [Int]
+    public let classes: [String]
+    public let split: String
+    public let samplesPerShard: Int
+    public let rank: Int
+    public let worldSize: Int
+    public let workers: Int
+
+    public init(dataset: Dataset, plan: ShardPlan, decode: DecodeOptions, imageShape: [Int], classes: [String], split: String,
+                samplesPerShard: Int, rank: Int, worldSize: Int, workers: Int) {
+        self.dataset = dataset
+        self.plan = plan
+        self.decode = decode
+        self.imageShape = imageShape
+        self.classes = classes
+        self.split = split
+        self.samplesPerShard = samplesPerShard
+        self.rank = rank
+        self.worldSize = worldSize
+        self.workers = workers
+    }
+
+    public var shardCount: Int { (dataset.count + samplesPerShard - 1) / samplesPerShard }
+
+    /// The shard numbers this rank writes.
+    public var ownShards: [Int] { Array(stride(from: rank, to: shardCount, by: worldSize)) }
+
+    /// The index file this rank writes: `index.json` for a single process, else its part.
+    public var indexName: String { worldSize == 1 ? "index.json" : "index-rank-\(ShardFile.pad(rank)).json" }
+
+    /// Writes (or keeps) this rank's shards, then its index, last. `onShard` hears of each
+    /// shard (true when kept from an earlier run); `onFailure` of each sample that could not be read.
+    public func run(into folder: String, onFailure: @Sendable (ImageFileError) -> Void, onShard: (ShardIndex.Shard, Bool) -> Void)
+        throws(ShardError) -> ShardIndex {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ShardError(path: folder, "cannot create: \(error.localizedDescription)")
+        }
+        let readers = (0..<workers).map { _ in SampleReader(dataset: dataset, decode: decode) }
+        var shards: [ShardIndex.Shard] = []
+        for number in ownShards {
+            if let kept = existing(number, in: folder) {
+                shards.append(kept)
+                onShard(kept, true)
+                continue
+            }
+            let range = (number * samplesPerShard)..<min(dataset.count, (number + 1) * samplesPerShard)
+            let (images, labels, indices) = prepare(range, readers: readers, onFailure: onFailure)
+            let shard = try ShardFile.write(folder: folder, rank: rank, number: number, imageShape: imageShape, images: images,
+                                            labels: labels, indices: indices, pipelineDigest: plan.digest)
+            shards.append(shard)
+            onShard(shard, false)
+        }
+        let index = ShardIndex(pipelineDigest: plan.digest, split: split, imageShape: imageShape, classes: classes,
+                               totalSamples: dataset.count, samplesPerShard: samplesPerShard, worldSize: worldSize, ranks: [rank],
+                               shards: shards)
+        let bytes: Data
+        do { bytes = try index.encoded() } catch { throw ShardError(path: folder, "cannot encode the index: \(error)") }
+        try AtomicFile.write(Array(bytes), to: (folder as NSString).appendingPathComponent(indexName))
+        return index
+    }
+
+    /// A shard of an earlier run that is whole and made by this plan, as its index entry.
+    private func existing(_ number: Int, in folder: String) -> ShardIndex.Shard? {
+        let file = ShardFile.name(rank: rank, number: number)
+        let path = (folder as NSString).appendingPathComponent(file)
+        guard let entry = try? ShardFile.entry(ofExisting: path, file: file, rank: rank, number: number,
+                                               imageShape: imageShape, pipelineDigest: plan.digest) else { return nil }
+        let first = number * samplesPerShard
+        return entry.count <= samplesPerShard && entry.first >= first ? entry.shard : nil
+    }
+
+    /// Decodes and transforms the samples of `range` in parallel, each into its own slot, then
+    /// keeps the successes in order.
+    private func prepare(_ range: Range<Int>, readers: [SampleReader], onFailure: @Sendable (ImageFileError) -> Void)
+        -> (images: [UInt8], labels: [Int64], indices: [Int64]) {
+        let recordBytes = imageShape.reduce(1, *)
+        var images = [UInt8](repeating: 0, count: range.count * recordBytes)
+        let outcomes = SlotArray<Result<Int64, ImageFileError>>(count: range.count)
+        let next = Atomic<Int>(0)
+        let stored = plan.stored, shape = imageShape
+        images.withUnsafeMutableBytes { buffer in
+            let target = UncheckedPointer(buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: min(readers.count, range.count)) { worker in
+                var sample = SampleBuffer()
+                var rng = SampleRNG(seed: 0, epoch: 0, index: 0)   // the stored ops draw nothing
+                while true {
+                    let offset = next.add(1, ordering: .relaxed).oldValue
+                    guard offset < range.count else { break }
+                    let index = range.lowerBound + offset
+                    let reader = readers[worker]
+                    do {
+                        let label = try reader.read(index, into: &sample)
+                        do { try stored.apply(&sample, using: &rng) } catch let error as TransformError {
+                            throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
+                        }
+                        guard !sample.isTensor, sample.image.shape == shape else {
+                            throw ImageFileError(path: reader.path(of: index), reason: .malformed("became \(sample.image.shape), the shards hold \(shape)"))
+                        }
+                        sample.image.pixels.withUnsafeBytes { (target.pointer + offset * recordBytes).copyMemory(from: $0.baseAddress!, byteCount: recordBytes) }
+                        outcomes.store(.success(Int64(label ?? -1)), at: offset)
+                    } catch let error as ImageFileError {
+                        outcomes.store(.failure(error), at: offset)
+                    } catch {
+                        outcomes.store(.failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)"))), at: offset)
+                    }
+                }
+            }
+        }
+        var labels: [Int64] = [], indices: [Int64] = [], kept = 0
+        for (offset, outcome) in outcomes.elements.enumerated() {
+            switch outcome! {
+            case .success(let label):
+                if kept != offset {
+                    images.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: kept * recordBytes)
+                        .copyMemory(from: $0.baseAddress!.advanced(by: offset * recordBytes), byteCount: recordBytes) }
+                }
+                labels.append(label)
+                indices.append(Int64(range.lowerBound + offset))
+                kept += 1
+            case .failure(let error):
+                onFailure(error)
+            }
+        }
+        images.removeLast((range.count - kept) * recordBytes)
+        return (images, labels, indices)
+    }
+}
+
+/// A pointer written by workers at disjoint offsets.
+struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+}
