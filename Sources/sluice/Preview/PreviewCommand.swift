@@ -4,7 +4,9 @@ import DatasetSources
 import Foundation
 import ImageCodecs
 import PipelineConfig
+import ImageTransforms
 import PreviewGrid
+import TensorShards
 
 struct PreviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,18 +54,22 @@ struct PreviewCommand: ParsableCommand {
 
     func run() throws {
         let (file, split) = try pipeline.load()
-        guard let source = file.data[split]?.datasetInput else {
-            throw CommandFailure.usage("\(file.path): no data for split '\(split)' (add it under data:)")
+        guard file.data[split] != nil else { throw CommandFailure.usage("\(file.path): no data for split '\(split)' (add it under data:)") }
+        let dataset: Dataset, chain: TransformChain
+        do {
+            (dataset, chain) = try file.feed(split)
+        } catch let error as ShardError {
+            throw CommandFailure.data(error.description)
+        } catch {
+            throw CommandFailure.usage("\(error)")
         }
-        let dataset: Dataset
-        do { dataset = try Dataset.listing([source]) } catch { throw CommandFailure.usage(error.description) }
         guard start < dataset.count else { throw CommandFailure.usage("--start \(start): the split has \(dataset.count) samples") }
         var decode = file.decodeOptions(split: split)
         decode.lenient = data.lenient
         decode.maxPixels = data.maxPixels
         let indices = Array(start..<min(dataset.count, start + samples))
         let readers = (0..<data.workers).map { _ in SampleReader(dataset: dataset, decode: decode) }
-        let made = PreviewTiles(readers: readers, chain: try file.chain(split), seed: seed ?? file.seed, variants: variants).make(indices)
+        let made = PreviewTiles(readers: readers, chain: chain, seed: seed ?? file.seed, variants: variants).make(indices)
         var rows: [PreviewGrid.Row] = []
         var failures = 0
         for outcome in made {
