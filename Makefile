@@ -42,9 +42,12 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The CLI tests check the statistics against a float64 NumPy computation.
+# The CLI tests check the statistics against a float64 NumPy computation, and read tensor
+# shards with the safetensors package from a virtual environment of their own.
 python-deps:
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+	@.venv-test/bin/python -c "import numpy, safetensors" 2>/dev/null || \
+	  { python3 -m venv .venv-test && .venv-test/bin/pip install -q numpy safetensors; }
 
 clean:
 	rm -rf .build

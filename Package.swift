@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Safetensors", "TensorCore", "TestSupport"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport", "ImageCodecs", "Safetensors"]),
+        .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport", "ImageCodecs", "Safetensors", "TensorShards", "DatasetSources"]),
     ]
 )

@@ -56,6 +56,7 @@ public struct ShardJob: Sendable {
         } catch {
             throw ShardError(path: folder, "cannot create: \(error.localizedDescription)")
         }
+        removeStalePartials(in: folder)
         let readers = (0..<workers).map { _ in SampleReader(dataset: dataset, decode: decode) }
         var shards: [ShardIndex.Shard] = []
         for number in ownShards {
@@ -78,6 +79,15 @@ public struct ShardJob: Sendable {
         do { bytes = try index.encoded() } catch { throw ShardError(path: folder, "cannot encode the index: \(error)") }
         try AtomicFile.write(Array(bytes), to: (folder as NSString).appendingPathComponent(indexName))
         return index
+    }
+
+    /// Removes what a killed run of this rank left half-written (other ranks' files are theirs).
+    private func removeStalePartials(in folder: String) {
+        let own = ["shard-" + ShardFile.pad(rank) + "-", indexName]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where name.contains(".partial-") && own.contains(where: name.hasPrefix) {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
     }
 
     /// A shard of an earlier run that is whole and made by this plan, as its index entry.
