@@ -136,7 +136,8 @@ struct BenchCommand: ParsableCommand {
         let rows = try PipelineBench(pipeline: pipeline, split: split, workers: workers, repeats: repeats).run()
         for row in rows {
             print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
-                  + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%")
+                  + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%"
+                  + (row.from_shards_images_per_second.map { "; from shards \(Terminal.count(Int($0))) img/s (\(Terminal.fixed(row.shards_vs_files ?? 0, 1))x files)" } ?? ""))
         }
         if let json {
             let encoder = JSONEncoder()

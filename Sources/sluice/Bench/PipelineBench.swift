@@ -5,6 +5,7 @@ import Foundation
 import ImageCodecs
 import PipelineConfig
 import TensorCore
+import TensorShards
 
 /// `sluice bench --suite pipeline`: one full pass over a split through the feeder (batches
 /// consumed and discarded), beside decode-only on the same samples, per worker count.
@@ -21,23 +22,31 @@ struct PipelineBench {
         var images_per_second: Double
         var decode_images_per_second: Double
         var ratio_vs_decode: Double
+        /// The same epoch read from shards of the split (written once, beforehand, to a
+        /// temporary folder), when its stored transforms give one image size.
+        var from_shards_images_per_second: Double?
+        var shards_vs_files: Double?
     }
 
     func run() throws -> [Row] {
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
         let dataset = try PipelineInputs.dataset(pipeline, split: split)
+        let shards = try writeShards(file, dataset: dataset)
+        defer { if let shards { try? FileManager.default.removeItem(atPath: shards) } }
         var rows: [Row] = []
         for count in workers {
-            let loader: BatchLoader
+            let loader: BatchLoader, shardLoader: BatchLoader?
             do {
                 loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount)
+                shardLoader = try shards.map { try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount, shards: $0) }
             } catch {
                 throw CommandFailure.usage("\(error)")
             }
-            var feeder: [Double] = [], decode: [Double] = []
+            var feeder: [Double] = [], decode: [Double] = [], fromShards: [Double] = []
             var images = 0
             _ = loader.epoch(0).reduce(0) { $0 + $1.count }   // warm-up
+            _ = shardLoader?.epoch(0).reduce(0) { $0 + $1.count }
             for round in 0..<repeats {
                 let start = DispatchTime.now().uptimeNanoseconds
                 images = loader.epoch(round).reduce(0) { $0 + $1.count }
@@ -45,12 +54,34 @@ struct PipelineBench {
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
                 let decoded = DecodeOnly.run(dataset, color: file.color, workers: count)
                 decode.append(Double(decoded) / Self.seconds(since: decodeStart))
+                if let shardLoader {
+                    let shardStart = DispatchTime.now().uptimeNanoseconds
+                    let read = shardLoader.epoch(round).reduce(0) { $0 + $1.count }
+                    fromShards.append(Double(read) / Self.seconds(since: shardStart))
+                }
             }
             let median = { (list: [Double]) in list.sorted()[list.count / 2] }
             rows.append(Row(set: "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
-                            decode_images_per_second: median(decode), ratio_vs_decode: median(feeder) / median(decode)))
+                            decode_images_per_second: median(decode), ratio_vs_decode: median(feeder) / median(decode),
+                            from_shards_images_per_second: fromShards.isEmpty ? nil : median(fromShards),
+                            shards_vs_files: fromShards.isEmpty ? nil : median(fromShards) / median(feeder)))
         }
         return rows
+    }
+
+    /// Shards of the split in a temporary folder, or nil when its stored transforms do not
+    /// give one image size (or the split already reads shards).
+    private func writeShards(_ file: PipelineFile, dataset: Dataset) throws -> String? {
+        guard file.data[split]?.datasetInput != nil else { return nil }
+        let plan = ShardPlan(chain: try file.chain(split), decode: file.decodeOptions(split: split),
+                             input: .image(height: nil, width: nil, channels: file.color.channels))
+        guard let shape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels)) else { return nil }
+        let folder = NSTemporaryDirectory() + "sluice-bench-shards-\(getpid())"
+        let job = ShardJob(dataset: dataset, plan: plan, decode: file.decodeOptions(split: split), imageShape: shape,
+                           classes: file.classNames ?? dataset.classes, split: split, samplesPerShard: 10_000, rank: 0, worldSize: 1,
+                           workers: SystemInfo.coreCount)
+        do { _ = try job.run(into: folder, onFailure: { _ in }, onShard: { _, _ in }) } catch { throw CommandFailure.usage(error.description) }
+        return folder
     }
 
     static func seconds(since start: UInt64) -> Double {
