@@ -66,7 +66,7 @@ public struct ShardJob: Sendable {
                 continue
             }
             let range = (number * samplesPerShard)..<min(dataset.count, (number + 1) * samplesPerShard)
-            let (images, labels, indices) = prepare(range, readers: readers, onFailure: onFailure)
+            let (images, labels, indices) = try prepare(range, readers: readers, onFailure: onFailure)
             let shard = try ShardFile.write(folder: folder, rank: rank, number: number, imageShape: imageShape, images: images,
                                             labels: labels, indices: indices, pipelineDigest: plan.digest)
             shards.append(shard)
@@ -100,13 +100,33 @@ public struct ShardJob: Sendable {
         return entry.count <= samplesPerShard && entry.first >= first ? entry.shard : nil
     }
 
+    /// The stored image size when the pipeline file does not fix it (a folder of images with no
+    /// resize or crop before the first random op): that of the first sample that can be read.
+    /// Every other sample must then have it too.
+    public static func probeShape(_ dataset: Dataset, plan: ShardPlan, decode: DecodeOptions) -> [Int]? {
+        let reader = SampleReader(dataset: dataset, decode: decode)
+        var sample = SampleBuffer(), rng = SampleRNG(seed: 0, epoch: 0, index: 0)
+        for index in 0..<min(dataset.count, 100) {
+            guard (try? reader.read(index, into: &sample)) != nil, (try? plan.stored.apply(&sample, using: &rng)) != nil, !sample.isTensor else { continue }
+            return sample.image.shape
+        }
+        return nil
+    }
+
     /// Decodes and transforms the samples of `range` in parallel, each into its own slot, then
     /// keeps the successes in order.
+    private enum Outcome {
+        case stored(Int64)
+        case failed(ImageFileError)
+        /// The stored transforms gave another size than the shards hold.
+        case otherSize(String, [Int])
+    }
+
     private func prepare(_ range: Range<Int>, readers: [SampleReader], onFailure: @Sendable (ImageFileError) -> Void)
-        -> (images: [UInt8], labels: [Int64], indices: [Int64]) {
+        throws(ShardError) -> (images: [UInt8], labels: [Int64], indices: [Int64]) {
         let recordBytes = imageShape.reduce(1, *)
         var images = [UInt8](repeating: 0, count: range.count * recordBytes)
-        let outcomes = SlotArray<Result<Int64, ImageFileError>>(count: range.count)
+        let outcomes = SlotArray<Outcome>(count: range.count)
         let next = Atomic<Int>(0)
         let stored = plan.stored, shape = imageShape
         images.withUnsafeMutableBytes { buffer in
@@ -125,14 +145,15 @@ public struct ShardJob: Sendable {
                             throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
                         }
                         guard !sample.isTensor, sample.image.shape == shape else {
-                            throw ImageFileError(path: reader.path(of: index), reason: .malformed("became \(sample.image.shape), the shards hold \(shape)"))
+                            outcomes.store(.otherSize(reader.path(of: index), sample.image.shape), at: offset)
+                            continue
                         }
                         sample.image.pixels.withUnsafeBytes { (target.pointer + offset * recordBytes).copyMemory(from: $0.baseAddress!, byteCount: recordBytes) }
-                        outcomes.store(.success(Int64(label ?? -1)), at: offset)
+                        outcomes.store(.stored(Int64(label ?? -1)), at: offset)
                     } catch let error as ImageFileError {
-                        outcomes.store(.failure(error), at: offset)
+                        outcomes.store(.failed(error), at: offset)
                     } catch {
-                        outcomes.store(.failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)"))), at: offset)
+                        outcomes.store(.failed(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)"))), at: offset)
                     }
                 }
             }
@@ -140,7 +161,9 @@ public struct ShardJob: Sendable {
         var labels: [Int64] = [], indices: [Int64] = [], kept = 0
         for (offset, outcome) in outcomes.elements.enumerated() {
             switch outcome! {
-            case .success(let label):
+            case .otherSize(let path, let other):
+                throw ShardError(path: path, "its stored transforms give \(other.map(String.init).joined(separator: "x")), the shards hold \(imageShape.map(String.init).joined(separator: "x")) (the size of the first sample): shards hold one size, so add a resize or crop before the first random op")
+            case .stored(let label):
                 if kept != offset {
                     images.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: kept * recordBytes)
                         .copyMemory(from: $0.baseAddress!.advanced(by: offset * recordBytes), byteCount: recordBytes) }
@@ -148,7 +171,7 @@ public struct ShardJob: Sendable {
                 labels.append(label)
                 indices.append(Int64(range.lowerBound + offset))
                 kept += 1
-            case .failure(let error):
+            case .failed(let error):
                 onFailure(error)
             }
         }

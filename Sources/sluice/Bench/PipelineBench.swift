@@ -75,12 +75,17 @@ struct PipelineBench {
         guard file.data[split]?.datasetInput != nil else { return nil }
         let plan = ShardPlan(chain: try file.chain(split), decode: file.decodeOptions(split: split),
                              input: .image(height: nil, width: nil, channels: file.color.channels))
-        guard let shape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels)) else { return nil }
+        guard let shape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels))
+            ?? ShardJob.probeShape(dataset, plan: plan, decode: file.decodeOptions(split: split)) else { return nil }
         let folder = NSTemporaryDirectory() + "sluice-bench-shards-\(getpid())"
         let job = ShardJob(dataset: dataset, plan: plan, decode: file.decodeOptions(split: split), imageShape: shape,
                            classes: file.classNames ?? dataset.classes, split: split, samplesPerShard: 10_000, rank: 0, worldSize: 1,
                            workers: SystemInfo.coreCount)
-        do { _ = try job.run(into: folder, onFailure: { _ in }, onShard: { _, _ in }) } catch { throw CommandFailure.usage(error.description) }
+        do { _ = try job.run(into: folder, onFailure: { _ in }, onShard: { _, _ in }) } catch {
+            Terminal.error("no from-shards row: \(error.description)")
+            try? FileManager.default.removeItem(atPath: folder)
+            return nil
+        }
         return folder
     }
 

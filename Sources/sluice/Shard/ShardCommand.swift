@@ -26,7 +26,10 @@ struct ShardCommand: ParsableCommand {
                 (decode, resize, crop, ...; not to_float and what follows) once, and writes \
                 DIR/shard-RRRRR-KKKKK.safetensors (images uint8 [N, H, W, C], labels int64, \
                 indices int64, a CRC-32C per tensor) and DIR/index.json (shards, counts, sizes, \
-                checksums, classes, image shape, exact mean and std). Shard K holds samples \
+                checksums, classes, image shape, exact mean and std). Shards hold one image \
+                size: the stored transforms' output, or, when the file does not fix it, the \
+                first image's; an image of another size stops the run (exit 64) asking for a \
+                resize or crop before the first random op. Shard K holds samples \
                 K*N ..< (K+1)*N of the split (those that decode). Files are written to a \
                 temporary name, synced and renamed, the index last, so a killed run never leaves \
                 a shard or index that looks complete; rerunning keeps the shards that verify and \
@@ -66,9 +69,9 @@ struct ShardCommand: ParsableCommand {
             decode.maxPixels = data.maxPixels
             let chain = try file.chain(split)
             let plan = ShardPlan(chain: chain, decode: decode, input: .image(height: nil, width: nil, channels: file.color.channels))
-            guard let imageShape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels)) else {
-                let stored = plan.stored.transforms.isEmpty ? "no transforms" : plan.stored.transforms.map(\.opName).joined(separator: ", ")
-                throw CommandFailure.usage("\(file.path): the deterministic prefix of split '\(split)' (\(stored)) gives images of variable size; shards hold one size: add a resize or crop before the first random op")
+            guard let imageShape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels))
+                ?? ShardJob.probeShape(dataset, plan: plan, decode: decode) else {
+                throw CommandFailure.usage("\(file.path): no sample of split '\(split)' could be read")
             }
             let job = ShardJob(dataset: dataset, plan: plan, decode: decode, imageShape: imageShape,
                                classes: file.classNames ?? dataset.classes, split: split, samplesPerShard: samplesPerShard,
