@@ -51,6 +51,17 @@ final class BatchLoaderTests: XCTestCase {
         XCTAssertNotEqual(Array(try loader(workers: 2, prefetch: 2).epoch(4)), reference)   // another epoch
     }
 
+    func testTheAsyncSequenceGivesTheSameBatches() async throws {
+        let reference = Array(try loader(workers: 2, prefetch: 2).epoch(5))
+        var batches: [Batch] = []
+        for await batch in try loader(workers: 2, prefetch: 1).asyncEpoch(5) { batches.append(batch) }
+        XCTAssertEqual(batches, reference)
+        // A consumer that stops early leaves nothing running (the iterator joins its producer).
+        var iterator = try loader(workers: 2, prefetch: 1).asyncEpoch(5).makeAsyncIterator()
+        let first = await iterator.next()
+        XCTAssertEqual(first, reference.first)
+    }
+
     func testBadFilesAreReportedAndEveryGoodSampleComesOnce() throws {
         let failures = FailureLog()
         let loader = try loader(workers: 2, prefetch: 2)

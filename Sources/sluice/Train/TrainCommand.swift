@@ -163,8 +163,9 @@ struct TrainCommand: ParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
         // The best weights, evaluated once more for the confusion matrix.
-        do { try model.load(try folder.read("model.safetensors")) } catch let error as ModelError { throw CommandFailure.internal(error.message) }
-        let bestEpoch = validationLoader == nil ? records.count : (records.min { ($0.valLoss ?? .infinity) < ($1.valLoss ?? .infinity) }?.epoch ?? records.count)
+        let best = try folder.read("model.safetensors")
+        do { try model.load(best) } catch { throw CommandFailure.internal(error.message) }
+        let bestEpoch = best.metadata["epoch"] ?? "?"
         var final = "sluice train: \(records.count) epoch\(records.count == 1 ? "" : "s"), \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
         if let validationLoader {
             let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
