@@ -136,11 +136,47 @@ public enum Resize {
         }
     }
 
-    /// Each output pixel is a weighted sum of neighbouring input pixels of its row.
+    /// Each output pixel is a weighted sum of neighbouring input pixels of its row. Rows go
+    /// eight at a time: interleaved so that the eight rows' samples of one column are adjacent,
+    /// each tap is one 8-lane multiply-add, where a single row's taps are a short serial sum at
+    /// a shifting offset. The arithmetic per output value is unchanged (same taps, same order).
     static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, channels: Int, rows: Range<Int>,
                                coefficients: Coefficients, weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
         let outputWidth = coefficients.bounds.count, taps = coefficients.taps
-        for (y, row) in rows.enumerated() {
+        let rowLength = width &* channels, outputRowLength = outputWidth &* channels
+        let blocked = rows.count / 8 * 8
+        if blocked > 0 {
+            var interleaved = [UInt8](repeating: 0, count: rowLength &* 8)
+            interleaved.withUnsafeMutableBufferPointer { buffer in
+                let lanes = buffer.baseAddress!
+                for block in stride(from: 0, to: blocked, by: 8) {
+                    for lane in 0..<8 {
+                        let source = input + (rows.lowerBound &+ block &+ lane) &* rowLength
+                        for index in 0..<rowLength { lanes[index &* 8 &+ lane] = source[index] }
+                    }
+                    let target = output + block &* outputRowLength
+                    for x in 0..<outputWidth {
+                        let bound = coefficients.bounds[x]
+                        let kernel = weights + x &* taps
+                        for channel in 0..<channels {
+                            var sum = SIMD8<Int32>(repeating: half)
+                            var column = lanes + (bound.start &* channels &+ channel) &* 8
+                            for tap in 0..<bound.count {
+                                let samples = UnsafeRawPointer(column).loadUnaligned(as: SIMD8<UInt8>.self)
+                                sum &+= SIMD8<Int32>(truncatingIfNeeded: samples) &* kernel[tap]
+                                column += channels &* 8
+                            }
+                            let clipped = (sum &>> Int32(Coefficients.precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD8(repeating: 255))
+                            let bytes = SIMD8<UInt8>(truncatingIfNeeded: clipped)
+                            let place = target + (x &* channels &+ channel)
+                            for lane in 0..<8 { place[lane &* outputRowLength] = bytes[lane] }
+                        }
+                    }
+                }
+            }
+        }
+        for (offset, row) in rows.dropFirst(blocked).enumerated() {
+            let y = blocked &+ offset
             let source = input + row &* width &* channels
             let target = output + y &* outputWidth &* channels
             for x in 0..<outputWidth {
