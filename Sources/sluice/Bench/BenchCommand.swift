@@ -9,7 +9,7 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure images/s of decoding and statistics (build with -c release).",
+        abstract: "Measure images/s of decoding, statistics, transforms, the feeder and training (build with -c release).",
         discussion: """
             decode: read + decode only, each worker with its own decoder and buffers. stats: \
             `sluice stats` on the same files (decode + exact accumulation). Each figure is the \

@@ -93,7 +93,7 @@ struct PreviewCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("cannot write \(output): \(error.localizedDescription)")
         }
-        Terminal.status("sluice preview: \(rows.count) samples x \(variants + 1) columns, \(canvas.width)x\(canvas.height) px, \(output)\n")
+        Terminal.status("sluice preview: \(rows.count) samples x \(variants + 1) columns\(failures > 0 ? " (\(failures) skipped)" : ""), \(canvas.width)x\(canvas.height) px, \(output)\n")
     }
 
     static func className(_ label: Int, file: PipelineFile, dataset: Dataset) -> String {
