@@ -19,7 +19,7 @@ public struct PipelineFile: Sendable {
         public var batchSize = 128
         public var shuffle = true
         public var dropLast = false
-        /// nil: `auto` (leave room for the trainer's BLAS thread).
+        /// nil: `auto` (leave room for the trainer's compute thread).
         public var workers: Int?
         public var prefetch = 4
     }

@@ -17,6 +17,9 @@ public enum ComputeThreads {
 
     public static var current: Int { count.load(ordering: .relaxed) }
 
+    /// OpenBLAS's build description (version, kernel, threading), for run manifests.
+    public static var blasConfiguration: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
+
     /// Runs `body` on contiguous chunks of `0..<total`, on up to `current` threads. Chunks
     /// must write disjoint memory; results do not depend on the thread count.
     static func forEachChunk(_ total: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {

@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "For --suite pipeline: the split (default: train).")
     var split: String = "train"
 
-    @Option(parsing: .upToNextOption, help: "For --suite train: OpenBLAS thread counts to measure.")
+    @Option(parsing: .upToNextOption, help: "For --suite train: compute thread counts to measure.")
     var threads: [Int] = [1, 2]
 
     @Option(name: .customLong("batch-size"), help: "For --suite train: images per training step.")

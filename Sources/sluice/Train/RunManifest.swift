@@ -18,8 +18,9 @@ enum RunManifest {
             "input_shape": model.inputShape,
             "parameters": model.parameterCount,
             "loader_workers": workers,
-            "blas_threads": threads,
+            "compute_threads": threads,
             "sluice_version": Sluice.configuration.version,
+            "openblas": ComputeThreads.blasConfiguration,
             "machine": ["cpu": SystemInfo.cpuModel, "cores": SystemInfo.coreCount],
             "started": ISO8601DateFormatter().string(from: Date()),
         ]
