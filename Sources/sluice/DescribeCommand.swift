@@ -3,6 +3,7 @@ import DatasetSources
 import Foundation
 import ImageTransforms
 import PipelineConfig
+import TensorShards
 import Trainer
 
 struct DescribeCommand: ParsableCommand {
@@ -33,6 +34,9 @@ struct DescribeCommand: ParsableCommand {
                 print("  source       \(describe(source))")
                 if case .idx(let images, let labels) = source, let set = try? IDXImageSet(imagesPath: images, labelsPath: labels) {
                     fixedShape = .image(height: set.height, width: set.width, channels: set.channels)
+                }
+                if case .shards(let path) = source, let index = try? ShardIndex.read((path as NSString).appendingPathComponent("index.json")) {
+                    fixedShape = .image(height: index.imageShape[0], width: index.imageShape[1], channels: index.imageShape[2])
                 }
             }
             let input = fixedShape ?? .image(height: nil, width: nil, channels: channels)
@@ -85,7 +89,8 @@ struct DescribeCommand: ParsableCommand {
             guard let set = try? IDXImageSet(imagesPath: images, labelsPath: labels) else { return "IDX \(images) (not readable)" }
             return "IDX \(images): \(Terminal.count(set.count)) images \(set.height)x\(set.width)x\(set.channels)\(set.labels != nil ? ", labelled" : "")"
         case .shards(let path):
-            return "shards \(path)"
+            guard let index = try? ShardIndex.read((path as NSString).appendingPathComponent("index.json")) else { return "shards \(path) (no readable index.json)" }
+            return "shards \(path): \(Terminal.count(index.storedSamples)) images \(index.imageShape.map(String.init).joined(separator: "x")) in \(index.shards.count) shards"
         }
     }
 }

@@ -25,7 +25,7 @@ enum PipelineInputs {
             }
             color = file.color
             guard let input = source.datasetInput else {
-                throw CommandFailure.usage("\(path): split '\(split)' reads shards; sluice shard is not implemented yet")
+                throw CommandFailure.usage("\(path): split '\(split)' reads shards, whose index.json already holds the exact mean and std of the stored images (sluice shard verify checks them); measure the source the shards were made from")
             }
             inputs.append(input)
         }
