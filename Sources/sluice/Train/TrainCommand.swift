@@ -94,30 +94,13 @@ struct TrainCommand: ParsableCommand {
         ComputeThreads.set(threads)
 
         let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
-        let summary = ModelSummary(model)
-        try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + summary.lines)
+        try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + ModelSummary(model).lines)
             .joined(separator: "\n") + "\n")
         try folder.write("run.json", text: RunManifest.json(pipeline: pipeline, file: file, settings: settings, model: model,
                                                                  workers: trainLoader.settings.workers, threads: threads))
-        let session = TrainingSession(model: model, optimizer: settings.optimizer, seed: file.seed)
-        var stopping = settings.earlyStopping
-        var records: [EpochRecord] = []
-        var firstEpoch = 0
-        if resume {
-            let checkpoint: TrainingCheckpoint
-            do {
-                checkpoint = try TrainingCheckpoint.restore(try folder.read("checkpoint.safetensors"), into: session, earlyStopping: stopping)
-            } catch let error as ModelError {
-                throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): \(error.message)")
-            }
-            firstEpoch = checkpoint.completedEpochs
-            stopping = checkpoint.earlyStopping
-            records = Array(folder.readMetrics().filter { $0.epoch <= firstEpoch })
-            guard firstEpoch < settings.epochs else {
-                throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs (raise --epochs)")
-            }
-            print("resuming \(folder.path) after epoch \(firstEpoch)")
-        }
+        var run = TrainingRun(pipeline: pipeline, settings: settings, session: TrainingSession(model: model, optimizer: settings.optimizer, seed: file.seed),
+                              trainLoader: trainLoader, validationLoader: validationLoader, folder: folder, failures: failures)
+        if resume { try run.resume() }
 
         let batches = (trainLoader.indices(epoch: 0).count + trainLoader.settings.batchSize - 1) / trainLoader.settings.batchSize
         print("model \(pipeline): input \(model.inputShape), \(model.classes) classes, \(Terminal.count(model.parameterCount)) parameters")
@@ -126,53 +109,13 @@ struct TrainCommand: ParsableCommand {
               "; \(trainLoader.settings.workers) loader worker\(trainLoader.settings.workers == 1 ? "" : "s"), \(threads) compute thread\(threads == 1 ? "" : "s")")
         let start = DispatchTime.now().uptimeNanoseconds
         var trainedImages = 0
-        for epoch in firstEpoch..<settings.epochs {
-            if stopping?.shouldStop == true { break }
-            session.optimizer.learningRate = settings.schedule.rate(base: settings.optimizer.learningRate, epoch: epoch, epochs: settings.epochs)
-            let progress = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, batches: batches)
-            var batch = 0
-            let trained = try failures.run {
-                try session.train(trainLoader.epoch(epoch, onFailure: failures.report), epoch: epoch) { _, loss in
-                    batch += 1
-                    progress.update(batch: batch, loss: loss)
-                }
-            }
-            trainedImages += trained.samples
-            var fields = [("loss", trained.loss), ("accuracy", trained.accuracy)]
-            var record = EpochRecord(epoch: epoch + 1, trainLoss: trained.loss, trainAccuracy: trained.accuracy, seconds: trained.seconds,
-                                     imagesPerSecond: trained.imagesPerSecond, learningRate: session.optimizer.learningRate)
-            var improved = true
-            if let validationLoader {
-                let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
-                record.valLoss = validation.loss
-                record.valAccuracy = validation.accuracy
-                fields += [("val_loss", validation.loss), ("val_accuracy", validation.accuracy)]
-                if stopping != nil { improved = stopping!.record(epoch: epoch + 1, loss: validation.loss) }
-                else { improved = validation.loss <= (records.compactMap(\.valLoss).min() ?? .infinity) }
-            }
-            progress.finish(fields: fields)
-            records.append(record)
-            if improved { try folder.writeWeights(model, name: "model.safetensors", metadata: ["epoch": "\(epoch + 1)", "pipeline": pipeline]) }
-            try folder.write("checkpoint.safetensors", TrainingCheckpoint(completedEpochs: epoch + 1, earlyStopping: stopping).encoded(session).encoded())
-            try folder.writeMetrics(records)
-            try TrainingCharts.curves(records).write(to: folder, name: "curves.png")
-            if stopping?.shouldStop == true {
-                print("early stopping: no improvement of val_loss by more than \(stopping!.minDelta) for \(stopping!.patience) epochs")
-            }
+        for epoch in run.firstEpoch..<settings.epochs {
+            if run.stopping?.shouldStop == true { break }
+            trainedImages += try run.train(epoch: epoch, batches: batches)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-
-        // The best weights, evaluated once more for the confusion matrix.
-        let best = try folder.read("model.safetensors")
-        do { try model.load(best) } catch { throw CommandFailure.internal(error.message) }
-        let bestEpoch = best.metadata["epoch"] ?? "?"
-        var final = "sluice train: \(records.count) epoch\(records.count == 1 ? "" : "s"), \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
-        if let validationLoader {
-            let validation = try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
-            try TrainingCharts.confusion(validation.confusion, classNames: classNames).write(to: folder, name: "confusion.png")
-            try folder.write("confusion.json", text: RunManifest.confusionJSON(validation.confusion, classNames: classNames))
-            final += "; best epoch \(bestEpoch): \(settings.validationSplit!) loss \(Terminal.fixed(validation.loss)), accuracy \(Terminal.fixed(validation.accuracy * 100, 2))%"
-        }
+        var final = "sluice train: \(run.records.count) epoch\(run.records.count == 1 ? "" : "s"), \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
+        if let best = try run.evaluateBest(classNames: classNames) { final += "; " + best }
         print("weights: \(folder.file("model.safetensors"))")
         Terminal.status(final + "\n")
         if failures.count > 0 { Terminal.error("\(failures.count) bad samples were skipped") }

@@ -1,0 +1,106 @@
+import DataPipeline
+import Trainer
+
+/// One run of `sluice train` in progress: the session, its loaders, the run folder, and what
+/// has been recorded so far (epochs, early stopping). Each epoch trains, evaluates, and writes
+/// the metrics, the best weights, a checkpoint and the curves.
+struct TrainingRun {
+    let pipeline: String
+    let settings: TrainSettings
+    let session: TrainingSession
+    let trainLoader: BatchLoader
+    let validationLoader: BatchLoader?
+    let folder: RunFolder
+    let failures: FailureLog
+    private(set) var stopping: EarlyStopping?
+    private(set) var records: [EpochRecord] = []
+    private(set) var firstEpoch = 0
+
+    init(pipeline: String, settings: TrainSettings, session: TrainingSession, trainLoader: BatchLoader, validationLoader: BatchLoader?,
+         folder: RunFolder, failures: FailureLog) {
+        self.pipeline = pipeline
+        self.settings = settings
+        self.session = session
+        self.trainLoader = trainLoader
+        self.validationLoader = validationLoader
+        self.folder = folder
+        self.failures = failures
+        stopping = settings.earlyStopping
+    }
+
+    /// Continues from the folder's checkpoint: weights, optimizer state, epochs done, early
+    /// stopping record and the metrics of those epochs.
+    mutating func resume() throws {
+        let checkpoint: TrainingCheckpoint
+        do {
+            checkpoint = try TrainingCheckpoint.restore(try folder.read("checkpoint.safetensors"), into: session, earlyStopping: stopping)
+        } catch let error as ModelError {
+            throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): \(error.message)")
+        }
+        firstEpoch = checkpoint.completedEpochs
+        stopping = checkpoint.earlyStopping
+        records = folder.readMetrics().filter { $0.epoch <= firstEpoch }
+        guard firstEpoch < settings.epochs else {
+            throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs (raise --epochs)")
+        }
+        print("resuming \(folder.path) after epoch \(firstEpoch)")
+    }
+
+    /// Trains and evaluates epoch `epoch` (0-based) and writes its outputs; returns the images trained.
+    mutating func train(epoch: Int, batches: Int) throws -> Int {
+        session.optimizer.learningRate = settings.schedule.rate(base: settings.optimizer.learningRate, epoch: epoch, epochs: settings.epochs)
+        let progress = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, batches: batches)
+        var batch = 0
+        let (session, trainLoader, failures) = (self.session, self.trainLoader, self.failures)
+        let trained = try failures.run {
+            try session.train(trainLoader.epoch(epoch, onFailure: failures.report), epoch: epoch) { _, loss in
+                batch += 1
+                progress.update(batch: batch, loss: loss)
+            }
+        }
+        var fields = [("loss", trained.loss), ("accuracy", trained.accuracy)]
+        var record = EpochRecord(epoch: epoch + 1, trainLoss: trained.loss, trainAccuracy: trained.accuracy, seconds: trained.seconds,
+                                 imagesPerSecond: trained.imagesPerSecond, learningRate: session.optimizer.learningRate)
+        var improved = true
+        if let validation = try validate() {
+            record.valLoss = validation.loss
+            record.valAccuracy = validation.accuracy
+            fields += [("val_loss", validation.loss), ("val_accuracy", validation.accuracy)]
+            if stopping != nil {
+                improved = stopping!.record(epoch: epoch + 1, loss: validation.loss)
+            } else {
+                improved = validation.loss <= (records.compactMap(\.valLoss).min() ?? .infinity)
+            }
+        }
+        progress.finish(fields: fields)
+        records.append(record)
+        if improved {
+            try folder.writeWeights(session.model, name: "model.safetensors", metadata: ["epoch": "\(epoch + 1)", "pipeline": pipeline])
+        }
+        try folder.write("checkpoint.safetensors", TrainingCheckpoint(completedEpochs: epoch + 1, earlyStopping: stopping).encoded(session).encoded())
+        try folder.writeMetrics(records)
+        try TrainingCharts.curves(records).write(to: folder, name: "curves.png")
+        if let stopping, stopping.shouldStop {
+            print("early stopping: no improvement of val_loss by more than \(stopping.minDelta) for \(stopping.patience) epochs")
+        }
+        return trained.samples
+    }
+
+    /// Loss, accuracy and confusion matrix on the validation split, if there is one.
+    func validate() throws -> PassMetrics? {
+        guard let validationLoader else { return nil }
+        let (session, failures) = (self.session, self.failures)
+        return try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
+    }
+
+    /// Loads the best weights, evaluates them once more, writes the confusion matrix, and
+    /// describes the result (nil without a validation split).
+    func evaluateBest(classNames: [String]) throws -> String? {
+        let best = try folder.read("model.safetensors")
+        do { try session.model.load(best) } catch { throw CommandFailure.internal(error.message) }
+        guard let validation = try validate() else { return nil }
+        try TrainingCharts.confusion(validation.confusion, classNames: classNames).write(to: folder, name: "confusion.png")
+        try folder.write("confusion.json", text: RunManifest.confusionJSON(validation.confusion, classNames: classNames))
+        return "best epoch \(best.metadata["epoch"] ?? "?"): \(settings.validationSplit!) loss \(Terminal.fixed(validation.loss)), accuracy \(Terminal.fixed(validation.accuracy * 100, 2))%"
+    }
+}
