@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataPipeline
 import DatasetSources
 import Foundation
 import ImageTransforms
@@ -27,7 +28,7 @@ struct DescribeCommand: ParsableCommand {
         let channels = file.color.channels
         var sampleShapes: [String: [Int]] = [:]
         for split in file.splits {
-            let chain = try file.chain(split)
+            var chain = try file.chain(split)
             print("\nsplit \(split)")
             var fixedShape: SampleShape?
             if let source = file.data[split] {
@@ -36,6 +37,12 @@ struct DescribeCommand: ParsableCommand {
                     fixedShape = .image(height: set.height, width: set.width, channels: set.channels)
                 }
                 if case .shards(let path) = source, let index = try? ShardIndex.read((path as NSString).appendingPathComponent("index.json")) {
+                    // The shards hold the stored transforms' output; only the rest runs on reading.
+                    let plan = ShardPlan(chain: chain, decode: file.decodeOptions(split: split), input: .image(height: nil, width: nil, channels: channels))
+                    if !plan.stored.transforms.isEmpty {
+                        print("  stored       " + plan.stored.transforms.map(\.description).joined(separator: ", ") + " (done by sluice shard)")
+                    }
+                    chain = plan.remaining
                     fixedShape = .image(height: index.imageShape[0], width: index.imageShape[1], channels: index.imageShape[2])
                 }
             }
