@@ -54,6 +54,30 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertEqual(try SluiceRunner.run(["shard", "verify", folder + "/s"]).status, 0)
     }
 
+    /// Training and previews read shards with the same determinism contract: the same weights
+    /// and the same PNG as from the IDX files they were made from.
+    func testTrainingAndPreviewsFromShardsEqualThoseFromTheSource() throws {
+        let made = try SluiceRunner.run(["shard", "--pipeline", recipe, "--split", "train", "--output", folder + "/train"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let common = ["train", "--pipeline", recipe, "--epochs", "1", "--train-samples", "640", "--val-samples", "256"]
+        XCTAssertEqual(try SluiceRunner.run(common + ["--output", folder + "/idx"]).status, 0)
+        let fromShards = try SluiceRunner.run(common + ["--shards", folder + "/train", "--output", folder + "/shards"])
+        XCTAssertEqual(fromShards.status, 0, fromShards.stderr)
+        XCTAssertNotNil(FileManager.default.contents(atPath: folder + "/idx/model.safetensors"))
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/idx/model.safetensors"),
+                       FileManager.default.contents(atPath: folder + "/shards/model.safetensors"))
+        let text = try String(contentsOfFile: recipe, encoding: .utf8)
+        let shardRecipe = text.replacingOccurrences(of: "  train: {idx: {images: /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz,\n                labels: /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz}}",
+                                                    with: "  train: {shards: \(folder)/train}")
+        XCTAssertNotEqual(shardRecipe, text, "the recipe's train source moved; update this test")
+        try shardRecipe.write(toFile: folder + "/shards.yaml", atomically: true, encoding: .utf8)
+        for (pipeline, name) in [(recipe, "idx.png"), (folder + "/shards.yaml", "shards.png")] {
+            let result = try SluiceRunner.run(["preview", "--pipeline", pipeline, "--samples", "3", "--variants", "3", "--output", folder + "/" + name])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/idx.png"), FileManager.default.contents(atPath: folder + "/shards.png"))
+    }
+
     /// Four ranks as four processes (configured as torchrun would, by RANK/WORLD_SIZE) write
     /// the same shards as one process, and the merged index equals the single run's, but for
     /// which rank wrote each file.
