@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue the run in --output from its checkpoint.safetensors.")
     var resume = false
 
-    @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on; fail: stop at the first (exit 65).")
+    @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on; fail: end with exit 65 after the pass that met one.")
     var onError: OnError = .skip
 
     @Option(help: "Train from these tensor shards (written by sluice shard for the train split) instead of the file's train source.")
