@@ -1,3 +1,5 @@
+import TensorCore
+
 /// A Keras-style table of a model: each layer's output shape, parameter count and receptive
 /// field (the input window one output value sees: r += (k - 1) * dilation * jump, jump *= stride).
 public struct ModelSummary: Sendable, Equatable {
@@ -39,7 +41,7 @@ public struct ModelSummary: Sendable, Equatable {
         table.append(["", "input", "", shape(inputShape), "", ""])
         for row in rows {
             let field = row.receptiveField.map { "\($0)x\($0)" } ?? "whole input"
-            table.append(["\(row.position)", row.kind, row.settings, shape(row.outputShape), grouped(row.parameters), field])
+            table.append(["\(row.position)", row.kind, row.settings, shape(row.outputShape), row.parameters.groupedDigits, field])
         }
         let widths = (0..<header.count).map { column in table.map { $0[column].count }.max() ?? 0 }
         let numeric: Set<Int> = [0, 4]
@@ -50,19 +52,8 @@ public struct ModelSummary: Sendable, Equatable {
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         let rule = String(repeating: "-", count: rendered.map(\.count).max() ?? 0)
-        return [rendered[0], rule] + rendered.dropFirst() + [rule, "total parameters \(grouped(totalParameters)) (all trainable)"]
+        return [rendered[0], rule] + rendered.dropFirst() + [rule, "total parameters \(totalParameters.groupedDigits) (all trainable)"]
     }
-}
-
-/// 220234 -> "220,234".
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (position, digit) in digits.enumerated() {
-        if position > 0, (digits.count - position) % 3 == 0 { result.append(",") }
-        result.append(digit)
-    }
-    return (value < 0 ? "-" : "") + result
 }
 
 extension String {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Messages to the user: errors and progress on stderr, results on stdout.
 enum Terminal {
@@ -14,15 +15,7 @@ enum Terminal {
     }
 
     /// 12345 -> "12,345".
-    static func count(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return (value < 0 ? "-" : "") + grouped
-    }
+    static func count(_ value: Int) -> String { value.groupedDigits }
 
     static func fixed(_ value: Double, _ places: Int = 4) -> String {
         String(format: "%.\(places)f", value)

@@ -31,24 +31,21 @@ final class GradientCheckTests: XCTestCase {
             let error = abs(Double(analytic) - numeric) / max(abs(Double(analytic)) + abs(numeric), 1e-2)
             XCTAssertLessThan(error, tolerance, "\(layer.kind) \(what): analytic \(analytic), numeric \(numeric)", file: file, line: line)
         }
-        for i in stride(from: 0, to: input.count, by: max(1, input.count / 60)) {
-            let saved = input.values[i]
-            input.values[i] = saved + step
+        /// (L(v + step) - L(v - step)) / 2 step for the value that `set` writes.
+        func centralDifference(_ value: Float, _ set: (Float) -> Void) -> Double {
+            set(value + step)
             let plus = projectedLoss(layer, input, projection, mode: mode)
-            input.values[i] = saved - step
+            set(value - step)
             let minus = projectedLoss(layer, input, projection, mode: mode)
-            input.values[i] = saved
-            compare(inputGradient[i], (plus - minus) / Double(2 * step), "d/dinput[\(i)]")
+            set(value)
+            return (plus - minus) / Double(2 * step)
+        }
+        for i in stride(from: 0, to: input.count, by: max(1, input.count / 60)) {
+            compare(inputGradient[i], centralDifference(input.values[i]) { input.values[i] = $0 }, "d/dinput[\(i)]")
         }
         for (parameter, gradient) in zip(layer.parameters, parameterGradients) {
             for i in stride(from: 0, to: parameter.count, by: max(1, parameter.count / 40)) {
-                let saved = parameter.value[i]
-                parameter.value[i] = saved + step
-                let plus = projectedLoss(layer, input, projection, mode: mode)
-                parameter.value[i] = saved - step
-                let minus = projectedLoss(layer, input, projection, mode: mode)
-                parameter.value[i] = saved
-                compare(gradient[i], (plus - minus) / Double(2 * step), "d/d\(parameter.name)[\(i)]")
+                compare(gradient[i], centralDifference(parameter.value[i]) { parameter.value[i] = $0 }, "d/d\(parameter.name)[\(i)]")
             }
         }
     }
