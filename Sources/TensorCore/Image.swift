@@ -7,7 +7,7 @@
 /// Members are `@inlinable` so that clients get code specialised for their pixel type: the
 /// generic versions cost a metadata lookup per sample.
 @frozen
-public struct Image<Pixel: BinaryInteger & Sendable>: Sendable, Equatable {
+public struct Image<Pixel: BinaryInteger & BitwiseCopyable & Sendable>: Sendable, Equatable {
     @usableFromInline var storedWidth: Int
     @usableFromInline var storedHeight: Int
     @usableFromInline var storedChannels: Int

@@ -24,11 +24,15 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// A tensor whose values are unspecified until written: for buffers that are filled
-    /// completely anyway (a batch's slots), skipping the zeroing pass.
+    /// completely anyway (a batch's slots), skipping the zeroing pass. Large ones ask for huge
+    /// pages, so that the first writes fault less.
     @inlinable
     public init(uninitializedShape shape: [Int]) {
         let count = shape.reduce(1, *)
-        self.init(shape: shape, values: Array(unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+        self.init(shape: shape, values: Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        })
     }
 
     @inlinable
