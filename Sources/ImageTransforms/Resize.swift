@@ -117,21 +117,31 @@ public enum Resize {
         sum <= 0 ? 0 : sum >= (256 << Int32(Coefficients.precisionBits)) ? 255 : UInt8(truncatingIfNeeded: sum >> Int32(Coefficients.precisionBits))
     }
 
-    /// Each output row is a weighted sum of whole input rows: contiguous, so it vectorises.
+    /// Each output row is a weighted sum of whole input rows: contiguous, so 16 samples at a time
+    /// keep their sums in registers over all taps.
     static func verticalPass(_ input: UnsafePointer<UInt8>, rowLength: Int, coefficients: Coefficients,
                              weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
-        var sums = [Int32](repeating: 0, count: rowLength)
-        sums.withUnsafeMutableBufferPointer { sums in
-            for y in 0..<coefficients.bounds.count {
-                let bound = coefficients.bounds[y]
-                for index in 0..<rowLength { sums[index] = half }
+        let vectorised = rowLength / 16 * 16
+        let low = SIMD16<Int32>.zero, high = SIMD16<Int32>(repeating: 255)
+        for y in 0..<coefficients.bounds.count {
+            let bound = coefficients.bounds[y]
+            let kernel = weights + y &* coefficients.taps
+            let first = input + bound.start &* rowLength
+            let target = output + y &* rowLength
+            for index in stride(from: 0, to: vectorised, by: 16) {
+                var sum = SIMD16<Int32>(repeating: half)
+                var row = UnsafeRawPointer(first + index)
                 for tap in 0..<bound.count {
-                    let weight = weights[y &* coefficients.taps &+ tap]
-                    let row = input + (bound.start &+ tap) &* rowLength
-                    for index in 0..<rowLength { sums[index] &+= Int32(row[index]) &* weight }
+                    sum &+= SIMD16<Int32>(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self)) &* kernel[tap]
+                    row += rowLength
                 }
-                let target = output + y &* rowLength
-                for index in 0..<rowLength { target[index] = clip(sums[index]) }
+                let clipped = pointwiseMin(pointwiseMax(sum &>> Int32(Coefficients.precisionBits), low), high)
+                UnsafeMutableRawPointer(target + index).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: clipped), as: SIMD16<UInt8>.self)
+            }
+            for index in vectorised..<rowLength {
+                var sum = half
+                for tap in 0..<bound.count { sum &+= Int32(first[tap &* rowLength &+ index]) &* kernel[tap] }
+                target[index] = clip(sum)
             }
         }
     }
@@ -146,33 +156,34 @@ public enum Resize {
         let rowLength = width &* channels, outputRowLength = outputWidth &* channels
         let blocked = rows.count / 8 * 8
         if blocked > 0 {
-            var interleaved = [UInt8](repeating: 0, count: rowLength &* 8)
-            interleaved.withUnsafeMutableBufferPointer { buffer in
-                let lanes = buffer.baseAddress!
-                for block in stride(from: 0, to: blocked, by: 8) {
-                    for lane in 0..<8 {
-                        let source = input + (rows.lowerBound &+ block &+ lane) &* rowLength
-                        for index in 0..<rowLength { lanes[index &* 8 &+ lane] = source[index] }
-                    }
-                    let target = output + block &* outputRowLength
-                    for x in 0..<outputWidth {
-                        let bound = coefficients.bounds[x]
-                        let kernel = weights + x &* taps
-                        for channel in 0..<channels {
-                            var sum = SIMD8<Int32>(repeating: half)
-                            var column = lanes + (bound.start &* channels &+ channel) &* 8
-                            for tap in 0..<bound.count {
-                                let samples = UnsafeRawPointer(column).loadUnaligned(as: SIMD8<UInt8>.self)
-                                sum &+= SIMD8<Int32>(truncatingIfNeeded: samples) &* kernel[tap]
-                                column += channels &* 8
-                            }
-                            let clipped = (sum &>> Int32(Coefficients.precisionBits)).clamped(lowerBound: .zero, upperBound: SIMD8(repeating: 255))
-                            let bytes = SIMD8<UInt8>(truncatingIfNeeded: clipped)
-                            let place = target + (x &* channels &+ channel)
-                            for lane in 0..<8 { place[lane &* outputRowLength] = bytes[lane] }
+            let lanes = UnsafeMutablePointer<UInt8>.allocate(capacity: rowLength &* 8)
+            let results = UnsafeMutablePointer<UInt8>.allocate(capacity: outputRowLength &* 8)
+            defer { lanes.deallocate(); results.deallocate() }
+            let low = SIMD8<Int32>.zero, high = SIMD8<Int32>(repeating: 255)
+            for block in stride(from: 0, to: blocked, by: 8) {
+                ByteTranspose.interleave(input + (rows.lowerBound &+ block) &* rowLength, stride: rowLength,
+                                         count: rowLength, into: lanes)
+                var result = results
+                for x in 0..<outputWidth {
+                    let bound = coefficients.bounds[x]
+                    let kernel = weights + x &* taps
+                    var column = lanes + bound.start &* channels &* 8
+                    for _ in 0..<channels {
+                        var sum = SIMD8<Int32>(repeating: half)
+                        var tapColumn = column
+                        for tap in 0..<bound.count {
+                            let samples = UnsafeRawPointer(tapColumn).loadUnaligned(as: SIMD8<UInt8>.self)
+                            sum &+= SIMD8<Int32>(truncatingIfNeeded: samples) &* kernel[tap]
+                            tapColumn += channels &* 8
                         }
+                        let clipped = pointwiseMin(pointwiseMax(sum &>> Int32(Coefficients.precisionBits), low), high)
+                        UnsafeMutableRawPointer(result).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: clipped), as: SIMD8<UInt8>.self)
+                        result += 8
+                        column += 8
                     }
                 }
+                ByteTranspose.deinterleave(results, count: outputRowLength, into: output + block &* outputRowLength,
+                                           stride: outputRowLength)
             }
         }
         for (offset, row) in rows.dropFirst(blocked).enumerated() {
