@@ -28,7 +28,7 @@ let package = Package(
         // Layer 0: setjmp-based wrappers; libjpeg and libpng report errors by longjmp.
         .target(
             name: "CSluiceCodecs",
-            dependencies: ["CJPEG", "CPNG"],
+            dependencies: ["CJPEG", "CPNG", "CZlib"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
         // Layer 1

@@ -8,7 +8,12 @@
 #include <string.h>
 #include <png.h>
 
+#include "png_fast.h"
 #include "sluice_codecs.h"
+
+// Largest filtered image (bytes) the fast path inflates in one piece; larger ones go row by row
+// through libpng, whose per-row cost is small next to theirs.
+static const uint64_t fast_scratch_limit = 16u << 20;
 
 struct sl_png_decoder {
     png_structp png;
@@ -32,6 +37,14 @@ struct sl_png_decoder {
     uint8_t palette[256 * 3];   // entries past palette_size are black, as in Pillow
     uint8_t *indexes;           // reused across images
     size_t indexes_capacity;
+    // The fast path (png_fast.c): set by the header when the file qualifies.
+    int fast;
+    sl_png_fast_plan plan;
+    sl_decode_options options;
+    z_stream stream;
+    int stream_ready;
+    uint8_t *scratch;           // reused across images
+    size_t scratch_capacity;
 };
 
 // Ancillary chunks that do not change the pixels of convert("RGB") / convert("L"). libpng
@@ -95,7 +108,11 @@ void sl_png_abort(sl_png_decoder *decoder) {
 
 void sl_png_decoder_destroy(sl_png_decoder *decoder) {
     sl_png_abort(decoder);
-    if (decoder != NULL) free(decoder->indexes);
+    if (decoder != NULL) {
+        free(decoder->indexes);
+        free(decoder->scratch);
+        if (decoder->stream_ready) inflateEnd(&decoder->stream);
+    }
     free(decoder);
 }
 
@@ -108,10 +125,11 @@ static sl_status finish_with_error(sl_png_decoder *decoder, char *message) {
     return decoder->status;
 }
 
-sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_t size,
-                             const sl_decode_options *options, sl_image_info *out,
-                             char *message) {
+static sl_status libpng_read_header(sl_png_decoder *decoder, const uint8_t *data, size_t size,
+                                    const sl_decode_options *options, sl_image_info *out,
+                                    char *message) {
     sl_png_abort(decoder);
+    decoder->fast = 0;
     decoder->data = data;
     decoder->size = size;
     decoder->offset = 0;
@@ -206,8 +224,52 @@ sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_
     return SL_OK;
 }
 
+sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_t size,
+                             const sl_decode_options *options, sl_image_info *out,
+                             char *message) {
+    sl_png_abort(decoder);
+    decoder->fast = !options->libpng_only &&
+                    sl_png_fast_probe(data, size, options->max_pixels, fast_scratch_limit, &decoder->plan);
+    if (!decoder->fast) return libpng_read_header(decoder, data, size, options, out, message);
+    decoder->data = data;
+    decoder->size = size;
+    decoder->options = *options;
+    memset(out, 0, sizeof *out);
+    out->width = out->source_width = decoder->plan.width;
+    out->height = out->source_height = decoder->plan.height;
+    out->channels = decoder->plan.channels >= 3 ? 3 : 1;
+    out->source_channels = decoder->plan.channels;
+    out->bit_depth = 8;
+    return SL_OK;
+}
+
+// The fast path; 0 when libpng must decode the file instead.
+static int fast_decode(sl_png_decoder *decoder, uint8_t *pixels, size_t row_stride) {
+    if (!decoder->stream_ready) {
+        memset(&decoder->stream, 0, sizeof decoder->stream);
+        if (inflateInit(&decoder->stream) != Z_OK) return 0;
+        decoder->stream_ready = 1;
+    }
+    size_t needed = ((size_t)decoder->plan.width * decoder->plan.channels + 1) * ((size_t)decoder->plan.height + 1);
+    if (needed > decoder->scratch_capacity) {
+        uint8_t *scratch = realloc(decoder->scratch, needed);
+        if (scratch == NULL) return 0;
+        decoder->scratch = scratch;
+        decoder->scratch_capacity = needed;
+    }
+    return sl_png_fast_decode(decoder->data, &decoder->plan, &decoder->stream, decoder->scratch, pixels, row_stride);
+}
+
 sl_status sl_png_decode(sl_png_decoder *decoder, uint8_t *pixels, size_t row_stride,
                         sl_image_info *out, char *message) {
+    if (decoder->fast) {
+        decoder->fast = 0;
+        if (fast_decode(decoder, pixels, row_stride)) return SL_OK;
+        // libpng decides what is wrong; the header it reads matches the fast path's.
+        sl_decode_options options = decoder->options;
+        sl_status status = libpng_read_header(decoder, decoder->data, decoder->size, &options, out, message);
+        if (status != SL_OK) return status;
+    }
     if (decoder->png == NULL) {
         snprintf(decoder->reason, sizeof decoder->reason, "sl_png_decode called without a header");
         decoder->status = SL_INVALID_ARGUMENT;

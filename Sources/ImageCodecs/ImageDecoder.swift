@@ -90,7 +90,8 @@ public final class ImageDecoder {
     private var cOptions: sl_decode_options {
         sl_decode_options(
             max_pixels: UInt64(max(0, options.maxPixels)), max_scans: UInt32(clamping: options.maxScans),
-            lenient: options.lenient ? 1 : 0, scale_denom: Int32(clamping: options.jpegScaleDenominator))
+            lenient: options.lenient ? 1 : 0, scale_denom: Int32(clamping: options.jpegScaleDenominator),
+            libpng_only: options.pngFastPath ? 0 : 1)
     }
 
     private func readHeader(_ format: ImageFormat, _ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> sl_image_info {

@@ -1,3 +1,4 @@
+import Foundation
 import ImageCodecs
 import TensorCore
 import TestSupport
@@ -19,6 +20,48 @@ final class CodecRoundTripTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The one-shot zlib path gives libpng's pixels, and libpng's error for every flawed file:
+    /// PngSuite (every colour type, depth, filter and interlace), the damaged samples, and
+    /// smooth synthetic images whose rows libpng files with every filter type, strict and lenient.
+    func testPNGFastPathDecodesAsLibpng() throws {
+        var inputs = (Fixtures.files(under: Fixtures.sample("")) + Fixtures.files(under: Fixtures.fixture("golden/inputs")))
+            .filter { $0.hasSuffix(".png") }.map { (name: $0, bytes: try! Data(contentsOf: URL(fileURLWithPath: $0))) }
+        XCTAssertGreaterThan(inputs.count, 150)
+        for channels in 1...4 {
+            for (width, height) in [(1, 1), (5, 3), (32, 32), (97, 41)] {
+                let image = SyntheticImages.gradient(width: width, height: height, channels: channels)
+                inputs.append(("gradient \(width)x\(height)x\(channels)", Data(try ImageEncoder.png(image))))
+            }
+        }
+        for filter in 0...4 {   // each filter type on every row, data split over several IDATs
+            for channels in 1...4 {
+                let image = SyntheticImages.noise(width: 13, height: 6, channels: channels, seed: UInt64(filter * 4 + channels))
+                inputs.append(("filter \(filter) x\(channels)", Data(HandMadePNG.encode(image, filter: UInt8(filter)))))
+            }
+        }
+        var fastDecodes = 0
+        for lenient in [false, true] {
+            for color in [ColorMode.auto, .rgb] {
+                let fast = ImageDecoder(options: DecodeOptions(color: color, lenient: lenient))
+                let libpng = ImageDecoder(options: DecodeOptions(color: color, lenient: lenient, pngFastPath: false))
+                for (name, bytes) in inputs {
+                    let expected = Result { try libpng.decode([UInt8](bytes)) }
+                    let actual = Result { try fast.decode([UInt8](bytes)) }
+                    switch (expected, actual) {
+                    case (.success(let want), .success(let got)):
+                        XCTAssertEqual(got, want, name)
+                        fastDecodes += 1
+                    case (.failure(let want), .failure(let got)):
+                        XCTAssertEqual("\(got)", "\(want)", name)
+                    default:
+                        XCTFail("\(name): libpng gives \(expected), the fast path \(actual)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(fastDecodes, 400)
     }
 
     func testColorModesFollowPillow() throws {

@@ -28,6 +28,7 @@ typedef struct {
     uint32_t max_scans;     // reject progressive JPEGs with more scans; 0 = no limit
     int32_t lenient;        // accept recoverable problems (warnings, benign errors, CRCs)
     int32_t scale_denom;    // JPEG DCT scaling: 1, 2, 4 or 8 (output is about size / denom)
+    int32_t libpng_only;    // PNG: skip the one-shot zlib fast path (same pixels, slower)
 } sl_decode_options;
 
 typedef struct {
