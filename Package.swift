@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Layer 0: setjmp-based wrappers; libjpeg and libpng report errors by longjmp.
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        // Layer 0: setjmp-based wrappers (libjpeg and libpng report errors by longjmp), and the
+        // PNG fast path on libdeflate.
         .target(
             name: "CSluiceCodecs",
-            dependencies: ["CJPEG", "CPNG", "CZlib"],
+            dependencies: ["CJPEG", "CPNG", "CZlib", "CDeflate"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
         // Layer 1

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <png.h>
 
 #include "png_fast.h"
@@ -41,10 +42,11 @@ struct sl_png_decoder {
     int fast;
     sl_png_fast_plan plan;
     sl_decode_options options;
-    z_stream stream;
-    int stream_ready;
-    uint8_t *scratch;           // reused across images
+    struct libdeflate_decompressor *inflater;
+    uint8_t *scratch;           // filtered rows, reused across images
     size_t scratch_capacity;
+    uint8_t *compressed;        // the IDAT data joined, when split over several chunks
+    size_t compressed_capacity;
 };
 
 // Ancillary chunks that do not change the pixels of convert("RGB") / convert("L"). libpng
@@ -111,7 +113,8 @@ void sl_png_decoder_destroy(sl_png_decoder *decoder) {
     if (decoder != NULL) {
         free(decoder->indexes);
         free(decoder->scratch);
-        if (decoder->stream_ready) inflateEnd(&decoder->stream);
+        free(decoder->compressed);
+        if (decoder->inflater != NULL) libdeflate_free_decompressor(decoder->inflater);
     }
     free(decoder);
 }
@@ -244,27 +247,45 @@ sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_
 }
 
 // The fast path; 0 when libpng must decode the file instead.
+static int grow(uint8_t **buffer, size_t *capacity, size_t needed) {
+    if (needed <= *capacity) return 1;
+    uint8_t *grown = realloc(*buffer, needed);
+    if (grown == NULL) return 0;
+    *buffer = grown;
+    *capacity = needed;
+    return 1;
+}
+
+// The fast path; 0 when libpng must decode the file instead.
 static int fast_decode(sl_png_decoder *decoder, uint8_t *pixels, size_t row_stride) {
-    if (!decoder->stream_ready) {
-        memset(&decoder->stream, 0, sizeof decoder->stream);
-        if (inflateInit(&decoder->stream) != Z_OK) return 0;
-        decoder->stream_ready = 1;
+    const sl_png_fast_plan *plan = &decoder->plan;
+    if (decoder->inflater == NULL && (decoder->inflater = libdeflate_alloc_decompressor()) == NULL) return 0;
+    size_t rows = ((size_t)plan->width * plan->channels + 1) * ((size_t)plan->height + 1);
+    if (!grow(&decoder->scratch, &decoder->scratch_capacity, rows)) return 0;
+    const uint8_t *compressed = decoder->data + plan->first_idat + 8;
+    if (plan->last_idat != plan->first_idat) {   // join the chunks' data (the probe checked their bounds)
+        if (!grow(&decoder->compressed, &decoder->compressed_capacity, plan->idat_bytes)) return 0;
+        size_t joined = 0;
+        for (size_t offset = plan->first_idat; offset <= plan->last_idat;) {
+            const uint8_t *chunk = decoder->data + offset;
+            size_t length = (size_t)chunk[0] << 24 | (size_t)chunk[1] << 16 | (size_t)chunk[2] << 8 | chunk[3];
+            memcpy(decoder->compressed + joined, chunk + 8, length);
+            joined += length;
+            offset += 12 + length;
+        }
+        compressed = decoder->compressed;
     }
-    size_t needed = ((size_t)decoder->plan.width * decoder->plan.channels + 1) * ((size_t)decoder->plan.height + 1);
-    if (needed > decoder->scratch_capacity) {
-        uint8_t *scratch = realloc(decoder->scratch, needed);
-        if (scratch == NULL) return 0;
-        decoder->scratch = scratch;
-        decoder->scratch_capacity = needed;
-    }
-    return sl_png_fast_decode(decoder->data, &decoder->plan, &decoder->stream, decoder->scratch, pixels, row_stride);
+    return sl_png_fast_decode(compressed, plan, decoder->inflater, decoder->scratch, pixels, row_stride);
 }
 
 sl_status sl_png_decode(sl_png_decoder *decoder, uint8_t *pixels, size_t row_stride,
                         sl_image_info *out, char *message) {
     if (decoder->fast) {
         decoder->fast = 0;
-        if (fast_decode(decoder, pixels, row_stride)) return SL_OK;
+        if (fast_decode(decoder, pixels, row_stride)) {
+            out->png_fast_path = 1;
+            return SL_OK;
+        }
         // libpng decides what is wrong; the header it reads matches the fast path's.
         sl_decode_options options = decoder->options;
         sl_status status = libpng_read_header(decoder, decoder->data, decoder->size, &options, out, message);

@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <zlib.h>
+
+struct libdeflate_decompressor;
 
 typedef struct {
     uint32_t width;
@@ -12,6 +13,7 @@ typedef struct {
     uint32_t channels;     // samples per pixel in the file: 1, 2, 3 or 4
     size_t first_idat;     // offsets of the first and last IDAT chunks (a consecutive run)
     size_t last_idat;
+    size_t idat_bytes;     // their data, together: one zlib stream
 } sl_png_fast_plan;
 
 // 1 if the file can take the fast path: checked signature, IHDR, every chunk's CRC and order,
@@ -19,10 +21,11 @@ typedef struct {
 int sl_png_fast_probe(const uint8_t *data, size_t size, uint64_t max_pixels, uint64_t max_scratch,
                       sl_png_fast_plan *plan);
 
-// Inflates and unfilters into `pixels` (gray or RGB, alpha dropped). `scratch` holds
-// (width * channels + 1) * (height + 1) bytes; `stream` is an initialised inflate stream.
+// Inflates the IDAT data (`compressed`, plan->idat_bytes long) and unfilters into `pixels`
+// (gray or RGB, alpha dropped). `scratch` holds (width * channels + 1) * (height + 1) bytes.
 // 0 if the data is not a clean stream of exactly the image's rows (libpng then decides).
-int sl_png_fast_decode(const uint8_t *data, const sl_png_fast_plan *plan, z_stream *stream,
-                       uint8_t *scratch, uint8_t *pixels, size_t row_stride);
+int sl_png_fast_decode(const uint8_t *compressed, const sl_png_fast_plan *plan,
+                       struct libdeflate_decompressor *inflater, uint8_t *scratch, uint8_t *pixels,
+                       size_t row_stride);
 
 #endif

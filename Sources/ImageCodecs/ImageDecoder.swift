@@ -14,6 +14,8 @@ public struct DecodedImageInfo: Sendable, Equatable {
     public var interlaced: Bool
     /// Recoverable problems accepted under `lenient`.
     public var warnings: Int
+    /// The PNG took the one-shot fast path (`DecodeOptions.pngFastPath`), not libpng's rows.
+    public var pngFastPath: Bool = false
 }
 
 /// Decodes JPEG and PNG bytes into `Image<UInt8>` (HWC, gray or RGB), pixel for pixel as Pillow's
@@ -75,7 +77,7 @@ public final class ImageDecoder {
         return DecodedImageInfo(
             format: format, sourceWidth: Int(info.source_width), sourceHeight: Int(info.source_height),
             nativeChannels: channels, bitDepth: Int(info.bit_depth), interlaced: info.interlaced != 0,
-            warnings: Int(info.warnings))
+            warnings: Int(info.warnings), pngFastPath: info.png_fast_path != 0)
     }
 
     /// Decodes `bytes` into a new image.

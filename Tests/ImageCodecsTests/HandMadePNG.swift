@@ -43,6 +43,18 @@ enum HandMadePNG {
         return file
     }
 
+    /// The data length of the chunk starting at `offset`.
+    static func chunkLength(_ file: [UInt8], at offset: Int) -> Int {
+        file[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+    }
+
+    /// Rewrites the CRC of the chunk at `offset` to match its (changed) type and data.
+    static func fixCRC(_ file: inout [UInt8], chunkAt offset: Int) {
+        let length = chunkLength(file, at: offset)
+        let crc = bigEndian(crc32(Array(file[offset + 4..<offset + 8 + length])))
+        file.replaceSubrange(offset + 8 + length..<offset + 12 + length, with: crc)
+    }
+
     private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
         let p = Int(a) + Int(b) - Int(c)
         let (pa, pb, pc) = (abs(p - Int(a)), abs(p - Int(b)), abs(p - Int(c)))

@@ -41,6 +41,7 @@ typedef struct {
     uint32_t bit_depth;         // in the file
     uint32_t interlaced;        // PNG Adam7 or progressive JPEG
     uint32_t warnings;          // recoverable problems accepted (lenient mode only)
+    uint32_t png_fast_path;     // the PNG was inflated in one piece and unfiltered by Sluice
 } sl_image_info;
 
 // A growable byte buffer filled by the encoders; free it with sl_buffer_free.
