@@ -18,6 +18,11 @@ public final class BatchLoader: Sendable {
     public let settings: LoaderSettings
     /// [C, H, W] of every sample.
     public let sampleShape: [Int]
+    /// Storage of batches the consumer has dropped, written again by the next ones.
+    let storage: BatchStoragePool
+    /// Workers between epochs, with their decoders and grown buffers (like PyTorch's
+    /// `persistent_workers`): an epoch starts without allocating.
+    let idleWorkers = IdleWorkers()
 
     /// Checks the chain: it must end in a float tensor whose size does not depend on the input.
     public init(dataset: Dataset, chain: TransformChain, decode: DecodeOptions, settings: LoaderSettings,
@@ -37,6 +42,7 @@ public final class BatchLoader: Sendable {
         self.decode = decode
         self.settings = settings
         sampleShape = [c, h, w]
+        storage = BatchStoragePool(capacity: settings.prefetch + 2)
     }
 
     /// The decoded sample shape: known for IDX sets and shards of one size, else only the channels.

@@ -18,11 +18,12 @@ struct BatchProducer {
         let indices = loader.indices(epoch: epoch)
         let settings = loader.settings
         let sampleSize = loader.sampleShape.reduce(1, *)
-        let workers = (0..<settings.workers).map { _ in Worker(loader: loader) }
+        let workers = loader.idleWorkers.take(settings.workers) { Worker(loader: loader) }
+        defer { loader.idleWorkers.give(workers) }
         var position = 0
         while position < indices.count {
             guard queue.reserve() else { return }
-            var images = Tensor(uninitializedShape: [settings.batchSize] + loader.sampleShape)   // every slot is written or trimmed
+            var (images, token) = loader.storage.take(shape: [settings.batchSize] + loader.sampleShape)   // every slot is written or trimmed
             var labels: [Int64] = [], chosen: [Int] = []
             while chosen.count < settings.batchSize && position < indices.count && !queue.isCancelled {
                 let base = chosen.count   // successes so far; candidate k goes to slot base + k
@@ -52,7 +53,10 @@ struct BatchProducer {
             if queue.isCancelled { return }
             if chosen.isEmpty || (chosen.count < settings.batchSize && settings.dropLast) { break }
             if chosen.count < settings.batchSize { images.reshape([chosen.count] + loader.sampleShape) }
-            queue.put(Batch(images: images, labels: labels, indices: chosen))
+            var batch = Batch(images: images, labels: labels, indices: chosen)
+            batch.storageToken = token
+            loader.storage.keep(images, token: token)
+            queue.put(batch)
         }
         queue.finish()
     }

@@ -6,6 +6,9 @@ public struct Batch: Sendable, Equatable {
     public var labels: [Int64]
     /// Dataset index of each sample.
     public var indices: [Int]
+    /// Lets the loader that made the batch reuse the storage of `images` once every copy of the
+    /// batch is gone.
+    package var storageToken: BatchStorageToken?
 
     public init(images: Tensor, labels: [Int64], indices: [Int]) {
         self.images = images
@@ -14,4 +17,13 @@ public struct Batch: Sendable, Equatable {
     }
 
     public var count: Int { labels.count }
+
+    public static func == (lhs: Batch, rhs: Batch) -> Bool {
+        lhs.images == rhs.images && lhs.labels == rhs.labels && lhs.indices == rhs.indices
+    }
+}
+
+/// An object whose only role is to be referenced by the copies of one batch.
+package final class BatchStorageToken: Sendable {
+    package init() {}
 }
