@@ -98,16 +98,12 @@ final class Worker: @unchecked Sendable {
         do {
             let label = try reader.read(index, into: &sample)
             var generator = SampleRNG(seed: loader.settings.seed, epoch: UInt64(epoch), index: UInt64(index))
+            let slot = UnsafeMutableBufferPointer(start: output, count: loader.sampleShape.reduce(1, *))
             do {
-                try loader.chain.apply(&sample, using: &generator)
+                try loader.chain.apply(&sample, using: &generator, into: slot, shape: loader.sampleShape)
             } catch {
                 throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
             }
-            guard sample.isTensor, sample.tensor.shape == loader.sampleShape else {
-                let shape = sample.isTensor ? sample.tensor.shape : sample.image.shape
-                throw ImageFileError(path: reader.path(of: index), reason: .malformed("became \(shape), the pipeline makes \(loader.sampleShape)"))
-            }
-            sample.tensor.values.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: $0.count) }
             return .success(Int64(label ?? -1))
         } catch let error as ImageFileError {
             return .failure(error)

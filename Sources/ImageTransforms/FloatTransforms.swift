@@ -1,5 +1,17 @@
 import TensorCore
 
+/// A transform of float tensors, run in place on a view: of the sample's own tensor, or of its
+/// slot in a batch when the feeder has `to_float` write there (`TransformChain.apply(_:using:into:)`).
+public protocol TensorTransform: Transform {
+    func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError)
+}
+
+extension TensorTransform {
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        try sample.tensor.withView { view throws(TransformError) in try apply(to: view, using: &generator) }
+    }
+}
+
 /// `to_float`: uint8 HWC -> float32 CHW in [0, 1].
 public struct ToFloatTransform: Transform {
     public static let name = "to_float"
@@ -19,7 +31,7 @@ public struct ToFloatTransform: Transform {
 }
 
 /// `normalize`: (x - mean[c]) / std[c].
-public struct NormalizeTransform: Transform {
+public struct NormalizeTransform: TensorTransform {
     public static let name = "normalize"
     public let mean: [Float]
     public let std: [Float]
@@ -40,15 +52,15 @@ public struct NormalizeTransform: Transform {
         return input
     }
 
-    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        try FloatOps.normalize(&sample.tensor, mean: mean, std: std)
+    public func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError) {
+        try FloatOps.normalize(tensor, mean: mean, std: std)
     }
 
     public var description: String { "normalize mean \(mean) std \(std)" }
 }
 
 /// `random_erasing`: with probability `p`, a random box set to `value`.
-public struct RandomErasingTransform: Transform {
+public struct RandomErasingTransform: TensorTransform {
     public static let name = "random_erasing"
     public enum Value: Equatable, Sendable {
         /// One value for every channel, or one per channel.
@@ -79,15 +91,14 @@ public struct RandomErasingTransform: Transform {
         return input
     }
 
-    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+    public func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError) {
         guard RandomParameters.happens(p, using: &generator) else { return }
-        let shape = sample.tensor.shape
-        guard let box = RandomParameters.erasingBox(height: shape[1], width: shape[2], scale: scale, ratio: ratio, using: &generator) else { return }
+        guard let box = RandomParameters.erasingBox(height: tensor.height, width: tensor.width, scale: scale, ratio: ratio, using: &generator) else { return }
         switch value {
         case .constant(let values):
-            FloatOps.erase(&sample.tensor, top: box.top, left: box.left, height: box.height, width: box.width, value: values)
+            FloatOps.erase(tensor, top: box.top, left: box.left, height: box.height, width: box.width, value: values)
         case .random:
-            FloatOps.eraseWithNoise(&sample.tensor, top: box.top, left: box.left, height: box.height, width: box.width, using: &generator)
+            FloatOps.eraseWithNoise(tensor, top: box.top, left: box.left, height: box.height, width: box.width, using: &generator)
         }
     }
 
@@ -101,7 +112,7 @@ public struct RandomErasingTransform: Transform {
 }
 
 /// `gaussian_noise`: x + mean + sigma * N(0, 1), clamped to [0, 1] if `clip`.
-public struct GaussianNoiseTransform: Transform {
+public struct GaussianNoiseTransform: TensorTransform {
     public static let name = "gaussian_noise"
     public let mean: Float
     public let sigma: Float
@@ -118,8 +129,8 @@ public struct GaussianNoiseTransform: Transform {
         return input
     }
 
-    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        FloatOps.gaussianNoise(&sample.tensor, mean: mean, sigma: sigma, clip: clip, using: &generator)
+    public func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError) {
+        FloatOps.gaussianNoise(tensor, mean: mean, sigma: sigma, clip: clip, using: &generator)
     }
 
     public var description: String { "gaussian_noise mean \(mean) sigma \(sigma)\(clip ? ", clip" : "")" }

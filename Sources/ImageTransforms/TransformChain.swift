@@ -4,9 +4,17 @@ import TensorCore
 /// input shape.
 public struct TransformChain: Sendable {
     public let transforms: [any Transform]
+    /// Where `to_float` is, when every transform after it works on tensors in place.
+    private let tensorTail: (start: Int, transforms: [any TensorTransform])?
 
     public init(_ transforms: [any Transform]) {
         self.transforms = transforms
+        if let start = transforms.firstIndex(where: { $0 is ToFloatTransform }) {
+            let tail = transforms[(start + 1)...].compactMap { $0 as? any TensorTransform }
+            tensorTail = tail.count == transforms.count - start - 1 ? (start, tail) : nil
+        } else {
+            tensorTail = nil
+        }
     }
 
     /// The shape after each transform; throws naming the first transform that cannot run.
@@ -41,5 +49,31 @@ public struct TransformChain: Sendable {
     /// Runs every transform on `sample`, drawing from `generator` in order.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
         for transform in transforms { try transform.apply(&sample, using: &generator) }
+    }
+
+    /// Runs the chain so that its tensor, of `shape`, ends up in `output` (a batch slot): when
+    /// the chain allows, `to_float` (with a `normalize` right after it, in the same pass) writes
+    /// there and the tensor transforms run there, saving the copy. The values are the same bits
+    /// as `apply(_:using:)` gives.
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG, into output: UnsafeMutableBufferPointer<Float>,
+                      shape: [Int]) throws(TransformError) {
+        guard let (start, tail) = tensorTail else {
+            try apply(&sample, using: &generator)
+            guard sample.isTensor, sample.tensor.shape == shape else {
+                throw TransformError("became \(sample.isTensor ? sample.tensor.shape : sample.image.shape), the pipeline makes \(shape)")
+            }
+            _ = sample.tensor.values.withUnsafeBufferPointer { output.update(fromContentsOf: $0) }
+            return
+        }
+        for transform in transforms[..<start] { try transform.apply(&sample, using: &generator) }
+        let image = sample.image
+        guard [image.channels, image.height, image.width] == shape, output.count == image.pixels.count else {
+            throw TransformError("became \([image.channels, image.height, image.width]), the pipeline makes \(shape)")
+        }
+        let view = TensorView(output, channels: image.channels, height: image.height, width: image.width)
+        // Fused only when it cannot fail: otherwise normalize runs alone and reports the mismatch.
+        let normalize = (tail.first as? NormalizeTransform).flatMap { $0.mean.count == 1 || $0.mean.count == image.channels ? $0 : nil }
+        FloatOps.toFloat(image, into: view, normalize: normalize.map { ($0.mean, $0.std) })
+        for transform in tail.dropFirst(normalize == nil ? 0 : 1) { try transform.apply(to: view, using: &generator) }
     }
 }

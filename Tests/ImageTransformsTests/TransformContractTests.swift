@@ -114,6 +114,33 @@ final class TransformContractTests: XCTestCase {
         }
     }
 
+    /// The feeder's path (to_float writing a batch slot, normalize fused into it, tensor ops in
+    /// place) gives the bits of running the chain on the sample and copying its tensor.
+    func testChainIntoABatchSlotEqualsTheChainThenACopy() throws {
+        let chains: [[any Transform]] = [
+            [try RandomCropTransform(height: 6, width: 5, padding: Padding([2])), ToFloatTransform(),
+             try NormalizeTransform(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3]),
+             try RandomErasingTransform(p: 0.7, value: .random), try GaussianNoiseTransform(sigma: 0.2, clip: false)],
+            [ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.25]), try RandomErasingTransform(p: 1, value: .constant([1, 2, 3]))],
+            [try FlipTransform(horizontal: true, p: 0.5), ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1, clip: true)],
+            [ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1), try NormalizeTransform(mean: [0.1, 0.2, 0.3], std: [1, 2, 3])],
+        ]
+        let input = SyntheticImages.noise(width: 9, height: 6, channels: 3, seed: 3)
+        for (number, transforms) in chains.enumerated() {
+            let chain = TransformChain(transforms)
+            let shape: [Int] = number == 0 ? [3, 6, 5] : [3, 6, 9]
+            for index in 0..<20 {
+                var plain = SampleBuffer(image: input), direct = SampleBuffer(image: input)
+                var first = SampleRNG(seed: 1, epoch: 2, index: UInt64(index)), second = first
+                try chain.apply(&plain, using: &first)
+                var slot = [Float](repeating: .nan, count: shape.reduce(1, *))
+                try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &second, into: $0, shape: shape) }
+                XCTAssertEqual(plain.tensor.shape, shape)
+                XCTAssertEqual(slot.map(\.bitPattern), plain.tensor.values.map(\.bitPattern), "chain \(number), sample \(index)")
+            }
+        }
+    }
+
     func testSampleGeneratorsAreIndependentOfOrderAndDistinct() {
         var a = SampleRNG(seed: 1, epoch: 2, index: 3), b = SampleRNG(seed: 1, epoch: 2, index: 3)
         XCTAssertEqual((0..<4).map { _ in a.next() }, (0..<4).map { _ in b.next() })
