@@ -91,7 +91,9 @@ final class Worker: @unchecked Sendable {
 
     init(loader: BatchLoader) {
         self.loader = loader
-        reader = SampleReader(dataset: loader.dataset, decode: loader.decode)
+        var decode = loader.decode
+        if decode.color == .rgb && loader.chain.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
+        reader = SampleReader(dataset: loader.dataset, decode: decode)
     }
 
     func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {

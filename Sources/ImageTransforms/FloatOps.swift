@@ -7,19 +7,21 @@ public enum FloatOps {
     /// by the rounded reciprocal, not `x / 255`), HWC -> CHW. With `normalize`, each value then
     /// goes through `(x - mean[c]) / std[c]` in the same pass: the same float operations in the
     /// same order as `normalize` after, so the same bits, with one pass over memory instead of two.
+    /// A gray `source` may fill a view of more channels, each the gray plane, as from its RGB copy.
     public static func toFloat(_ source: Image<UInt8>, into view: TensorView, normalize: (mean: [Float], std: [Float])? = nil) {
         let channels = source.channels, plane = source.pixelCount
-        precondition(view.shape == [channels, source.height, source.width], "view shape does not match the image")
+        precondition(view.height == source.height && view.width == source.width
+                      && (view.channels == channels || channels == 1), "view shape does not match the image")
         let scale = Float(1) / 255
         let output = view.values
         source.pixels.withUnsafeBufferPointer { input in
-            for c in 0..<channels {
-                let base = c &* plane
+            for c in 0..<view.channels {
+                let base = c &* plane, from = channels == 1 ? 0 : c   // a gray source fills every channel
                 if let (mean, std) = normalize {
                     let m = mean[mean.count == 1 ? 0 : c], s = std[std.count == 1 ? 0 : c]
-                    for index in 0..<plane { output[base &+ index] = (Float(input[index &* channels &+ c]) * scale - m) / s }
+                    for index in 0..<plane { output[base &+ index] = (Float(input[index &* channels &+ from]) * scale - m) / s }
                 } else {
-                    for index in 0..<plane { output[base &+ index] = Float(input[index &* channels &+ c]) * scale }
+                    for index in 0..<plane { output[base &+ index] = Float(input[index &* channels &+ from]) * scale }
                 }
             }
         }

@@ -2,6 +2,7 @@ import TensorCore
 
 /// `resize`: to an exact size, or the shorter side to `size` (torchvision's rules).
 public struct ResizeTransform: Transform {
+    public var commutesWithGrayToRGB: Bool { true }
     public static let name = "resize"
     public enum Size: Equatable, Sendable {
         case shorterSide(Int)
@@ -67,6 +68,7 @@ public struct ResizeTransform: Transform {
 
 /// `center_crop`: the central `height` x `width` window (zero-padded if larger).
 public struct CenterCropTransform: Transform {
+    public var commutesWithGrayToRGB: Bool { true }
     public static let name = "center_crop"
     public let height: Int
     public let width: Int
@@ -92,6 +94,7 @@ public struct CenterCropTransform: Transform {
 
 /// `crop`: the window at (`top`, `left`) of `height` x `width`.
 public struct CropTransform: Transform {
+    public var commutesWithGrayToRGB: Bool { true }
     public static let name = "crop"
     public let top: Int, left: Int, height: Int, width: Int
 
@@ -121,6 +124,7 @@ public struct CropTransform: Transform {
 
 /// `pad`: borders of constant `fill`, edge, reflect or symmetric.
 public struct PadTransform: Transform {
+    public var commutesWithGrayToRGB: Bool { Set(fill).count == 1 }
     public static let name = "pad"
     public let padding: Padding
     public let mode: PaddingMode

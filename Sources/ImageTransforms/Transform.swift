@@ -66,6 +66,10 @@ public protocol Transform: Sendable, CustomStringConvertible {
     var opName: String { get }
     /// Whether it draws random numbers (and so ends the deterministic prefix).
     var isRandom: Bool { get }
+    /// Whether running it on a gray image, then copying gray into R, G and B, gives what running
+    /// it on that RGB copy gives (geometry with one fill value): the feeder can then keep gray
+    /// files gray until `to_float`, a third of the work.
+    var commutesWithGrayToRGB: Bool { get }
     /// The shape after this transform, or an error if it cannot take `input`.
     func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape
     func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError)
@@ -73,6 +77,7 @@ public protocol Transform: Sendable, CustomStringConvertible {
 
 extension Transform {
     public var isRandom: Bool { false }
+    public var commutesWithGrayToRGB: Bool { false }
     public var opName: String { Self.name }
 
     /// The input must be a uint8 image (before `to_float`).

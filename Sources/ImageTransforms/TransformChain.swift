@@ -6,6 +6,9 @@ public struct TransformChain: Sendable {
     public let transforms: [any Transform]
     /// Where `to_float` is, when every transform after it works on tensors in place.
     private let tensorTail: (start: Int, transforms: [any TensorTransform])?
+    /// `apply(_:using:into:shape:)` takes a gray image for an RGB chain (and gives the tensor
+    /// the RGB copy would): every transform before `to_float` commutes with gray -> RGB.
+    public let takesGrayForRGB: Bool
 
     public init(_ transforms: [any Transform]) {
         self.transforms = transforms
@@ -15,6 +18,7 @@ public struct TransformChain: Sendable {
         } else {
             tensorTail = nil
         }
+        takesGrayForRGB = tensorTail.map { transforms[..<$0.start].allSatisfy(\.commutesWithGrayToRGB) } ?? false
     }
 
     /// The shape after each transform; throws naming the first transform that cannot run.
@@ -54,7 +58,8 @@ public struct TransformChain: Sendable {
     /// Runs the chain so that its tensor, of `shape`, ends up in `output` (a batch slot): when
     /// the chain allows, `to_float` (with a `normalize` right after it, in the same pass) writes
     /// there and the tensor transforms run there, saving the copy. The values are the same bits
-    /// as `apply(_:using:)` gives.
+    /// as `apply(_:using:)` gives; under `takesGrayForRGB`, a gray sample of a 3-channel chain
+    /// gives the bits its RGB copy would.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG, into output: UnsafeMutableBufferPointer<Float>,
                       shape: [Int]) throws(TransformError) {
         guard let (start, tail) = tensorTail else {
@@ -67,12 +72,13 @@ public struct TransformChain: Sendable {
         }
         for transform in transforms[..<start] { try transform.apply(&sample, using: &generator) }
         let image = sample.image
-        guard [image.channels, image.height, image.width] == shape, output.count == image.pixels.count else {
+        let channels = takesGrayForRGB && image.channels == 1 ? shape[0] : image.channels
+        guard [channels, image.height, image.width] == shape else {
             throw TransformError("became \([image.channels, image.height, image.width]), the pipeline makes \(shape)")
         }
-        let view = TensorView(output, channels: image.channels, height: image.height, width: image.width)
+        let view = TensorView(output, channels: channels, height: image.height, width: image.width)
         // Fused only when it cannot fail: otherwise normalize runs alone and reports the mismatch.
-        let normalize = (tail.first as? NormalizeTransform).flatMap { $0.mean.count == 1 || $0.mean.count == image.channels ? $0 : nil }
+        let normalize = (tail.first as? NormalizeTransform).flatMap { $0.mean.count == 1 || $0.mean.count == channels ? $0 : nil }
         FloatOps.toFloat(image, into: view, normalize: normalize.map { ($0.mean, $0.std) })
         for transform in tail.dropFirst(normalize == nil ? 0 : 1) { try transform.apply(to: view, using: &generator) }
     }

@@ -41,48 +41,58 @@ extension SampleRNG {
     /// Standard normal by the ziggurat method.
     @inlinable
     public mutating func normal() -> Double {
+        let bits = next()
+        let layer = Int(bits & 0x7F)
+        let u = 2 * (Double(bits >> 11) * 0x1p-53) - 1
+        if abs(u) < Ziggurat.ratios[layer] { return u * Ziggurat.edges[layer] }
+        return normal(rejected: bits)
+    }
+
+    /// Fills `values` with standard normals: the same draws as `normal()` one after another.
+    /// The generator's state lives in four locals and the rare slow path (about 1 draw in 80)
+    /// is out of line, so the state never goes through memory: about 3x faster per value.
+    @inlinable
+    public mutating func fillNormal(_ values: UnsafeMutableBufferPointer<Float>) {
         let edges = Ziggurat.edges, ratios = Ziggurat.ratios
-        while true {
-            let bits = next()
+        var (s0, s1, s2, s3) = state
+        for index in values.indices {
+            let bits = rotate(s1 &* 5, 7) &* 9   // next(), on the locals
+            let shifted = s1 << 17
+            s2 ^= s0
+            s3 ^= s1
+            s1 ^= s2
+            s0 ^= s3
+            s2 ^= shifted
+            s3 = rotate(s3, 45)
             let layer = Int(bits & 0x7F)
             let u = 2 * (Double(bits >> 11) * 0x1p-53) - 1
-            if abs(u) < ratios[layer] { return u * edges[layer] }
+            if abs(u) < ratios[layer] {
+                values[index] = Float(u * edges[layer])
+                continue
+            }
+            state = (s0, s1, s2, s3)
+            values[index] = Float(normal(rejected: bits))
+            (s0, s1, s2, s3) = state
+        }
+        state = (s0, s1, s2, s3)
+    }
+
+    /// The rest of a draw whose first bits fell outside their layer's rectangle: the tail, the
+    /// wedge test, or fresh bits for another try.
+    @usableFromInline @inline(never)
+    mutating func normal(rejected first: UInt64) -> Double {
+        let edges = Ziggurat.edges, ratios = Ziggurat.ratios
+        var bits = first
+        while true {
+            let layer = Int(bits & 0x7F)
+            let u = 2 * (Double(bits >> 11) * 0x1p-53) - 1
+            if abs(u) < ratios[layer] { return u * edges[layer] }   // never for the first bits
             if layer == 0 { return tail(negative: u < 0) }
             let x = u * edges[layer]
             let upper = exp(-0.5 * (edges[layer] * edges[layer] - x * x))
             let lower = exp(-0.5 * (edges[layer + 1] * edges[layer + 1] - x * x))
             if lower + uniform() * (upper - lower) < 1 { return x }
-        }
-    }
-
-    /// Fills `values` with standard normals: the same algorithm as `normal()`, with the
-    /// generator state kept in registers and the tables read once, about 4x faster per value.
-    @inlinable
-    public mutating func fillNormal(_ values: UnsafeMutableBufferPointer<Float>) {
-        let edges = Ziggurat.edges, ratios = Ziggurat.ratios
-        var generator = self
-        defer { self = generator }
-        for index in values.indices {
-            while true {
-                let bits = generator.next()
-                let layer = Int(bits & 0x7F)
-                let u = 2 * (Double(bits >> 11) * 0x1p-53) - 1
-                if abs(u) < ratios[layer] {
-                    values[index] = Float(u * edges[layer])
-                    break
-                }
-                if layer == 0 {
-                    values[index] = Float(generator.tail(negative: u < 0))
-                    break
-                }
-                let x = u * edges[layer]
-                let upper = exp(-0.5 * (edges[layer] * edges[layer] - x * x))
-                let lower = exp(-0.5 * (edges[layer + 1] * edges[layer + 1] - x * x))
-                if lower + generator.uniform() * (upper - lower) < 1 {
-                    values[index] = Float(x)
-                    break
-                }
-            }
+            bits = next()
         }
     }
 

@@ -51,6 +51,55 @@ final class BatchLoaderTests: XCTestCase {
         XCTAssertNotEqual(Array(try loader(workers: 2, prefetch: 2).epoch(4)), reference)   // another epoch
     }
 
+    /// Each slot of a batch holds the chain applied to its RGB-decoded file, bit for bit, though
+    /// the feeder keeps gray files gray until to_float and writes the tensor in place.
+    func testEverySlotIsItsFileThroughTheChain() throws {
+        let chain = TransformChain([
+            try ResizeTransform(size: .shorterSide(40)), try RandomCropTransform(height: 32, width: 32, padding: Padding([2])),
+            try FlipTransform(horizontal: true), ToFloatTransform(),
+            try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]),
+            try RandomErasingTransform(p: 0.5, value: .random), try GaussianNoiseTransform(sigma: 0.1, clip: false),
+        ])
+        XCTAssertTrue(chain.takesGrayForRGB)
+        let dataset = try Dataset.listing([Fixtures.sample("photos")])
+        let settings = LoaderSettings(batchSize: 5, shuffle: true, dropLast: false, workers: 2, prefetch: 2, seed: 3, rank: 0, worldSize: 1)
+        let loader = try BatchLoader(dataset: dataset, chain: chain, decode: DecodeOptions(color: .rgb), settings: settings, inputChannels: 3)
+        let decoder = ImageDecoder(options: DecodeOptions(color: .rgb)), native = ImageDecoder(options: DecodeOptions(color: .auto))
+        var graySamples = 0, compared = 0
+        for batch in loader.epoch(1) {
+            for (slot, index) in batch.indices.enumerated() {
+                guard case .file(let path, _) = dataset.sample(at: index) else { return XCTFail("not a file") }
+                var sample = SampleBuffer()
+                _ = try decoder.decodeFile(path, into: &sample.image)
+                var generator = SampleRNG(seed: 3, epoch: 1, index: UInt64(index))
+                try chain.apply(&sample, using: &generator)
+                let size = sample.tensor.count
+                XCTAssertEqual(batch.images.values[(slot * size)..<((slot + 1) * size)].map(\.bitPattern),
+                               sample.tensor.values.map(\.bitPattern), path)
+                var gray = Image<UInt8>()
+                _ = try native.decodeFile(path, into: &gray)
+                if gray.channels == 1 { graySamples += 1 }
+                compared += 1
+            }
+        }
+        XCTAssertEqual(compared, dataset.count)
+        XCTAssertGreaterThanOrEqual(graySamples, 3)
+    }
+
+    /// Batch storage is reused once the consumer drops a batch, and never while any copy of it,
+    /// or of its values alone, is alive.
+    func testReusedBatchStorageNeverChangesABatchStillHeld() throws {
+        let loader = try loader(workers: 2, prefetch: 2)
+        let reference = Array(loader.epoch(3))
+        for _ in 0..<3 {   // dropping every batch: storage goes round
+            XCTAssertEqual(loader.epoch(3).map { $0.images.values.reduce(0, +) }, reference.map { $0.images.values.reduce(0, +) })
+        }
+        var kept: [[Float]] = []
+        for batch in loader.epoch(3) { kept.append(batch.images.values) }   // the batch dropped, its values kept
+        _ = Array(loader.epoch(4))
+        XCTAssertEqual(kept, reference.map(\.images.values))
+    }
+
     func testTheAsyncSequenceGivesTheSameBatches() async throws {
         let reference = Array(try loader(workers: 2, prefetch: 2).epoch(5))
         var batches: [Batch] = []
