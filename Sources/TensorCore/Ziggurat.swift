@@ -50,7 +50,7 @@ extension SampleRNG {
 
     /// Fills `values` with standard normals: the same draws as `normal()` one after another.
     /// The generator's state lives in four locals and the rare slow path (about 1 draw in 80)
-    /// is out of line, so the state never goes through memory: about 3x faster per value.
+    /// is out of line, so the state never goes through memory.
     @inlinable
     public mutating func fillNormal(_ values: UnsafeMutableBufferPointer<Float>) {
         let edges = Ziggurat.edges, ratios = Ziggurat.ratios
