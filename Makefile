@@ -24,10 +24,15 @@ test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
 
-## bench: decode, stats, transform and training throughput, release build
+## bench: decode, stats, transform, feeder and training throughput, release build
 bench: build
 	$(SLUICE) bench --suite stats
 	$(SLUICE) bench --suite transforms
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/fashion-mnist.yaml
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/fashion-mnist.yaml --set fashion-png
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-png
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-jpeg
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/photos.yaml --set photos
 	$(SLUICE) bench --suite train
 
 build: deps

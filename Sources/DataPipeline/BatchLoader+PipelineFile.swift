@@ -19,10 +19,13 @@ extension PipelineFile {
     /// The samples of `split` and the transforms still to run on them: the split's source and
     /// whole chain, or, when it reads shards (its `{shards: DIR}` source or `shards`), the shard
     /// set and the transforms after the stored ones. Shards made by another plan are refused.
-    public func feed(_ split: String, shards: String? = nil) throws -> (dataset: Dataset, chain: TransformChain) {
+    /// `input` replaces the split's source (the benchmark runs a recipe on its own image sets).
+    public func feed(_ split: String, shards: String? = nil, input: Dataset.Input? = nil) throws -> (dataset: Dataset, chain: TransformChain) {
         let chain = try self.chain(split)
         let folder: String
-        if let shards {
+        if let input {
+            return (try Dataset.listing([input]), chain)
+        } else if let shards {
             folder = shards
         } else if case .shards(let path)? = data[split] {
             folder = path
@@ -50,14 +53,16 @@ extension BatchLoader {
     /// The loader of a pipeline file's split, with its data source, decode colour, transforms,
     /// seed and loader block; `workers` nil takes the file's (`auto`: cores - 1, at least 1,
     /// leaving room for the trainer); `limit` keeps the first samples only; `shuffle` nil takes
-    /// the file's; `shards` reads the split from that shard folder instead of its source.
+    /// the file's; `shards` reads the split from that shard folder instead of its source, and
+    /// `input` from those files.
     public convenience init(pipeline file: PipelineFile, split: String, workers: Int? = nil, rank: Int = 0,
-                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, shards: String? = nil) throws {
+                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, shards: String? = nil,
+                            input: Dataset.Input? = nil) throws {
         let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: shuffle ?? file.loader.shuffle, dropLast: file.loader.dropLast,
                                       workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
         let channels = file.color.channels
-        var (dataset, chain) = try file.feed(split, shards: shards)
+        var (dataset, chain) = try file.feed(split, shards: shards, input: input)
         if let limit { dataset = dataset.prefix(limit) }
         try self.init(dataset: dataset, chain: chain, decode: file.decodeOptions(split: split),
                       settings: settings, inputChannels: channels)

@@ -16,8 +16,10 @@ struct BenchCommand: ParsableCommand {
             median of --repeats timed passes after one warm-up pass, with min-max; ratios are \
             against 1 worker and against decode, measured in the same process. transforms: \
             images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo. \
-            pipeline (--pipeline P [--split S]): one full epoch through the feeder, batches \
-            consumed and discarded, beside decode-only on the same samples. train: training \
+            pipeline (--pipeline P [--split S] [--set NAME]): one full epoch through the \
+            feeder, batches consumed and discarded, beside decode-only on the same samples and \
+            beside reading the same epoch from shards; --set runs the recipe on a generated \
+            set (small-png and small-jpeg: 10,000 CIFAR-like 32x32 images). train: training \
             steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
             the CIFAR small CNN on a batch held in memory, at each --threads count.
             """
@@ -53,6 +55,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "For --suite pipeline: the split (default: train).")
     var split: String = "train"
+
+    @Option(help: "For --suite pipeline: run the recipe on this generated set instead of the split's data (\(BenchSets.Name.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var set: BenchSets.Name?
 
     @Option(parsing: .upToNextOption, help: "For --suite train: compute thread counts to measure.")
     var threads: [Int] = [1, 2]
@@ -133,7 +138,8 @@ struct BenchCommand: ParsableCommand {
 
     private func runPipeline(_ pipeline: String) throws {
         print("sluice bench --suite pipeline: one epoch through the feeder vs decode-only, median of \(repeats), \(SystemInfo.cpuModel)")
-        let rows = try PipelineBench(pipeline: pipeline, split: split, workers: workers, repeats: repeats).run()
+        let data = try set.map { ($0.rawValue, try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).folder(of: $0)) }
+        let rows = try PipelineBench(pipeline: pipeline, split: split, data: data, workers: workers, repeats: repeats).run()
         for row in rows {
             print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
                   + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%"

@@ -1,3 +1,4 @@
+import ArgumentParser
 import DatasetSources
 import Foundation
 import ImageCodecs
@@ -7,6 +8,7 @@ import TensorCore
 /// - `fashion-png`: the first 10,000 Fashion-MNIST training images as 28x28 gray PNGs;
 /// - `small-jpeg`: 10,000 CIFAR-like 32x32 JPEGs (quality 90): random square crops of the
 ///   photos, box-averaged by an integer factor, like the peers' `make_test_images.py`;
+/// - `small-png`: the same 32x32 images as PNGs (the pipeline suite's CIFAR-recipe set);
 /// - `photos`: the benchmark photos themselves (JPEG, longest side <= 800 px).
 struct BenchSets {
     let cache: String
@@ -20,18 +22,40 @@ struct BenchSets {
 
     static let count = 10_000
 
+    /// The sets of the decode and stats suites.
     func prepare() throws -> [BenchSet] {
-        let photos = try Dataset.listing([photosFolder])
-        let photoFiles = (0..<photos.count).compactMap { index -> String? in
-            if case .file(let path, _) = photos.sample(at: index) { return path }
-            return nil
-        }
-        guard !photoFiles.isEmpty else { throw CommandFailure.usage("no photos under \(photosFolder)") }
+        let photoFiles = try photos()
         return [
             BenchSet(name: "28x28 PNG (Fashion-MNIST)", files: try fashionPNG()),
             BenchSet(name: "32x32 JPEG", files: try smallJPEG(photoFiles)),
             BenchSet(name: "photo JPEG (<=800 px)", files: photoFiles),
         ]
+    }
+
+    /// The names `--set` takes.
+    enum Name: String, CaseIterable, ExpressibleByArgument {
+        case fashionPNG = "fashion-png", smallPNG = "small-png", smallJPEG = "small-jpeg", photos
+    }
+
+    /// The folder of one set (the photos' own folder for `photos`), written first if needed.
+    func folder(of name: Name) throws -> String {
+        switch name {
+        case .fashionPNG: _ = try fashionPNG()
+        case .smallPNG: _ = try smallPNG(try photos())
+        case .smallJPEG: _ = try smallJPEG(try photos())
+        case .photos: return photosFolder
+        }
+        return cache + "/" + name.rawValue
+    }
+
+    private func photos() throws -> [String] {
+        let photos = try Dataset.listing([photosFolder])
+        let files = (0..<photos.count).compactMap { index -> String? in
+            if case .file(let path, _) = photos.sample(at: index) { return path }
+            return nil
+        }
+        guard !files.isEmpty else { throw CommandFailure.usage("no photos under \(photosFolder)") }
+        return files
     }
 
     private func folder(_ name: String, make: (String) throws -> Void) throws -> [String] {
@@ -59,28 +83,44 @@ struct BenchSets {
 
     private func smallJPEG(_ photos: [String]) throws -> [String] {
         try folder("small-jpeg") { path in
-            var random = SplitMix(seed: 2026)
-            let decoder = ImageDecoder(options: DecodeOptions(color: .rgb))
-            var photo = Image<UInt8>()
-            for index in 0..<Self.count {
-                if index % 40 == 0 { _ = try decoder.decodeFile(photos[random.below(photos.count)], into: &photo) }
-                let factor = 1 + random.below(min(5, min(photo.width, photo.height) / 32))
-                let side = 32 * factor
-                let left = random.below(photo.width - side + 1), top = random.below(photo.height - side + 1)
-                var thumbnail = Image<UInt8>(width: 32, height: 32, channels: 3)
-                for y in 0..<32 {
-                    for x in 0..<32 {
-                        for channel in 0..<3 {
-                            var total = 0
-                            for dy in 0..<factor {
-                                for dx in 0..<factor { total += Int(photo[top + y * factor + dy, left + x * factor + dx, channel]) }
-                            }
-                            thumbnail[y, x, channel] = UInt8((total + factor * factor / 2) / (factor * factor))
-                        }
-                    }
-                }
+            for (index, thumbnail) in try thumbnails(photos).enumerated() {
                 try Data(ImageEncoder.jpeg(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.jpg", index)))
             }
+        }
+    }
+
+    private func smallPNG(_ photos: [String]) throws -> [String] {
+        try folder("small-png") { path in
+            for (index, thumbnail) in try thumbnails(photos).enumerated() {
+                try Data(ImageEncoder.png(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.png", index)))
+            }
+        }
+    }
+
+    /// The CIFAR-like 32x32 images: random square crops of the photos, box-averaged by an
+    /// integer factor (the same for every run).
+    private func thumbnails(_ photos: [String]) throws -> [Image<UInt8>] {
+        var random = SplitMix(seed: 2026)
+        let decoder = ImageDecoder(options: DecodeOptions(color: .rgb))
+        var photo = Image<UInt8>()
+        return try (0..<Self.count).map { index in
+            if index % 40 == 0 { _ = try decoder.decodeFile(photos[random.below(photos.count)], into: &photo) }
+            let factor = 1 + random.below(min(5, min(photo.width, photo.height) / 32))
+            let side = 32 * factor
+            let left = random.below(photo.width - side + 1), top = random.below(photo.height - side + 1)
+            var thumbnail = Image<UInt8>(width: 32, height: 32, channels: 3)
+            for y in 0..<32 {
+                for x in 0..<32 {
+                    for channel in 0..<3 {
+                        var total = 0
+                        for dy in 0..<factor {
+                            for dx in 0..<factor { total += Int(photo[top + y * factor + dy, left + x * factor + dx, channel]) }
+                        }
+                        thumbnail[y, x, channel] = UInt8((total + factor * factor / 2) / (factor * factor))
+                    }
+                }
+            }
+            return thumbnail
         }
     }
 }

@@ -12,6 +12,8 @@ import TensorShards
 struct PipelineBench {
     let pipeline: String
     let split: String
+    /// A benchmark set (`BenchSets`) in place of the split's own data.
+    let data: (name: String, folder: String)?
     let workers: [Int]
     let repeats: Int
 
@@ -31,14 +33,15 @@ struct PipelineBench {
     func run() throws -> [Row] {
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
-        let dataset = try PipelineInputs.dataset(pipeline, split: split)
-        let shards = try writeShards(file, dataset: dataset)
+        let input = data.map { Dataset.Input.path($0.folder) }
+        let dataset = try input.map { try Dataset.listing([$0]) } ?? PipelineInputs.dataset(pipeline, split: split)
+        let shards = try writeShards(file, dataset: dataset, input: input)
         defer { if let shards { try? FileManager.default.removeItem(atPath: shards) } }
         var rows: [Row] = []
         for count in workers {
             let loader: BatchLoader, shardLoader: BatchLoader?
             do {
-                loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount)
+                loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount, input: input)
                 shardLoader = try shards.map { try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount, shards: $0) }
             } catch {
                 throw CommandFailure.usage("\(error)")
@@ -61,7 +64,7 @@ struct PipelineBench {
                 }
             }
             let median = { (list: [Double]) in list.sorted()[list.count / 2] }
-            rows.append(Row(set: "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
+            rows.append(Row(set: data.map { "\($0.name), \(pipeline) \(split)" } ?? "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
                             decode_images_per_second: median(decode), ratio_vs_decode: median(feeder) / median(decode),
                             from_shards_images_per_second: fromShards.isEmpty ? nil : median(fromShards),
                             shards_vs_files: fromShards.isEmpty ? nil : median(fromShards) / median(feeder)))
@@ -71,8 +74,8 @@ struct PipelineBench {
 
     /// Shards of the split in a temporary folder, or nil when its stored transforms do not
     /// give one image size (or the split already reads shards).
-    private func writeShards(_ file: PipelineFile, dataset: Dataset) throws -> String? {
-        guard file.data[split]?.datasetInput != nil else { return nil }
+    private func writeShards(_ file: PipelineFile, dataset: Dataset, input: Dataset.Input?) throws -> String? {
+        guard input != nil || file.data[split]?.datasetInput != nil else { return nil }
         let plan = ShardPlan(chain: try file.chain(split), decode: file.decodeOptions(split: split),
                              input: .image(height: nil, width: nil, channels: file.color.channels))
         guard let shape = plan.storedShape(from: BatchLoader.inputShape(of: dataset, channels: file.color.channels))
