@@ -75,10 +75,13 @@ public enum PadCrop {
             padding.left = (width - source.width) / 2
             padding.right = (width - source.width + 1) / 2
         }
-        let paddedHeight = source.height + padding.top + padding.bottom
-        let paddedWidth = source.width + padding.left + padding.right
-        let top = Int((Double(paddedHeight - height) / 2).rounded(.toNearestOrEven))
-        let left = Int((Double(paddedWidth - width) / 2).rounded(.toNearestOrEven))
-        try apply(source, padding: padding, top: top, left: left, height: height, width: width, into: &destination)
+        let offset = centerOffset(height: source.height + padding.top + padding.bottom,
+                                  width: source.width + padding.left + padding.right, cropHeight: height, cropWidth: width)
+        try apply(source, padding: padding, top: offset.top, left: offset.left, height: height, width: width, into: &destination)
+    }
+
+    /// torchvision's `int(round((size - crop) / 2))` on each axis.
+    static func centerOffset(height: Int, width: Int, cropHeight: Int, cropWidth: Int) -> (top: Int, left: Int) {
+        (Int((Double(height - cropHeight) / 2).rounded(.toNearestOrEven)), Int((Double(width - cropWidth) / 2).rounded(.toNearestOrEven)))
     }
 }

@@ -64,6 +64,14 @@ public struct RandomCropTransform: Transform {
     }
 }
 
+extension RandomCropTransform: CropWindowing {
+    func window(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)? {
+        guard try effectivePadding(height: inputHeight, width: inputWidth) == .zero else { return nil }
+        let offset = RandomParameters.cropOffset(paddedHeight: inputHeight, paddedWidth: inputWidth, height: height, width: width, using: &generator)
+        return (offset.top, offset.left, height, width)
+    }
+}
+
 /// `random_resized_crop`: a random box (area fraction in `scale`, aspect in `ratio`), resized.
 public struct RandomResizedCropTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }

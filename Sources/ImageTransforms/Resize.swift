@@ -29,7 +29,7 @@ public enum Resize {
         let cubicA = interpolation == .bicubic && !antialias ? -0.75 : -0.5
         let horizontal = Coefficients(inputSize: source.width, outputSize: width, interpolation: interpolation,
                                       antialias: antialias, cubicA: cubicA)
-        var vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
+        let vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
                                     antialias: antialias, cubicA: cubicA)
         let needHorizontal = width != source.width, needVertical = height != source.height
         guard needHorizontal || needVertical else {
@@ -44,12 +44,39 @@ public enum Resize {
             pass(source, rows: 0..<source.height, coefficients: vertical, horizontal: false, into: &destination)
             return
         }
+        filterBoth(source, horizontal: horizontal, vertical: vertical, into: &destination, scratch: &scratch)
+    }
+
+    /// The horizontal pass, then the vertical one.
+    static func filterBoth(_ source: Image<UInt8>, horizontal: Coefficients, vertical: Coefficients,
+                           into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
         // Only the source rows the vertical pass reads go through the horizontal pass.
+        var vertical = vertical
         let first = vertical.bounds[0].start
-        let last = vertical.bounds[height - 1].start + vertical.bounds[height - 1].count
+        let last = vertical.bounds[vertical.bounds.count - 1].start + vertical.bounds[vertical.bounds.count - 1].count
         for index in vertical.bounds.indices { vertical.bounds[index].start -= first }
         pass(source, rows: first..<last, coefficients: horizontal, horizontal: true, into: &scratch)
         pass(scratch, rows: 0..<scratch.height, coefficients: vertical, horizontal: false, into: &destination)
+    }
+
+    /// The window (`top`, `left`, `height` x `width`) of the `height` x `width` resize of
+    /// `source`, computed alone: each output pixel depends only on its own taps, so these are
+    /// the window's pixels of the whole resize, bit for bit. Both axes must change size (an axis
+    /// that keeps its size is copied, not filtered, and this path does not crop copies).
+    public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation, antialias: Bool = true,
+                              window: (top: Int, left: Int, height: Int, width: Int),
+                              into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
+        precondition(interpolation != .nearest && height != source.height && width != source.width, "window of a resize that filters both axes")
+        precondition(window.top >= 0 && window.left >= 0 && window.height > 0 && window.width > 0
+                     && window.top + window.height <= height && window.left + window.width <= width, "window outside the resize")
+        let cubicA = interpolation == .bicubic && !antialias ? -0.75 : -0.5
+        var horizontal = Coefficients(inputSize: source.width, outputSize: width, interpolation: interpolation,
+                                      antialias: antialias, cubicA: cubicA)
+        var vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
+                                    antialias: antialias, cubicA: cubicA)
+        horizontal.keep(window.left..<(window.left + window.width))
+        vertical.keep(window.top..<(window.top + window.height))
+        filterBoth(source, horizontal: horizontal, vertical: vertical, into: &destination, scratch: &scratch)
     }
 
     /// Pillow's fixed-point filter taps for one axis.
@@ -85,6 +112,12 @@ public enum Resize {
                 }
                 bounds.append((start, end - start))
             }
+        }
+
+        /// Only the outputs in `range` remain.
+        mutating func keep(_ range: Range<Int>) {
+            bounds = Array(bounds[range])
+            weights = Array(weights[(range.lowerBound * taps)..<(range.upperBound * taps)])
         }
     }
 

@@ -75,6 +75,13 @@ public protocol Transform: Sendable, CustomStringConvertible {
     func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError)
 }
 
+/// A crop that the feeder can fold into the resize before it (`TransformChain`): it names its
+/// window of an image of the given size, drawing what its `apply` draws, or nil (drawing
+/// nothing) when it would pad.
+protocol CropWindowing: Transform {
+    func window(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)?
+}
+
 extension Transform {
     public var isRandom: Bool { false }
     public var commutesWithGrayToRGB: Bool { false }

@@ -70,7 +70,16 @@ public struct TransformChain: Sendable {
             _ = sample.tensor.values.withUnsafeBufferPointer { output.update(fromContentsOf: $0) }
             return
         }
-        for transform in transforms[..<start] { try transform.apply(&sample, using: &generator) }
+        var index = 0
+        while index < start {   // a resize then a crop: only the crop's window is resized
+            if let resize = transforms[index] as? ResizeTransform, index + 1 < start {
+                try resize.apply(&sample, thenCrop: transforms[index + 1], using: &generator)
+                index += 2
+            } else {
+                try transforms[index].apply(&sample, using: &generator)
+                index += 1
+            }
+        }
         let image = sample.image
         let channels = takesGrayForRGB && image.channels == 1 ? shape[0] : image.channels
         guard [channels, image.height, image.width] == shape else {

@@ -114,21 +114,31 @@ final class TransformContractTests: XCTestCase {
         }
     }
 
-    /// The feeder's path (to_float writing a batch slot, normalize fused into it, tensor ops in
-    /// place) gives the bits of running the chain on the sample and copying its tensor.
+    /// The feeder's path (a resize computing only the crop after it, to_float writing a batch
+    /// slot, normalize fused into it, tensor ops in place) gives the bits of running the chain
+    /// on the sample and copying its tensor.
     func testChainIntoABatchSlotEqualsTheChainThenACopy() throws {
-        let chains: [[any Transform]] = [
-            [try RandomCropTransform(height: 6, width: 5, padding: Padding([2])), ToFloatTransform(),
-             try NormalizeTransform(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3]),
-             try RandomErasingTransform(p: 0.7, value: .random), try GaussianNoiseTransform(sigma: 0.2, clip: false)],
-            [ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.25]), try RandomErasingTransform(p: 1, value: .constant([1, 2, 3]))],
-            [try FlipTransform(horizontal: true, p: 0.5), ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1, clip: true)],
-            [ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1), try NormalizeTransform(mean: [0.1, 0.2, 0.3], std: [1, 2, 3])],
+        let chains: [([any Transform], [Int])] = [
+            ([try RandomCropTransform(height: 6, width: 5, padding: Padding([2])), ToFloatTransform(),
+              try NormalizeTransform(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3]),
+              try RandomErasingTransform(p: 0.7, value: .random), try GaussianNoiseTransform(sigma: 0.2, clip: false)], [3, 6, 5]),
+            ([ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.25]), try RandomErasingTransform(p: 1, value: .constant([1, 2, 3]))], [3, 6, 9]),
+            ([try FlipTransform(horizontal: true, p: 0.5), ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1, clip: true)], [3, 6, 9]),
+            ([ToFloatTransform(), try GaussianNoiseTransform(sigma: 0.1), try NormalizeTransform(mean: [0.1, 0.2, 0.3], std: [1, 2, 3])], [3, 6, 9]),
+            // Resize then crop: the window alone (both axes filtered), or the plain path.
+            ([try ResizeTransform(size: .shorterSide(5)), try RandomCropTransform(height: 4, width: 4), try FlipTransform(horizontal: true),
+              ToFloatTransform()], [3, 4, 4]),
+            ([try ResizeTransform(size: .exact(height: 13, width: 11), interpolation: .bicubic), try CenterCropTransform(height: 7, width: 5),
+              ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.5])], [3, 7, 5]),
+            ([try ResizeTransform(size: .exact(height: 6, width: 4)), try RandomCropTransform(height: 3, width: 3), ToFloatTransform()], [3, 3, 3]),
+            ([try ResizeTransform(size: .exact(height: 4, width: 7), interpolation: .nearest), try RandomCropTransform(height: 3, width: 3),
+              ToFloatTransform()], [3, 3, 3]),
+            ([try ResizeTransform(size: .shorterSide(4), interpolation: .lanczos), try RandomCropTransform(height: 4, width: 4, padding: Padding([1])),
+              ToFloatTransform()], [3, 4, 4]),
         ]
         let input = SyntheticImages.noise(width: 9, height: 6, channels: 3, seed: 3)
-        for (number, transforms) in chains.enumerated() {
+        for (number, (transforms, shape)) in chains.enumerated() {
             let chain = TransformChain(transforms)
-            let shape: [Int] = number == 0 ? [3, 6, 5] : [3, 6, 9]
             for index in 0..<20 {
                 var plain = SampleBuffer(image: input), direct = SampleBuffer(image: input)
                 var first = SampleRNG(seed: 1, epoch: 2, index: UInt64(index)), second = first
@@ -137,6 +147,7 @@ final class TransformContractTests: XCTestCase {
                 try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &second, into: $0, shape: shape) }
                 XCTAssertEqual(plain.tensor.shape, shape)
                 XCTAssertEqual(slot.map(\.bitPattern), plain.tensor.values.map(\.bitPattern), "chain \(number), sample \(index)")
+                XCTAssertEqual(first.next(), second.next(), "chain \(number): the same draws")
             }
         }
     }
