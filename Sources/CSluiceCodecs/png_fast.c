@@ -38,6 +38,7 @@ int sl_png_fast_probe(const uint8_t *data, size_t size, uint64_t max_pixels, uin
     if (channels == 0) return 0;
     uint64_t pixels = (uint64_t)width * height;
     if (max_pixels > 0 && pixels > max_pixels) return 0;   // libpng reports it
+    if (width > max_scratch || height > max_scratch) return 0;   // keeps the product below 2^64
     uint64_t row_bytes = (uint64_t)width * channels + 1;
     if (row_bytes * ((uint64_t)height + 1) > max_scratch) return 0;
 
