@@ -102,7 +102,7 @@ public struct RandomResizedCropTransform: Transform {
                                                   scale: scale, ratio: ratio, using: &generator)
         try PadCrop.apply(sample.image, top: box.top, left: box.left, height: box.height, width: box.width, into: &sample.window)
         Resize.resize(sample.window, height: height, width: width, interpolation: interpolation, antialias: antialias,
-                      into: &sample.spare, scratch: &sample.scratch)
+                      into: &sample.spare, scratch: &sample.scratch, taps: &sample.taps)
         swap(&sample.image, &sample.spare)
     }
 

@@ -21,16 +21,22 @@ public enum Resize {
     /// - Parameter antialias: stretch the filter when downscaling (Pillow always does).
     public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation,
                               antialias: Bool = true, into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
+        var taps = Taps()
+        resize(source, height: height, width: width, interpolation: interpolation, antialias: antialias,
+               into: &destination, scratch: &scratch, taps: &taps)
+    }
+
+    /// The same, with filter taps kept in `taps` for the next calls.
+    public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation,
+                              antialias: Bool = true, into destination: inout Image<UInt8>, scratch: inout Image<UInt8>,
+                              taps: inout Taps) {
         precondition(height > 0 && width > 0 && source.width > 0 && source.height > 0, "empty resize")
         if interpolation == .nearest {
             nearest(source, height: height, width: width, into: &destination)
             return
         }
-        let cubicA = interpolation == .bicubic && !antialias ? -0.75 : -0.5
-        let horizontal = Coefficients(inputSize: source.width, outputSize: width, interpolation: interpolation,
-                                      antialias: antialias, cubicA: cubicA)
-        let vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
-                                    antialias: antialias, cubicA: cubicA)
+        let horizontal = taps.coefficients(source.width, to: width, interpolation, antialias: antialias)
+        let vertical = taps.coefficients(source.height, to: height, interpolation, antialias: antialias)
         let needHorizontal = width != source.width, needVertical = height != source.height
         guard needHorizontal || needVertical else {
             destination = source
@@ -65,22 +71,40 @@ public enum Resize {
     /// that keeps its size is copied, not filtered, and this path does not crop copies).
     public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation, antialias: Bool = true,
                               window: (top: Int, left: Int, height: Int, width: Int),
-                              into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
+                              into destination: inout Image<UInt8>, scratch: inout Image<UInt8>, taps: inout Taps) {
         precondition(interpolation != .nearest && height != source.height && width != source.width, "window of a resize that filters both axes")
         precondition(window.top >= 0 && window.left >= 0 && window.height > 0 && window.width > 0
                      && window.top + window.height <= height && window.left + window.width <= width, "window outside the resize")
-        let cubicA = interpolation == .bicubic && !antialias ? -0.75 : -0.5
-        var horizontal = Coefficients(inputSize: source.width, outputSize: width, interpolation: interpolation,
-                                      antialias: antialias, cubicA: cubicA)
-        var vertical = Coefficients(inputSize: source.height, outputSize: height, interpolation: interpolation,
-                                    antialias: antialias, cubicA: cubicA)
+        var horizontal = taps.coefficients(source.width, to: width, interpolation, antialias: antialias)
+        var vertical = taps.coefficients(source.height, to: height, interpolation, antialias: antialias)
         horizontal.keep(window.left..<(window.left + window.width))
         vertical.keep(window.top..<(window.top + window.height))
         filterBoth(source, horizontal: horizontal, vertical: vertical, into: &destination, scratch: &scratch)
     }
 
+    /// Filter taps kept by a worker between resizes: sizes repeat (one image size, or crops
+    /// resized to one size), and computing the taps is a tenth of a small resize.
+    public struct Taps: Sendable {
+        struct Key: Hashable {
+            let input: Int, output: Int, interpolation: Interpolation, antialias: Bool
+        }
+        private var cached: [Key: Coefficients] = [:]
+
+        public init() {}
+
+        mutating func coefficients(_ input: Int, to output: Int, _ interpolation: Interpolation, antialias: Bool) -> Coefficients {
+            let key = Key(input: input, output: output, interpolation: interpolation, antialias: antialias)
+            if let found = cached[key] { return found }
+            let made = Coefficients(inputSize: input, outputSize: output, interpolation: interpolation, antialias: antialias,
+                                    cubicA: interpolation == .bicubic && !antialias ? -0.75 : -0.5)
+            if cached.count >= 32 { cached.removeAll(keepingCapacity: true) }   // varied sizes: keep the latest only
+            cached[key] = made
+            return made
+        }
+    }
+
     /// Pillow's fixed-point filter taps for one axis.
-    struct Coefficients {
+    struct Coefficients: Sendable {
         static let precisionBits = 22
         var bounds: [(start: Int, count: Int)]
         var weights: [Int32]   // [outputSize * taps]

@@ -33,6 +33,8 @@ public struct SampleBuffer: Sendable {
     var scratch = Image<UInt8>()
     /// The crop of `random_resized_crop`, before it is resized.
     var window = Image<UInt8>()
+    /// Resize filter taps, kept from sample to sample.
+    var taps = Resize.Taps()
 
     public init() {}
 
