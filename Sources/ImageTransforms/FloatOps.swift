@@ -24,7 +24,14 @@ public enum FloatOps {
                 // Eight samples gathered from their HWC places, then the arithmetic (a division
                 // when normalizing) in vector lanes: the same operations on each value.
                 var index = 0
-                if channels == 3 {   // 32 bytes loaded at once (the last 8 pixels go below), picked apart in registers
+                if channels == 1 {   // contiguous: eight bytes in one load
+                    while index &+ 8 <= plane {
+                        let bytes = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<UInt8>.self)
+                        let result = value(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)))
+                        UnsafeMutableRawPointer(target + index).storeBytes(of: result, as: SIMD8<Float>.self)
+                        index &+= 8
+                    }
+                } else if channels == 3 {   // 32 bytes loaded at once (the last 8 pixels go below), picked apart in registers
                     while index &+ 11 <= plane {
                         let v = UnsafeRawPointer(input + index &* 3).loadUnaligned(as: SIMD32<UInt8>.self)
                         let bytes = SIMD8<UInt8>(v[0], v[3], v[6], v[9], v[12], v[15], v[18], v[21])
