@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
-/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers) · 1 TensorCore ·
+/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path) · 1 TensorCore ·
 /// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
