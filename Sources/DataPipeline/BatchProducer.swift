@@ -17,48 +17,80 @@ struct BatchProducer {
     func run(into queue: PrefetchQueue) {
         let indices = loader.indices(epoch: epoch)
         let settings = loader.settings
+        let batchSize = settings.batchSize, shape = [settings.batchSize] + loader.sampleShape
         let sampleSize = loader.sampleShape.reduce(1, *)
         let workers = loader.idleWorkers.take(settings.workers) { Worker(loader: loader) }
         defer { loader.idleWorkers.give(workers) }
+        // A round fills the current batch and, when the prefetch depth allows, the next one too:
+        // each round ends in a barrier (every worker done), and two batches per round halve them.
+        let ahead = settings.prefetch >= 2
+        var current: (images: Tensor, token: BatchStorageToken)?, next: (images: Tensor, token: BatchStorageToken)?
+        var labels: [Int64] = [], chosen: [Int] = []   // of the samples placed so far, in order
         var position = 0
-        while position < indices.count {
-            guard queue.reserve() else { return }
-            var (images, token) = loader.storage.take(shape: [settings.batchSize] + loader.sampleShape)   // every slot is written or trimmed
-            var labels: [Int64] = [], chosen: [Int] = []
-            while chosen.count < settings.batchSize && position < indices.count && !queue.isCancelled {
-                let base = chosen.count   // successes so far; candidate k goes to slot base + k
-                let candidates = Array(indices[position..<min(indices.count, position + settings.batchSize - base)])
-                position += candidates.count
-                let outcomes = images.values.withUnsafeMutableBufferPointer { values in
-                    process(candidates, into: values.baseAddress! + base * sampleSize, sampleSize: sampleSize, workers: workers)
-                }
-                // Compact: successes move down over failed slots, in candidate order.
-                for (offset, outcome) in outcomes.enumerated() {
-                    switch outcome {
-                    case .success(let label):
-                        let from = (base + offset) * sampleSize
-                        let to = labels.count * sampleSize
-                        if from != to {
-                            images.values.withUnsafeMutableBufferPointer { values in
-                                (values.baseAddress! + to).update(from: values.baseAddress! + from, count: sampleSize)
-                            }
-                        }
-                        labels.append(label)
-                    case .failure(let error):
-                        onFailure?(error)
-                    }
-                }
-                chosen += zip(candidates, outcomes).compactMap { if case .success = $1 { return $0 }; return nil }
+        while position < indices.count && !queue.isCancelled {
+            if current == nil {
+                guard queue.reserve() else { return }
+                current = loader.storage.take(shape: shape)   // every slot is written or trimmed
             }
-            if queue.isCancelled { return }
-            if chosen.isEmpty || (chosen.count < settings.batchSize && settings.dropLast) { break }
-            if chosen.count < settings.batchSize { images.reshape([chosen.count] + loader.sampleShape) }
-            var batch = Batch(images: images, labels: labels, indices: chosen)
-            batch.storageToken = token
-            loader.storage.keep(images, token: token)
-            queue.put(batch)
+            if ahead && next == nil && indices.count - position > batchSize - chosen.count {
+                guard queue.reserve() else { return }
+                next = loader.storage.take(shape: shape)
+            }
+            let base = chosen.count   // candidate k goes to place base + k
+            let room = (next == nil ? 1 : 2) * batchSize - base
+            let candidates = Array(indices[position..<min(indices.count, position + room)])
+            position += candidates.count
+            let outcomes = Self.withPlaces(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { first, second in
+                process(candidates, at: base, first: first, second: second, batchSize: batchSize, sampleSize: sampleSize, workers: workers)
+            }
+            // Compact: successes move down over failed places, in candidate order.
+            for (offset, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .success(let label):
+                    let from = base + offset, to = labels.count
+                    if from != to {
+                        Self.withPlaces(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { first, second in
+                            let place = { (q: Int) in q < batchSize ? first.pointer + q * sampleSize : second!.pointer + (q - batchSize) * sampleSize }
+                            place(to).update(from: place(from), count: sampleSize)
+                        }
+                    }
+                    labels.append(label)
+                case .failure(let error):
+                    onFailure?(error)
+                }
+            }
+            chosen += zip(candidates, outcomes).compactMap { if case .success = $1 { return $0 }; return nil }
+            while chosen.count >= batchSize, let full = current {
+                emit(full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)), into: queue)
+                labels.removeFirst(batchSize)
+                chosen.removeFirst(batchSize)
+                current = next
+                next = nil
+            }
+        }
+        if queue.isCancelled { return }
+        if var partial = current, !chosen.isEmpty, !settings.dropLast {
+            partial.images.reshape([chosen.count] + loader.sampleShape)
+            emit(partial, labels: labels, indices: chosen, into: queue)
         }
         queue.finish()
+    }
+
+    private func emit(_ storage: (images: Tensor, token: BatchStorageToken), labels: [Int64], indices: [Int], into queue: PrefetchQueue) {
+        var batch = Batch(images: storage.images, labels: labels, indices: indices)
+        batch.storageToken = storage.token
+        loader.storage.keep(storage.images, token: storage.token)
+        queue.put(batch)
+    }
+
+    /// The base addresses of the batches being filled: place q is slot q of the first, or slot
+    /// q - batchSize of the second.
+    private static func withPlaces<R>(_ first: inout (images: Tensor, token: BatchStorageToken)?, _ second: inout (images: Tensor, token: BatchStorageToken)?,
+                                      batchSize: Int, sampleSize: Int, _ body: (SendablePointer, SendablePointer?) -> R) -> R {
+        first!.images.values.withUnsafeMutableBufferPointer { a in
+            guard second != nil else { return body(SendablePointer(a.baseAddress!), nil) }
+            return second!.images.values.withUnsafeMutableBufferPointer { b in body(SendablePointer(a.baseAddress!), SendablePointer(b.baseAddress!)) }
+        }
     }
 
     enum Outcome {
@@ -66,17 +98,18 @@ struct BatchProducer {
         case failure(ImageFileError)
     }
 
-    /// Runs `candidates` on the workers; candidate k is written at `output + k * sampleSize`.
-    private func process(_ candidates: [Int], into output: UnsafeMutablePointer<Float>, sampleSize: Int,
-                         workers: [Worker]) -> [Outcome] {
+    /// Runs `candidates` on the workers; candidate k is written at place `base + k`.
+    private func process(_ candidates: [Int], at base: Int, first: SendablePointer, second: SendablePointer?, batchSize: Int,
+                         sampleSize: Int, workers: [Worker]) -> [Outcome] {
         let next = Atomic<Int>(0)
         let results = SlotArray<Outcome>(count: candidates.count)
-        let target = SendablePointer(output)
         DispatchQueue.concurrentPerform(iterations: min(workers.count, candidates.count)) { worker in
             while true {
                 let k = next.add(1, ordering: .relaxed).oldValue
                 if k >= candidates.count { break }
-                results.store(workers[worker].run(candidates[k], epoch: epoch, into: target.pointer + k * sampleSize), at: k)
+                let q = base + k
+                let target = q < batchSize ? first.pointer + q * sampleSize : second!.pointer + (q - batchSize) * sampleSize
+                results.store(workers[worker].run(candidates[k], epoch: epoch, into: target), at: k)
             }
         }
         return results.elements.map { $0! }   // concurrentPerform has filled every slot
