@@ -6,6 +6,15 @@ public struct TransformChain: Sendable {
     public let transforms: [any Transform]
     /// Where `to_float` is, when every transform after it works on tensors in place.
     private let tensorTail: (start: Int, transforms: [any TensorTransform])?
+    /// The feeder's plan, worked out once: the steps before `to_float` (a resize with the crop
+    /// after it as one), and the `normalize` right after `to_float`, if any.
+    private let imageSteps: [ImageStep]
+    private let normalizeAfterToFloat: NormalizeTransform?
+
+    private enum ImageStep: Sendable {
+        case single(any Transform)
+        case resizeThenCrop(ResizeTransform, any Transform)
+    }
     /// `apply(_:using:into:shape:)` takes a gray image for an RGB chain (and gives the tensor
     /// the RGB copy would): every transform before `to_float` commutes with gray -> RGB.
     public let takesGrayForRGB: Bool
@@ -19,6 +28,19 @@ public struct TransformChain: Sendable {
             tensorTail = nil
         }
         takesGrayForRGB = tensorTail.map { transforms[..<$0.start].allSatisfy(\.commutesWithGrayToRGB) } ?? false
+        var steps: [ImageStep] = [], index = 0
+        let start = tensorTail?.start ?? 0
+        while index < start {   // a resize then a crop: only the crop's window is resized
+            if let resize = transforms[index] as? ResizeTransform, index + 1 < start {
+                steps.append(.resizeThenCrop(resize, transforms[index + 1]))
+                index += 2
+            } else {
+                steps.append(.single(transforms[index]))
+                index += 1
+            }
+        }
+        imageSteps = steps
+        normalizeAfterToFloat = tensorTail?.transforms.first as? NormalizeTransform
     }
 
     /// The shape after each transform; throws naming the first transform that cannot run.
@@ -62,7 +84,7 @@ public struct TransformChain: Sendable {
     /// gives the bits its RGB copy would.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG, into output: UnsafeMutableBufferPointer<Float>,
                       shape: [Int]) throws(TransformError) {
-        guard let (start, tail) = tensorTail else {
+        guard let (_, tail) = tensorTail else {
             try apply(&sample, using: &generator)
             guard sample.isTensor, sample.tensor.shape == shape else {
                 throw TransformError("became \(sample.isTensor ? sample.tensor.shape : sample.image.shape), the pipeline makes \(shape)")
@@ -70,24 +92,20 @@ public struct TransformChain: Sendable {
             _ = sample.tensor.values.withUnsafeBufferPointer { output.update(fromContentsOf: $0) }
             return
         }
-        var index = 0
-        while index < start {   // a resize then a crop: only the crop's window is resized
-            if let resize = transforms[index] as? ResizeTransform, index + 1 < start {
-                try resize.apply(&sample, thenCrop: transforms[index + 1], using: &generator)
-                index += 2
-            } else {
-                try transforms[index].apply(&sample, using: &generator)
-                index += 1
+        for step in imageSteps {
+            switch step {
+            case .single(let transform): try transform.apply(&sample, using: &generator)
+            case .resizeThenCrop(let resize, let crop): try resize.apply(&sample, thenCrop: crop, using: &generator)
             }
         }
         let image = sample.image
         let channels = takesGrayForRGB && image.channels == 1 ? shape[0] : image.channels
-        guard [channels, image.height, image.width] == shape else {
+        guard shape.count == 3, channels == shape[0], image.height == shape[1], image.width == shape[2] else {
             throw TransformError("became \([image.channels, image.height, image.width]), the pipeline makes \(shape)")
         }
         let view = TensorView(output, channels: channels, height: image.height, width: image.width)
         // Fused only when it cannot fail: otherwise normalize runs alone and reports the mismatch.
-        let normalize = (tail.first as? NormalizeTransform).flatMap { $0.mean.count == 1 || $0.mean.count == channels ? $0 : nil }
+        let normalize = normalizeAfterToFloat.flatMap { $0.mean.count == 1 || $0.mean.count == channels ? $0 : nil }
         FloatOps.toFloat(image, into: view, normalize: normalize.map { ($0.mean, $0.std) })
         for transform in tail.dropFirst(normalize == nil ? 0 : 1) { try transform.apply(to: view, using: &generator) }
     }
