@@ -121,9 +121,19 @@ final class Worker: @unchecked Sendable {
     let loader: BatchLoader
     let reader: SampleReader
     var sample = SampleBuffer()
+    /// The loader's chain, seed and sample shape, held here: read through the loader for every
+    /// sample, the chain was copied each time (a retain and a release per array inside it).
+    let chain: TransformChain
+    let seed: UInt64
+    let sampleShape: [Int]
+    let sampleSize: Int
 
     init(loader: BatchLoader) {
         self.loader = loader
+        chain = loader.chain
+        seed = loader.settings.seed
+        sampleShape = loader.sampleShape
+        sampleSize = loader.sampleShape.reduce(1, *)
         var decode = loader.decode
         if decode.color == .rgb && loader.chain.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
         reader = SampleReader(dataset: loader.dataset, decode: decode)
@@ -132,10 +142,10 @@ final class Worker: @unchecked Sendable {
     func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
         do {
             let label = try reader.read(index, into: &sample)
-            var generator = SampleRNG(seed: loader.settings.seed, epoch: UInt64(epoch), index: UInt64(index))
-            let slot = UnsafeMutableBufferPointer(start: output, count: loader.sampleShape.reduce(1, *))
+            var generator = SampleRNG(seed: seed, epoch: UInt64(epoch), index: UInt64(index))
+            let slot = UnsafeMutableBufferPointer(start: output, count: sampleSize)
             do {
-                try loader.chain.apply(&sample, using: &generator, into: slot, shape: loader.sampleShape)
+                try chain.apply(&sample, using: &generator, into: slot, shape: sampleShape)
             } catch {
                 throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
             }
