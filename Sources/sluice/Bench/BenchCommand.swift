@@ -56,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "For --suite pipeline: the split (default: train).")
     var split: String = "train"
 
-    @Option(help: "For --suite pipeline: run the recipe on this generated set instead of the split's data (\(BenchSets.Name.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "For --suite pipeline: run the recipe on this generated set instead of the split's data.")
     var set: BenchSets.Name?
 
     @Option(parsing: .upToNextOption, help: "For --suite train: compute thread counts to measure.")
