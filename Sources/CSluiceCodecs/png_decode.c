@@ -311,15 +311,9 @@ sl_status sl_png_decode(sl_png_decoder *decoder, uint8_t *pixels, size_t row_str
     uint8_t *rows = pixels;
     size_t stride = row_stride;
     if (decoder->palette_mode) {
-        size_t needed = (size_t)width * height;
-        if (needed > decoder->indexes_capacity) {
-            uint8_t *indexes = realloc(decoder->indexes, needed);
-            if (indexes == NULL) {
-                snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
-                fail(decoder, SL_OUT_OF_MEMORY);
-            }
-            decoder->indexes = indexes;
-            decoder->indexes_capacity = needed;
+        if (!grow(&decoder->indexes, &decoder->indexes_capacity, (size_t)width * height)) {
+            snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
+            fail(decoder, SL_OUT_OF_MEMORY);
         }
         rows = decoder->indexes;
         stride = width;

@@ -40,8 +40,8 @@ struct BatchProducer {
             let room = (next == nil ? 1 : 2) * batchSize - base
             let candidates = Array(indices[position..<min(indices.count, position + room)])
             position += candidates.count
-            let outcomes = Self.withPlaces(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { first, second in
-                process(candidates, at: base, first: first, second: second, batchSize: batchSize, sampleSize: sampleSize, workers: workers)
+            let outcomes = Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
+                process(candidates, at: base, places: places, workers: workers)
             }
             // Compact: successes move down over failed places, in candidate order.
             for (offset, outcome) in outcomes.enumerated() {
@@ -49,9 +49,8 @@ struct BatchProducer {
                 case .success(let label):
                     let from = base + offset, to = labels.count
                     if from != to {
-                        Self.withPlaces(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { first, second in
-                            let place = { (q: Int) in q < batchSize ? first.pointer + q * sampleSize : second!.pointer + (q - batchSize) * sampleSize }
-                            place(to).update(from: place(from), count: sampleSize)
+                        Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
+                            places[to].update(from: places[from], count: sampleSize)
                         }
                     }
                     labels.append(label)
@@ -83,13 +82,24 @@ struct BatchProducer {
         queue.put(batch)
     }
 
-    /// The base addresses of the batches being filled: place q is slot q of the first, or slot
-    /// q - batchSize of the second.
-    private static func withPlaces<R>(_ first: inout (images: Tensor, token: BatchStorageToken)?, _ second: inout (images: Tensor, token: BatchStorageToken)?,
-                                      batchSize: Int, sampleSize: Int, _ body: (SendablePointer, SendablePointer?) -> R) -> R {
-        first!.images.values.withUnsafeMutableBufferPointer { a in
-            guard second != nil else { return body(SendablePointer(a.baseAddress!), nil) }
-            return second!.images.values.withUnsafeMutableBufferPointer { b in body(SendablePointer(a.baseAddress!), SendablePointer(b.baseAddress!)) }
+    /// The samples of the batches being filled: place q is slot q of the first, or slot
+    /// q - batchSize of the second. Workers write disjoint places.
+    struct Places: @unchecked Sendable {
+        let first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>?
+        let batchSize: Int, sampleSize: Int
+
+        subscript(_ q: Int) -> UnsafeMutablePointer<Float> {
+            q < batchSize ? first + q * sampleSize : second! + (q - batchSize) * sampleSize
+        }
+
+        static func with<R>(_ first: inout (images: Tensor, token: BatchStorageToken)?, _ second: inout (images: Tensor, token: BatchStorageToken)?,
+                            batchSize: Int, sampleSize: Int, _ body: (Places) -> R) -> R {
+            first!.images.values.withUnsafeMutableBufferPointer { a in
+                guard second != nil else { return body(Places(first: a.baseAddress!, second: nil, batchSize: batchSize, sampleSize: sampleSize)) }
+                return second!.images.values.withUnsafeMutableBufferPointer { b in
+                    body(Places(first: a.baseAddress!, second: b.baseAddress!, batchSize: batchSize, sampleSize: sampleSize))
+                }
+            }
         }
     }
 
@@ -99,17 +109,14 @@ struct BatchProducer {
     }
 
     /// Runs `candidates` on the workers; candidate k is written at place `base + k`.
-    private func process(_ candidates: [Int], at base: Int, first: SendablePointer, second: SendablePointer?, batchSize: Int,
-                         sampleSize: Int, workers: [Worker]) -> [Outcome] {
+    private func process(_ candidates: [Int], at base: Int, places: Places, workers: [Worker]) -> [Outcome] {
         let next = Atomic<Int>(0)
         let results = SlotArray<Outcome>(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: min(workers.count, candidates.count)) { worker in
             while true {
                 let k = next.add(1, ordering: .relaxed).oldValue
                 if k >= candidates.count { break }
-                let q = base + k
-                let target = q < batchSize ? first.pointer + q * sampleSize : second!.pointer + (q - batchSize) * sampleSize
-                results.store(workers[worker].run(candidates[k], epoch: epoch, into: target), at: k)
+                results.store(workers[worker].run(candidates[k], epoch: epoch, into: places[base + k]), at: k)
             }
         }
         return results.elements.map { $0! }   // concurrentPerform has filled every slot
@@ -118,7 +125,6 @@ struct BatchProducer {
 
 /// One worker's reader and buffers, reused from sample to sample.
 final class Worker: @unchecked Sendable {
-    let loader: BatchLoader
     let reader: SampleReader
     var sample = SampleBuffer()
     /// The loader's chain, seed and sample shape, held here: read through the loader for every
@@ -129,7 +135,6 @@ final class Worker: @unchecked Sendable {
     let sampleSize: Int
 
     init(loader: BatchLoader) {
-        self.loader = loader
         chain = loader.chain
         seed = loader.settings.seed
         sampleShape = loader.sampleShape
@@ -156,10 +161,4 @@ final class Worker: @unchecked Sendable {
             return .failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)")))
         }
     }
-}
-
-/// A pointer handed to workers that write disjoint regions of it.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

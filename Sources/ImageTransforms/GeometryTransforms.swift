@@ -51,10 +51,7 @@ public struct ResizeTransform: Transform {
 
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
         let output = try target(height: sample.image.height, width: sample.image.width)
-        var taps = Resize.Taps()
-        swap(&taps, &sample.taps)   // moved out and back: the closure below cannot reach into `sample`
-        defer { swap(&taps, &sample.taps) }
-        try sample.replaceImage { source, destination, scratch throws(TransformError) in
+        sample.replaceImage { source, destination, scratch, taps in
             Resize.resize(source, height: output.height, width: output.width, interpolation: interpolation,
                           antialias: antialias, into: &destination, scratch: &scratch, taps: &taps)
         }
@@ -71,10 +68,7 @@ public struct ResizeTransform: Transform {
             try crop.apply(&sample, using: &generator)
             return
         }
-        var taps = Resize.Taps()
-        swap(&taps, &sample.taps)
-        defer { swap(&taps, &sample.taps) }
-        try sample.replaceImage { source, destination, scratch throws(TransformError) in
+        sample.replaceImage { source, destination, scratch, taps in
             Resize.resize(source, height: output.height, width: output.width, interpolation: interpolation,
                           antialias: antialias, window: window, into: &destination, scratch: &scratch, taps: &taps)
         }

@@ -55,6 +55,12 @@ public struct SampleBuffer: Sendable {
         try kernel(image, &spare, &scratch)
         swap(&image, &spare)
     }
+
+    /// The same for a resize kernel, which also gets this worker's kept filter taps.
+    mutating func replaceImage(_ kernel: (Image<UInt8>, inout Image<UInt8>, inout Image<UInt8>, inout Resize.Taps) -> Void) {
+        kernel(image, &spare, &scratch, &taps)
+        swap(&image, &spare)
+    }
 }
 
 /// A transform of the pipeline (DESIGN §4). Parameters are validated at construction; each

@@ -152,8 +152,7 @@ final class BatchLoaderTests: XCTestCase {
     func testDropLastAndIDXLabels() throws {
         let batches = Array(try loader(workers: 2, prefetch: 2, dropLast: true).epoch(0))
         XCTAssertTrue(batches.allSatisfy { $0.count == 16 })
-        let images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed") }
+        let images = try Fixtures.fashionMNIST("t10k-images-idx3-ubyte.gz")
         let dataset = try Dataset.listing([images])
         let idx = try BatchLoader(dataset: dataset, chain: TransformChain([ToFloatTransform()]), decode: DecodeOptions(),
                                   settings: LoaderSettings(batchSize: 1000, shuffle: false, workers: 2, prefetch: 2), inputChannels: 1)
@@ -207,8 +206,7 @@ extension BatchLoaderTests {
     /// The prefetch bound holds memory flat: after 10k and after 60k samples of an epoch the
     /// process uses the same memory (within 10%).
     func testMemoryStaysFlatOverAnEpoch() throws {
-        let images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed") }
+        let images = try Fixtures.fashionMNIST("train-images-idx3-ubyte.gz")
         let chain = TransformChain([try RandomCropTransform(height: 28, width: 28, padding: Padding([2])), ToFloatTransform()])
         let loader = try BatchLoader(dataset: try Dataset.listing([images]), chain: chain, decode: DecodeOptions(),
                                      settings: LoaderSettings(batchSize: 256, workers: 2, prefetch: 4), inputChannels: 1)

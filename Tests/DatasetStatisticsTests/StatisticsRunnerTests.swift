@@ -68,8 +68,7 @@ final class StatisticsRunnerTests: XCTestCase {
     }
 
     func testFashionMNISTTrainMatchesPublishedFigures() throws {
-        let path = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("Fashion-MNIST not installed (make test installs it)") }
+        let path = try Fixtures.fashionMNIST("train-images-idx3-ubyte.gz")
         let report = StatisticsReport(StatisticsRunner().run(try Dataset.listing([path])).accumulator)
         XCTAssertEqual(report.images, 60_000)
         XCTAssertEqual(report.classes.values.reduce(0, +), 60_000)

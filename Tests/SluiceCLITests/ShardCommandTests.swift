@@ -11,9 +11,7 @@ final class ShardCommandTests: XCTestCase {
     private let recipe = Fixtures.root.appendingPathComponent("pipelines/fashion-mnist.yaml").path
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") else {
-            throw XCTSkip("Fashion-MNIST is not installed (make test installs dataset-fashion-mnist)")
-        }
+        _ = try Fixtures.fashionMNIST("t10k-images-idx3-ubyte.gz")
         folder = try Fixtures.temporaryFolder()
     }
 

@@ -70,8 +70,7 @@ final class StatsCommandTests: XCTestCase {
     }
 
     func testFashionMNISTPrintsPublishedFiguresAndAgreesWithNumPy() throws {
-        let images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-        guard FileManager.default.fileExists(atPath: images) else { throw XCTSkip("Fashion-MNIST not installed (make test installs it)") }
+        let images = try Fixtures.fashionMNIST("train-images-idx3-ubyte.gz")
         let output = folder + "/fashion.json"
         let result = try SluiceRunner.run(["stats", images, "--json", output])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -9,9 +9,7 @@ final class TrainCommandTests: XCTestCase {
     private let recipe = Fixtures.root.appendingPathComponent("pipelines/fashion-mnist.yaml").path
 
     override func setUpWithError() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            throw XCTSkip("Fashion-MNIST is not installed (make test installs dataset-fashion-mnist)")
-        }
+        _ = try Fixtures.fashionMNIST("train-images-idx3-ubyte.gz")
         folder = try Fixtures.temporaryFolder()
     }
 

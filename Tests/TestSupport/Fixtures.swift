@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// Locations of the repository's sample files and a scratch folder per test.
 public enum Fixtures {
@@ -14,6 +15,16 @@ public enum Fixtures {
     /// `Tests/Fixtures/<relative>`.
     public static func fixture(_ relative: String) -> String {
         root.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative).path
+    }
+
+    /// `file` of the Debian dataset-fashion-mnist package (e.g. `train-images-idx3-ubyte.gz`);
+    /// skips the test when the package is missing.
+    public static func fashionMNIST(_ file: String) throws -> String {
+        let path = "/usr/share/datasets/fashion-mnist/" + file
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("Fashion-MNIST is not installed (make test installs dataset-fashion-mnist)")
+        }
+        return path
     }
 
     /// A new empty temporary folder, removed by the caller with `removeTemporary`.

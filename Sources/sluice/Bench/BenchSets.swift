@@ -82,17 +82,17 @@ struct BenchSets {
     }
 
     private func smallJPEG(_ photos: [String]) throws -> [String] {
-        try folder("small-jpeg") { path in
-            for (index, thumbnail) in try thumbnails(photos).enumerated() {
-                try Data(ImageEncoder.jpeg(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.jpg", index)))
-            }
-        }
+        try smallSet("small-jpeg", photos, suffix: "jpg") { try ImageEncoder.jpeg($0) }
     }
 
     private func smallPNG(_ photos: [String]) throws -> [String] {
-        try folder("small-png") { path in
+        try smallSet("small-png", photos, suffix: "png") { try ImageEncoder.png($0) }
+    }
+
+    private func smallSet(_ name: String, _ photos: [String], suffix: String, encode: (Image<UInt8>) throws -> [UInt8]) throws -> [String] {
+        try folder(name) { path in
             for (index, thumbnail) in try thumbnails(photos).enumerated() {
-                try Data(ImageEncoder.png(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.png", index)))
+                try Data(encode(thumbnail)).write(to: URL(fileURLWithPath: path + String(format: "/%05d.", index) + suffix))
             }
         }
     }
