@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
-/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path) · 1 TensorCore ·
+/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals) · 1 TensorCore ·
 /// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
@@ -33,8 +33,16 @@ let package = Package(
             dependencies: ["CJPEG", "CPNG", "CZlib", "CDeflate"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // Layer 0: numeric kernels (bulk normals). Fused multiply-adds only where the code
+        // asks for them, so every build gives the same bits; AVX2 and FMA in release, as the
+        // Swift targets (haswell).
+        .target(
+            name: "CSluiceKernels",
+            cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-Wno-psabi"]),
+                        .unsafeFlags(["-mavx2", "-mfma"], .when(configuration: .release))]
+        ),
         // Layer 1
-        .target(name: "TensorCore", swiftSettings: optimize),
+        .target(name: "TensorCore", dependencies: ["CSluiceKernels"], swiftSettings: optimize),
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),

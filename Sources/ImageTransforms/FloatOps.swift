@@ -99,38 +99,27 @@ public enum FloatOps {
         tensor.withView { erase($0, top: i, left: j, height: height, width: width, value: value) }
     }
 
-    /// Erase with a standard normal value per erased element (`value: random`).
+    /// Erase with a standard normal value per erased element (`value: random`): the box's
+    /// normals in one block (channel by channel, row by row), then copied to their rows.
     public static func eraseWithNoise(_ view: TensorView, top i: Int, left j: Int, height: Int, width: Int,
                                       using generator: inout SampleRNG) {
         let rows = view.height, columns = view.width
         precondition(i >= 0 && j >= 0 && i + height <= rows && j + width <= columns, "erase box outside the tensor")
-        for c in 0..<view.channels {
-            for y in i..<(i + height) {
-                // Row by row, in the same order as one normal per element.
-                let start = (c * rows + y) * columns + j
-                generator.fillNormal(UnsafeMutableBufferPointer(rebasing: view.values[start..<(start + width)]))
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: view.channels * height * width) { noise in
+            generator.fillNormal(noise)
+            guard var next = noise.baseAddress else { return }
+            for c in 0..<view.channels {
+                for y in i..<(i + height) {
+                    (view.values.baseAddress! + (c * rows + y) * columns + j).update(from: next, count: width)
+                    next += width
+                }
             }
         }
     }
 
-    /// `x + mean + sigma * N(0, 1)` per element, clamped to [0, 1] if `clip`, in place.
+    /// `x + (mean + sigma * N(0, 1))` per element, clamped to [0, 1] if `clip`, in place.
     public static func gaussianNoise(_ view: TensorView, mean: Float, sigma: Float, clip: Bool, using generator: inout SampleRNG) {
-        // Normals are drawn in blocks (same sequence as one by one), then added.
-        let values = view.values
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 1024) { noise in
-            var start = 0
-            while start < values.count {
-                let count = min(1024, values.count - start)
-                let block = UnsafeMutableBufferPointer(rebasing: noise[0..<count])
-                generator.fillNormal(block)
-                for offset in 0..<count {
-                    var value = values[start &+ offset] + mean + sigma * block[offset]
-                    if clip { value = min(max(value, 0), 1) }
-                    values[start &+ offset] = value
-                }
-                start += count
-            }
-        }
+        generator.addNormal(to: view.values, mean: mean, sigma: sigma, clip: clip)
     }
 
     public static func gaussianNoise(_ tensor: inout Tensor, mean: Float, sigma: Float, clip: Bool, using generator: inout SampleRNG) {

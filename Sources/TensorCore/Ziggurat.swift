@@ -48,35 +48,6 @@ extension SampleRNG {
         return normal(rejected: bits)
     }
 
-    /// Fills `values` with standard normals: the same draws as `normal()` one after another.
-    /// The generator's state lives in four locals and the rare slow path (about 1 draw in 80)
-    /// is out of line, so the state never goes through memory.
-    @inlinable
-    public mutating func fillNormal(_ values: UnsafeMutableBufferPointer<Float>) {
-        let edges = Ziggurat.edges, ratios = Ziggurat.ratios
-        var (s0, s1, s2, s3) = state
-        for index in values.indices {
-            let bits = rotate(s1 &* 5, 7) &* 9   // next(), on the locals
-            let shifted = s1 << 17
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= shifted
-            s3 = rotate(s3, 45)
-            let layer = Int(bits & 0x7F)
-            let u = 2 * (Double(bits >> 11) * 0x1p-53) - 1
-            if abs(u) < ratios[layer] {
-                values[index] = Float(u * edges[layer])
-                continue
-            }
-            state = (s0, s1, s2, s3)
-            values[index] = Float(normal(rejected: bits))
-            (s0, s1, s2, s3) = state
-        }
-        state = (s0, s1, s2, s3)
-    }
-
     /// The rest of a draw whose first bits fell outside their layer's rectangle: the tail, the
     /// wedge test, or fresh bits for another try.
     @usableFromInline @inline(never)
