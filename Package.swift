@@ -39,14 +39,15 @@ let package = Package(
         .target(
             name: "CSluiceKernels",
             cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-Wno-psabi"]),
-                        .unsafeFlags(["-mavx2", "-mfma"], .when(configuration: .release))]
+                        .unsafeFlags(["-mavx2", "-mfma"], .when(configuration: .release))],
+            linkerSettings: [.linkedLibrary("m")]   // fmaf, where the build has no FMA instruction
         ),
         // Layer 1
         .target(name: "TensorCore", dependencies: ["CSluiceKernels"], swiftSettings: optimize),
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
-        .target(name: "ImageTransforms", dependencies: ["TensorCore"], swiftSettings: optimize),
+        .target(name: "ImageTransforms", dependencies: ["TensorCore", "CSluiceKernels"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
         .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "TensorShards", dependencies: ["TensorCore", "Safetensors"], swiftSettings: optimize),

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import TensorCore
 
 /// The float32 CHW operations: conversion, normalisation, erasing and noise. Each kernel works
@@ -9,50 +10,27 @@ public enum FloatOps {
     /// same order as `normalize` after, so the same bits, with one pass over memory instead of two.
     /// A gray `source` may fill a view of more channels, each the gray plane, as from its RGB copy.
     public static func toFloat(_ source: Image<UInt8>, into view: TensorView, normalize: (mean: [Float], std: [Float])? = nil) {
-        let channels = source.channels, plane = source.pixelCount
-        precondition(view.height == source.height && view.width == source.width
-                      && (view.channels == channels || channels == 1), "view shape does not match the image")
-        let scale = Float(1) / 255
-        let output = view.values.baseAddress!
+        toFloat(source, window: ReadWindow(height: source.height, width: source.width), into: view, normalize: normalize)
+    }
+
+    /// `toFloat` of a window of `source`: the pixels a crop (with constant padding) and flips
+    /// would have left, read in the same pass (the C kernel `sl_to_float`), so the same bits as
+    /// those transforms then `toFloat`.
+    public static func toFloat(_ source: Image<UInt8>, window: ReadWindow, into view: TensorView, normalize: (mean: [Float], std: [Float])? = nil) {
+        let channels = source.channels
+        precondition(view.height == window.height && view.width == window.width
+                      && (view.channels == channels || channels == 1), "view shape does not match the window")
+        precondition(window.fill.count == 1 || window.fill.count == view.channels, "one fill value, or one per channel")
+        let count = view.channels
+        let perChannel = { (values: [UInt8]) in values.count == count ? values : Array(repeating: values[0], count: count) }
+        let fill = perChannel(window.fill)
+        let mean = normalize.map { $0.mean.count == count ? $0.mean : Array(repeating: $0.mean[0], count: count) }
+        let std = normalize.map { $0.std.count == count ? $0.std : Array(repeating: $0.std[0], count: count) }
+        let area = sl_window(top: Int32(window.top), left: Int32(window.left), height: Int32(window.height), width: Int32(window.width),
+                             flip_x: window.flipX ? 1 : 0, flip_y: window.flipY ? 1 : 0)
         source.pixels.withUnsafeBufferPointer { pixels in
-            for c in 0..<view.channels {
-                let input = pixels.baseAddress! + (channels == 1 ? 0 : c)   // a gray source fills every channel
-                let target = output + c &* plane
-                let (m, s): (Float, Float) = normalize.map { ($0.mean[$0.mean.count == 1 ? 0 : c], $0.std[$0.std.count == 1 ? 0 : c]) } ?? (0, 1)
-                @inline(__always) func value(_ x: Float) -> Float { normalize == nil ? x * scale : (x * scale - m) / s }
-                @inline(__always) func value(_ x: SIMD8<Float>) -> SIMD8<Float> { normalize == nil ? x * scale : (x * scale - m) / s }
-                // Eight samples gathered from their HWC places, then the arithmetic (a division
-                // when normalizing) in vector lanes: the same operations on each value.
-                var index = 0
-                if channels == 1 {   // contiguous: eight bytes in one load
-                    while index &+ 8 <= plane {
-                        let bytes = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<UInt8>.self)
-                        let result = value(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)))
-                        UnsafeMutableRawPointer(target + index).storeBytes(of: result, as: SIMD8<Float>.self)
-                        index &+= 8
-                    }
-                } else if channels == 3 {   // 32 bytes loaded at once (the last 8 pixels go below), picked apart in registers
-                    while index &+ 11 <= plane {
-                        let v = UnsafeRawPointer(input + index &* 3).loadUnaligned(as: SIMD32<UInt8>.self)
-                        let bytes = SIMD8<UInt8>(v[0], v[3], v[6], v[9], v[12], v[15], v[18], v[21])
-                        let result = value(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)))
-                        UnsafeMutableRawPointer(target + index).storeBytes(of: result, as: SIMD8<Float>.self)
-                        index &+= 8
-                    }
-                }
-                while index &+ 8 <= plane {
-                    let p = input + index &* channels
-                    let bytes = SIMD8<UInt8>(p[0], p[channels], p[2 &* channels], p[3 &* channels],
-                                             p[4 &* channels], p[5 &* channels], p[6 &* channels], p[7 &* channels])
-                    let result = value(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: bytes)))
-                    UnsafeMutableRawPointer(target + index).storeBytes(of: result, as: SIMD8<Float>.self)
-                    index &+= 8
-                }
-                while index < plane {
-                    target[index] = value(Float(input[index &* channels]))
-                    index &+= 1
-                }
-            }
+            sl_to_float(pixels.baseAddress, Int32(source.height), Int32(source.width), Int32(channels), area, Int32(count),
+                        fill, mean, std, view.values.baseAddress)
         }
     }
 

@@ -115,6 +115,10 @@ extension CenterCropTransform: CropWindowing {
         let offset = PadCrop.centerOffset(height: inputHeight, width: inputWidth, cropHeight: height, cropWidth: width)
         return (offset.top, offset.left, height, width)
     }
+
+    func readWindow(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) -> ReadWindow? {
+        window(height: inputHeight, width: inputWidth, using: &generator).map { ReadWindow(top: $0.top, left: $0.left, height: $0.height, width: $0.width) }
+    }
 }
 
 /// `crop`: the window at (`top`, `left`) of `height` x `width`.

@@ -70,6 +70,14 @@ extension RandomCropTransform: CropWindowing {
         let offset = RandomParameters.cropOffset(paddedHeight: inputHeight, paddedWidth: inputWidth, height: height, width: width, using: &generator)
         return (offset.top, offset.left, height, width)
     }
+
+    func readWindow(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow? {
+        let total = try effectivePadding(height: inputHeight, width: inputWidth)
+        guard mode == .constant || total == .zero else { return nil }
+        let offset = RandomParameters.cropOffset(paddedHeight: inputHeight + total.top + total.bottom, paddedWidth: inputWidth + total.left + total.right,
+                                                 height: height, width: width, using: &generator)
+        return ReadWindow(top: offset.top - total.top, left: offset.left - total.left, height: height, width: width, fill: fill)
+    }
 }
 
 /// `random_resized_crop`: a random box (area fraction in `scale`, aspect in `ratio`), resized.
@@ -133,8 +141,13 @@ public struct FlipTransform: Transform {
         return input
     }
 
+    /// Whether this sample is flipped: the one draw `apply` makes.
+    func draw(using generator: inout SampleRNG) -> Bool {
+        RandomParameters.happens(p, using: &generator)
+    }
+
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        guard RandomParameters.happens(p, using: &generator) else { return }
+        guard draw(using: &generator) else { return }
         if horizontal {
             Flip.horizontal(sample.image, into: &sample.spare)
         } else {

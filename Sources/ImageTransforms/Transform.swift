@@ -88,6 +88,10 @@ public protocol Transform: Sendable, CustomStringConvertible {
 /// nothing) when it would pad.
 protocol CropWindowing: Transform {
     func window(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)?
+    /// The window `to_float` can read in place of this crop's output (`ReadWindow`), padding
+    /// included when it pads with a constant: drawing what `apply` draws, or nil, drawing
+    /// nothing, when it cannot.
+    func readWindow(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow?
 }
 
 extension Transform {

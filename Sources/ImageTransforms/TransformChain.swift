@@ -7,8 +7,11 @@ public struct TransformChain: Sendable {
     /// Where `to_float` is, when every transform after it works on tensors in place.
     private let tensorTail: (start: Int, transforms: [any TensorTransform])?
     /// The feeder's plan, worked out once: the steps before `to_float` (a resize with the crop
-    /// after it as one), and the `normalize` right after `to_float`, if any.
+    /// after it as one); a crop and flips right before `to_float`, which it reads as a window
+    /// instead; and the `normalize` right after `to_float`, if any.
     private let imageSteps: [ImageStep]
+    private let readCrop: (any CropWindowing)?
+    private let readFlips: [FlipTransform]
     private let normalizeAfterToFloat: NormalizeTransform?
 
     private enum ImageStep: Sendable {
@@ -39,6 +42,18 @@ public struct TransformChain: Sendable {
                 index += 1
             }
         }
+        var flips: [FlipTransform] = []
+        while case .single(let flip as FlipTransform)? = steps.last {
+            flips.insert(flip, at: 0)
+            steps.removeLast()
+        }
+        if case .single(let crop as any CropWindowing)? = steps.last {
+            readCrop = crop
+            steps.removeLast()
+        } else {
+            readCrop = nil
+        }
+        readFlips = flips
         imageSteps = steps
         normalizeAfterToFloat = tensorTail?.transforms.first as? NormalizeTransform
     }
@@ -98,15 +113,27 @@ public struct TransformChain: Sendable {
             case .resizeThenCrop(let resize, let crop): try resize.apply(&sample, thenCrop: crop, using: &generator)
             }
         }
+        var window = ReadWindow(height: sample.image.height, width: sample.image.width)
+        if let crop = readCrop {
+            if let cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, using: &generator) {
+                window = cropped
+            } else {
+                try crop.apply(&sample, using: &generator)
+                window = ReadWindow(height: sample.image.height, width: sample.image.width)
+            }
+        }
+        for flip in readFlips where flip.draw(using: &generator) {
+            if flip.horizontal { window.flipX.toggle() } else { window.flipY.toggle() }
+        }
         let image = sample.image
         let channels = takesGrayForRGB && image.channels == 1 ? shape[0] : image.channels
-        guard shape.count == 3, channels == shape[0], image.height == shape[1], image.width == shape[2] else {
-            throw TransformError("became \([image.channels, image.height, image.width]), the pipeline makes \(shape)")
+        guard shape.count == 3, channels == shape[0], window.height == shape[1], window.width == shape[2] else {
+            throw TransformError("became \([image.channels, window.height, window.width]), the pipeline makes \(shape)")
         }
-        let view = TensorView(output, channels: channels, height: image.height, width: image.width)
+        let view = TensorView(output, channels: channels, height: window.height, width: window.width)
         // Fused only when it cannot fail: otherwise normalize runs alone and reports the mismatch.
         let normalize = normalizeAfterToFloat.flatMap { $0.mean.count == 1 || $0.mean.count == channels ? $0 : nil }
-        FloatOps.toFloat(image, into: view, normalize: normalize.map { ($0.mean, $0.std) })
+        FloatOps.toFloat(image, window: window, into: view, normalize: normalize.map { ($0.mean, $0.std) })
         for transform in tail.dropFirst(normalize == nil ? 0 : 1) { try transform.apply(to: view, using: &generator) }
     }
 }

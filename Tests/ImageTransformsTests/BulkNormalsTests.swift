@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Glibc
 import TensorCore
 import XCTest
@@ -83,5 +84,25 @@ final class BulkNormalsTests: XCTestCase {
             XCTAssertEqual(noised, expected, "count \(count), clip \(clip)")
             if clip && count > 100 { XCTAssertTrue(noised.contains(0) && noised.contains(1), "values clipped at both ends") }
         }
+    }
+}
+
+/// The kernel's values are part of the reproducibility contract: debug builds (SSE2, software
+/// fmaf), release builds (AVX2 with FMA, or AVX-512VL where the CPU has it) and other machines
+/// must all give these bits. The hashes were computed with each of those three code paths.
+final class BulkNormalBitsTests: XCTestCase {
+    func fnv1a(_ values: [Float]) -> UInt64 {
+        values.reduce(0xcbf2_9ce4_8422_2325) { hash, value in
+            (0..<4).reduce(hash) { ($0 ^ UInt64((value.bitPattern >> (8 * $1)) & 0xFF)) &* 0x100_0000_01b3 }
+        }
+    }
+
+    func testTheValuesAreTheSameInEveryBuild() {
+        var normals = [Float](repeating: 0, count: 4099)
+        normals.withUnsafeMutableBufferPointer { sl_fill_normal($0.baseAddress, 4099, 12345) }
+        XCTAssertEqual(String(fnv1a(normals), radix: 16), "3b3aebdd031c767f")
+        var noised = (0..<4099).map { Float($0 % 256) / 255 }
+        noised.withUnsafeMutableBufferPointer { sl_add_normal($0.baseAddress, 4099, 0.05, 0.3, 1, 777) }
+        XCTAssertEqual(String(fnv1a(noised), radix: 16), "dd0971b162f92223")
     }
 }

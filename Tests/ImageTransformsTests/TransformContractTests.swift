@@ -1,3 +1,4 @@
+import ImageCodecs
 import ImageTransforms
 import TensorCore
 import TestSupport
@@ -135,19 +136,47 @@ final class TransformContractTests: XCTestCase {
               ToFloatTransform()], [3, 3, 3]),
             ([try ResizeTransform(size: .shorterSide(4), interpolation: .lanczos), try RandomCropTransform(height: 4, width: 4, padding: Padding([1])),
               ToFloatTransform()], [3, 4, 4]),
+            // A crop (padded with a constant or not) and flips read by to_float as a window.
+            ([try RandomCropTransform(height: 5, width: 8, padding: Padding([3]), fill: [10, 20, 30]), try FlipTransform(horizontal: true),
+              try FlipTransform(horizontal: false), ToFloatTransform(), try NormalizeTransform(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3])], [3, 5, 8]),
+            ([try RandomCropTransform(height: 8, width: 12, padIfNeeded: true), try FlipTransform(horizontal: true, p: 0.5), ToFloatTransform()], [3, 8, 12]),
+            ([try RandomCropTransform(height: 6, width: 9, padding: Padding([2]), mode: .reflect), try FlipTransform(horizontal: true), ToFloatTransform()], [3, 6, 9]),
+            ([try CenterCropTransform(height: 3, width: 7), try FlipTransform(horizontal: false, p: 0.7), ToFloatTransform()], [3, 3, 7]),
+            ([try FlipTransform(horizontal: true), try FlipTransform(horizontal: true), ToFloatTransform()], [3, 6, 9]),
         ]
-        let input = SyntheticImages.noise(width: 9, height: 6, channels: 3, seed: 3)
+        try checkChainsIntoASlot(chains, input: SyntheticImages.noise(width: 9, height: 6, channels: 3, seed: 3))
+        // Wide enough for to_float's vector loads, edges and tails; and a gray image where the
+        // chain takes gray for RGB (its tensor must be that of the RGB copy).
+        let wide: [([any Transform], [Int])] = [
+            ([try RandomCropTransform(height: 29, width: 37, padding: Padding([4])), try FlipTransform(horizontal: true), ToFloatTransform(),
+              try NormalizeTransform(mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3]), try GaussianNoiseTransform(sigma: 0.1, clip: false)], [3, 29, 37]),
+            ([try RandomCropTransform(height: 20, width: 33, padding: Padding([1, 0, 9, 2])), try FlipTransform(horizontal: true),
+              try FlipTransform(horizontal: false), ToFloatTransform()], [3, 20, 33]),
+            ([ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.3])], [3, 29, 37]),
+        ]
+        try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
+        let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)
+        var rgb = Image<UInt8>()
+        ColorConversion.grayToRGB(gray, into: &rgb)
+        for (transforms, _) in wide { XCTAssertTrue(TransformChain(transforms).takesGrayForRGB) }
+        try checkChainsIntoASlot(wide, input: rgb, directInput: gray)
+    }
+
+    /// Each chain into a slot (`apply(_:using:into:shape:)`, from `directInput` if given) gives
+    /// the bits and draws of the chain then a copy (from `input`).
+    func checkChainsIntoASlot(_ chains: [([any Transform], [Int])], input: Image<UInt8>, directInput: Image<UInt8>? = nil,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
         for (number, (transforms, shape)) in chains.enumerated() {
             let chain = TransformChain(transforms)
             for index in 0..<20 {
-                var plain = SampleBuffer(image: input), direct = SampleBuffer(image: input)
+                var plain = SampleBuffer(image: input), direct = SampleBuffer(image: directInput ?? input)
                 var first = SampleRNG(seed: 1, epoch: 2, index: UInt64(index)), second = first
                 try chain.apply(&plain, using: &first)
                 var slot = [Float](repeating: .nan, count: shape.reduce(1, *))
                 try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &second, into: $0, shape: shape) }
-                XCTAssertEqual(plain.tensor.shape, shape)
-                XCTAssertEqual(slot.map(\.bitPattern), plain.tensor.values.map(\.bitPattern), "chain \(number), sample \(index)")
-                XCTAssertEqual(first.next(), second.next(), "chain \(number): the same draws")
+                XCTAssertEqual(plain.tensor.shape, shape, file: file, line: line)
+                XCTAssertEqual(slot.map(\.bitPattern), plain.tensor.values.map(\.bitPattern), "chain \(number), sample \(index)", file: file, line: line)
+                XCTAssertEqual(first.next(), second.next(), "chain \(number): the same draws", file: file, line: line)
             }
         }
     }

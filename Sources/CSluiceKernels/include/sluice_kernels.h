@@ -16,4 +16,19 @@ void sl_fill_normal(float *out, size_t count, uint64_t key);
 // normals sl_fill_normal(_, count, key) writes.
 void sl_add_normal(float *values, size_t count, float mean, float sigma, int clip, uint64_t key);
 
+// Where sl_to_float reads: the height x width window at (top, left) of the image, in image
+// coordinates (negative or past the edge where a crop pads); flip_x and flip_y mirror it.
+typedef struct {
+    int32_t top, left, height, width;
+    int32_t flip_x, flip_y;
+} sl_window;
+
+// uint8 HWC -> float32 CHW: out[c][y][x] = v_c(b), b the byte of channel c (channel 0 of a
+// one-channel image) at window place (y, x), or fill[c] where that place is outside the
+// image; v_c(b) = b * (1/255), or (b * (1/255) - mean[c]) / std[c] when mean is not NULL,
+// rounded as written (the bits of the scalar formula). `channels` must be 1 or out_channels.
+void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels,
+                 sl_window window, int32_t out_channels, const uint8_t *fill,
+                 const float *mean, const float *std, float *out);
+
 #endif
