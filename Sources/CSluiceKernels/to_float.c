@@ -26,24 +26,28 @@ static inline f32x8 values8(u8x8 bytes, mapping m) {
 }
 
 // n values from the bytes first, first + step, first + 2 step, ... (step = +-channels), eight
-// at a time from one 32-byte load wherever that load stays inside [begin, end).
-static void convert_run(const uint8_t *first, int step, int n, const uint8_t *begin, const uint8_t *end,
-                        mapping m, float *out) {
+// at a time: the eight bytes' span (8 for one channel, 22 for three) loaded at once and picked
+// apart in registers. A run that is not a multiple of eight ends with an overlapping group,
+// which writes some values twice, the same both times.
+static void convert_run(const uint8_t *first, int step, int n, mapping m, float *out) {
     int i = 0;
-#define RUN(STEP, LOWEST, ...)                                                              \
-    for (; i + 8 <= n; i += 8) {                                                            \
-        const uint8_t *base = first + (ptrdiff_t)i * (STEP) - (LOWEST);                     \
-        if (base < begin || base + 32 > end) break;                                         \
-        u8x32 v;                                                                            \
-        memcpy(&v, base, 32);                                                               \
-        f32x8 r = values8(__builtin_shufflevector(v, v, __VA_ARGS__), m);                   \
-        memcpy(out + i, &r, 32);                                                            \
+#define RUN(STEP, SPAN, ...)                                                                   \
+    if (n >= 8) {                                                                              \
+        for (;; i += 8) {                                                                      \
+            if (i + 8 > n) i = n - 8;                                                          \
+            const uint8_t *base = first + (ptrdiff_t)i * (STEP) - ((STEP) < 0 ? (SPAN) - 1 : 0); \
+            u8x32 v = {0};                                                                     \
+            memcpy(&v, base, SPAN);                                                            \
+            f32x8 r = values8(__builtin_shufflevector(v, v, __VA_ARGS__), m);                  \
+            memcpy(out + i, &r, 32);                                                           \
+            if (i + 8 == n) return;                                                            \
+        }                                                                                      \
     }
     switch (step) {
-    case 1: RUN(1, 0, 0, 1, 2, 3, 4, 5, 6, 7) break;
-    case -1: RUN(-1, 7, 7, 6, 5, 4, 3, 2, 1, 0) break;
-    case 3: RUN(3, 0, 0, 3, 6, 9, 12, 15, 18, 21) break;
-    case -3: RUN(-3, 21, 21, 18, 15, 12, 9, 6, 3, 0) break;
+    case 1: RUN(1, 8, 0, 1, 2, 3, 4, 5, 6, 7) break;
+    case -1: RUN(-1, 8, 7, 6, 5, 4, 3, 2, 1, 0) break;
+    case 3: RUN(3, 22, 0, 3, 6, 9, 12, 15, 18, 21) break;
+    case -3: RUN(-3, 22, 21, 18, 15, 12, 9, 6, 3, 0) break;
     default: break;
     }
 #undef RUN
@@ -51,14 +55,16 @@ static void convert_run(const uint8_t *first, int step, int n, const uint8_t *be
 }
 
 static void fill_run(float *out, int n, float v) {
-    for (int i = 0; i < n; i++) out[i] = v;
+    int i = 0;
+    const f32x8 vector = {v, v, v, v, v, v, v, v};
+    for (; i + 8 <= n; i += 8) memcpy(out + i, &vector, 32);
+    for (; i < n; i++) out[i] = v;
 }
 
 void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels,
                  sl_window window, int32_t out_channels, const uint8_t *fill,
                  const float *mean, const float *std, float *out) {
     const int H = window.height, W = window.width;
-    const uint8_t *end = pixels + (size_t)height * width * channels;
     // The columns whose source lies inside the image: [x0, x1).
     int x0, x1;
     if (window.flip_x) {
@@ -84,7 +90,7 @@ void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t c
             fill_run(row, x0, outside);
             const int sx = window.flip_x ? window.left + W - 1 - x0 : window.left + x0;
             const uint8_t *first = pixels + ((size_t)sy * width + sx) * channels + source_channel;
-            convert_run(first, step, x1 - x0, pixels, end, m, row + x0);
+            convert_run(first, step, x1 - x0, m, row + x0);
             fill_run(row + x1, W - x1, outside);
         }
     }

@@ -143,6 +143,7 @@ struct BenchCommand: ParsableCommand {
         for row in rows {
             print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
                   + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%"
+                  + " (rounds \(Terminal.fixed(row.ratio_vs_decode_min * 100, 1))-\(Terminal.fixed(row.ratio_vs_decode_max * 100, 1))%)"
                   + (row.from_shards_images_per_second.map { "; from shards \(Terminal.count(Int($0))) img/s (\(Terminal.fixed(row.shards_vs_files ?? 0, 1))x files)" } ?? ""))
         }
         if let json {

@@ -6,14 +6,15 @@ import TensorCore
 
 /// The baseline of the benchmarks: read and decode every sample (IDX records are copied),
 /// each worker with its own decoder and image, taking samples 4 at a time from a shared
-/// counter so no worker idles at the end of a pass.
+/// counter so no worker idles at the end of a pass. A pipeline's baseline decodes with its
+/// `decode` options: its color mode, and its draft scale when it has one.
 enum DecodeOnly {
     /// Samples decoded.
-    static func run(_ dataset: Dataset, color: ColorMode = .auto, workers: Int) -> Int {
+    static func run(_ dataset: Dataset, options: DecodeOptions = DecodeOptions(color: .auto), workers: Int) -> Int {
         let next = Atomic<Int>(0)
         let decoded = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let decoder = ImageDecoder(options: DecodeOptions(color: color))
+            let decoder = ImageDecoder(options: options)
             var image = Image<UInt8>()
             var count = 0
             while true {

@@ -23,7 +23,11 @@ struct PipelineBench {
         var images: Int
         var images_per_second: Double
         var decode_images_per_second: Double
+        /// The median over rounds of the round's feeder / decode-only figures: each round times
+        /// both passes back to back (in alternating order), so the ratio sees the same machine.
         var ratio_vs_decode: Double
+        var ratio_vs_decode_min: Double
+        var ratio_vs_decode_max: Double
         /// The same epoch read from shards of the split (written once, beforehand, to a
         /// temporary folder), when its stored transforms give one image size.
         var from_shards_images_per_second: Double?
@@ -51,12 +55,16 @@ struct PipelineBench {
             _ = loader.epoch(0).reduce(0) { $0 + $1.count }   // warm-up
             _ = shardLoader?.epoch(0).reduce(0) { $0 + $1.count }
             for round in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                images = loader.epoch(round).reduce(0) { $0 + $1.count }
-                feeder.append(Double(images) / Self.seconds(since: start))
+                let feed = {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    images = loader.epoch(round).reduce(0) { $0 + $1.count }
+                    feeder.append(Double(images) / Self.seconds(since: start))
+                }
+                if round % 2 == 0 { feed() }
                 let decodeStart = DispatchTime.now().uptimeNanoseconds
-                let decoded = DecodeOnly.run(dataset, color: file.color, workers: count)
+                let decoded = DecodeOnly.run(dataset, options: file.decodeOptions(split: split), workers: count)
                 decode.append(Double(decoded) / Self.seconds(since: decodeStart))
+                if round % 2 == 1 { feed() }
                 if let shardLoader {
                     let shardStart = DispatchTime.now().uptimeNanoseconds
                     let read = shardLoader.epoch(round).reduce(0) { $0 + $1.count }
@@ -64,8 +72,10 @@ struct PipelineBench {
                 }
             }
             let median = { (list: [Double]) in list.sorted()[list.count / 2] }
+            let ratios = zip(feeder, decode).map { $0 / $1 }
             rows.append(Row(set: data.map { "\($0.name), \(pipeline) \(split)" } ?? "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
-                            decode_images_per_second: median(decode), ratio_vs_decode: median(feeder) / median(decode),
+                            decode_images_per_second: median(decode), ratio_vs_decode: median(ratios),
+                            ratio_vs_decode_min: ratios.min() ?? 0, ratio_vs_decode_max: ratios.max() ?? 0,
                             from_shards_images_per_second: fromShards.isEmpty ? nil : median(fromShards),
                             shards_vs_files: fromShards.isEmpty ? nil : median(fromShards) / median(feeder)))
         }
