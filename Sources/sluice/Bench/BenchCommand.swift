@@ -17,8 +17,10 @@ struct BenchCommand: ParsableCommand {
             against 1 worker and against decode, measured in the same process. transforms: \
             images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo. \
             pipeline (--pipeline P [--split S] [--set NAME]): one full epoch through the \
-            feeder, batches consumed and discarded, beside decode-only on the same samples and \
-            beside reading the same epoch from shards; --set runs the recipe on a generated \
+            feeder, batches consumed and discarded, beside decode-only on the same samples (with \
+            the pipeline's decode options) and beside reading the same epoch from shards; \
+            feeder/decode is the median of each round's ratio (the two passes back to back), with \
+            its range; --set runs the recipe on a generated \
             set (small-png and small-jpeg: 10,000 CIFAR-like 32x32 images). train: training \
             steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
             the CIFAR small CNN on a batch held in memory, at each --threads count.
@@ -137,7 +139,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runPipeline(_ pipeline: String) throws {
-        print("sluice bench --suite pipeline: one epoch through the feeder vs decode-only, median of \(repeats), \(SystemInfo.cpuModel)")
+        print("sluice bench --suite pipeline: one epoch through the feeder vs decode-only, median of \(repeats) rounds "
+              + "(feeder/decode: the median of the rounds' ratios), \(SystemInfo.cpuModel)")
         let data = try set.map { ($0.rawValue, try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).folder(of: $0)) }
         let rows = try PipelineBench(pipeline: pipeline, split: split, data: data, workers: workers, repeats: repeats).run()
         for row in rows {
