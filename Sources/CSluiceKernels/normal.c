@@ -51,7 +51,6 @@ static inline u32x8 next_words(lanes *g) {
 }
 
 static inline f32x8 splat(float v) { return (f32x8){v, v, v, v, v, v, v, v}; }
-static inline i32x8 splati(int32_t v) { return (i32x8){v, v, v, v, v, v, v, v}; }
 // a * b + c with one rounding: the hardware instruction with FMA, the C library's exact fmaf
 // without, so the bits are the same either way.
 static inline f32x8 fma8(f32x8 a, f32x8 b, f32x8 c) { return __builtin_elementwise_fma(a, b, c); }

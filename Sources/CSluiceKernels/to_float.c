@@ -62,8 +62,8 @@ static void fill_run(float *out, int n, float v) {
 }
 
 void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels,
-                 sl_window window, int32_t out_channels, const uint8_t *fill,
-                 const float *mean, const float *std, float *out) {
+                 sl_window window, int32_t out_channels, const uint8_t *fill, int32_t fill_count,
+                 const float *mean, const float *std, int32_t norm_count, float *out) {
     const int H = window.height, W = window.width;
     // The columns whose source lies inside the image: [x0, x1).
     int x0, x1;
@@ -77,8 +77,9 @@ void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t c
     if (x1 < x0) x1 = x0;
     const int step = window.flip_x ? -channels : channels;
     for (int c = 0; c < out_channels; c++) {
-        mapping m = {1.0f / 255.0f, mean ? mean[c] : 0, std ? std[c] : 1, mean != NULL};
-        const float outside = value((float)fill[c], m);
+        const int k = norm_count == 1 ? 0 : c;
+        mapping m = {1.0f / 255.0f, mean ? mean[k] : 0, std ? std[k] : 1, mean != NULL};
+        const float outside = value((float)fill[fill_count == 1 ? 0 : c], m);
         const int source_channel = channels == 1 ? 0 : c;
         for (int y = 0; y < H; y++) {
             float *row = out + ((size_t)c * H + y) * W;

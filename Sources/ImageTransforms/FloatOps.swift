@@ -20,17 +20,16 @@ public enum FloatOps {
         let channels = source.channels
         precondition(view.height == window.height && view.width == window.width
                       && (view.channels == channels || channels == 1), "view shape does not match the window")
-        precondition(window.fill.count == 1 || window.fill.count == view.channels, "one fill value, or one per channel")
         let count = view.channels
-        let perChannel = { (values: [UInt8]) in values.count == count ? values : Array(repeating: values[0], count: count) }
-        let fill = perChannel(window.fill)
-        let mean = normalize.map { $0.mean.count == count ? $0.mean : Array(repeating: $0.mean[0], count: count) }
-        let std = normalize.map { $0.std.count == count ? $0.std : Array(repeating: $0.std[0], count: count) }
+        precondition([1, count].contains(window.fill.count), "one fill value, or one per channel")
+        precondition(normalize.map { [1, count].contains($0.mean.count) && $0.std.count == $0.mean.count } ?? true,
+                     "one mean and std, or one per channel")
         let area = sl_window(top: Int32(window.top), left: Int32(window.left), height: Int32(window.height), width: Int32(window.width),
                              flip_x: window.flipX ? 1 : 0, flip_y: window.flipY ? 1 : 0)
         source.pixels.withUnsafeBufferPointer { pixels in
             sl_to_float(pixels.baseAddress, Int32(source.height), Int32(source.width), Int32(channels), area, Int32(count),
-                        fill, mean, std, view.values.baseAddress)
+                        window.fill, Int32(window.fill.count), normalize?.mean, normalize?.std, Int32(normalize?.mean.count ?? 1),
+                        view.values.baseAddress)
         }
     }
 

@@ -116,7 +116,7 @@ extension CenterCropTransform: CropWindowing {
         return (offset.top, offset.left, height, width)
     }
 
-    func readWindow(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) -> ReadWindow? {
+    func readWindow(height inputHeight: Int, width inputWidth: Int, channels: Int, using generator: inout SampleRNG) -> ReadWindow? {
         window(height: inputHeight, width: inputWidth, using: &generator).map { ReadWindow(top: $0.top, left: $0.left, height: $0.height, width: $0.width) }
     }
 }

@@ -71,9 +71,10 @@ extension RandomCropTransform: CropWindowing {
         return (offset.top, offset.left, height, width)
     }
 
-    func readWindow(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow? {
+    func readWindow(height inputHeight: Int, width inputWidth: Int, channels: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow? {
         let total = try effectivePadding(height: inputHeight, width: inputWidth)
         guard mode == .constant || total == .zero else { return nil }
+        guard fill.count == 1 || fill.count == channels else { throw TransformError("fill has \(fill.count) values for \(channels) channels") }
         let offset = RandomParameters.cropOffset(paddedHeight: inputHeight + total.top + total.bottom, paddedWidth: inputWidth + total.left + total.right,
                                                  height: height, width: width, using: &generator)
         return ReadWindow(top: offset.top - total.top, left: offset.left - total.left, height: height, width: width, fill: fill)

@@ -90,8 +90,8 @@ protocol CropWindowing: Transform {
     func window(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)?
     /// The window `to_float` can read in place of this crop's output (`ReadWindow`), padding
     /// included when it pads with a constant: drawing what `apply` draws, or nil, drawing
-    /// nothing, when it cannot.
-    func readWindow(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow?
+    /// nothing, when it cannot; throwing where `apply` would.
+    func readWindow(height: Int, width: Int, channels: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow?
 }
 
 extension Transform {

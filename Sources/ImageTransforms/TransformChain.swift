@@ -115,7 +115,8 @@ public struct TransformChain: Sendable {
         }
         var window = ReadWindow(height: sample.image.height, width: sample.image.width)
         if let crop = readCrop {
-            if let cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, using: &generator) {
+            if let cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, channels: sample.image.channels,
+                                                 using: &generator) {
                 window = cropped
             } else {
                 try crop.apply(&sample, using: &generator)

@@ -162,6 +162,16 @@ final class TransformContractTests: XCTestCase {
         try checkChainsIntoASlot(wide, input: rgb, directInput: gray)
     }
 
+    func testAFillThatDoesNotFitTheImageIsAnErrorIntoASlotToo() throws {
+        let chain = TransformChain([try RandomCropTransform(height: 4, width: 4, padding: Padding([1]), fill: [1, 2, 3]), ToFloatTransform()])
+        let gray = SyntheticImages.noise(width: 6, height: 5, channels: 1, seed: 6)
+        var generator = SampleRNG(seed: 0, epoch: 0, index: 0)
+        var plain = SampleBuffer(image: gray), direct = SampleBuffer(image: gray)
+        XCTAssertThrowsError(try chain.apply(&plain, using: &generator))
+        var slot = [Float](repeating: 0, count: 16)
+        XCTAssertThrowsError(try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &generator, into: $0, shape: [1, 4, 4]) })
+    }
+
     /// Each chain into a slot (`apply(_:using:into:shape:)`, from `directInput` if given) gives
     /// the bits and draws of the chain then a copy (from `input`).
     func checkChainsIntoASlot(_ chains: [([any Transform], [Int])], input: Image<UInt8>, directInput: Image<UInt8>? = nil,

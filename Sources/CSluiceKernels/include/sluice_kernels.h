@@ -1,13 +1,14 @@
 // Numeric kernels of Sluice that Swift cannot vectorise well by itself. Pure functions of
-// their arguments: no globals, no allocation, no output but the buffers they are given.
+// their arguments (the only state is a cached CPU-feature check): no allocation, no output
+// but the buffers they are given.
 #ifndef SLUICE_KERNELS_H
 #define SLUICE_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-// Standard normals in bulk: Box-Muller on eight lanes of xoshiro256++ seeded from `key`
-// through SplitMix64. The values depend only on (key, index), the same on every CPU: the
+// Standard normals in bulk: Box-Muller on four 64-bit lanes of xoshiro256++ (eight 32-bit
+// words a step) seeded from `key` through SplitMix64. The values depend only on (key, index), the same on every CPU: the
 // code avoids fused multiply-adds and library calls, so SSE2, AVX2 and NEON builds agree.
 // Radii come from 24-bit uniforms, as PyTorch's CPU normal_: |z| < 5.9.
 void sl_fill_normal(float *out, size_t count, uint64_t key);
@@ -26,9 +27,11 @@ typedef struct {
 // uint8 HWC -> float32 CHW: out[c][y][x] = v_c(b), b the byte of channel c (channel 0 of a
 // one-channel image) at window place (y, x), or fill[c] where that place is outside the
 // image; v_c(b) = b * (1/255), or (b * (1/255) - mean[c]) / std[c] when mean is not NULL,
-// rounded as written (the bits of the scalar formula). `channels` must be 1 or out_channels.
+// rounded as written (the bits of the scalar formula). `channels` must be 1 or out_channels;
+// fill holds fill_count values and mean and std norm_count, each 1 (for every channel) or
+// out_channels.
 void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t channels,
-                 sl_window window, int32_t out_channels, const uint8_t *fill,
-                 const float *mean, const float *std, float *out);
+                 sl_window window, int32_t out_channels, const uint8_t *fill, int32_t fill_count,
+                 const float *mean, const float *std, int32_t norm_count, float *out);
 
 #endif
