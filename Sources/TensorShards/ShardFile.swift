@@ -42,12 +42,20 @@ public enum ShardFile {
 
     /// Exact per-channel sums of values and squares of interleaved uint8 pixels.
     static func pixelSums(_ pixels: [UInt8], channels: Int) -> ([UInt64], [UInt64]) {
-        var histogram = Array(repeating: Array(repeating: UInt64(0), count: 256), count: channels)
-        pixels.withUnsafeBufferPointer { values in
-            for i in 0..<values.count { histogram[i % channels][Int(values[i])] &+= 1 }
+        // One flat histogram behind a pointer: a nested array checked its uniqueness twice per byte.
+        var histogram = [UInt64](repeating: 0, count: channels * 256)
+        histogram.withUnsafeMutableBufferPointer { counts in
+            pixels.withUnsafeBufferPointer { values in
+                var i = 0
+                while i &+ channels <= values.count {
+                    for c in 0..<channels { counts[c &* 256 &+ Int(values[i &+ c])] &+= 1 }
+                    i &+= channels
+                }
+            }
         }
-        let sums = histogram.map { counts in counts.enumerated().reduce(UInt64(0)) { $0 + UInt64($1.offset) * $1.element } }
-        let squares = histogram.map { counts in counts.enumerated().reduce(UInt64(0)) { $0 + UInt64($1.offset * $1.offset) * $1.element } }
+        let perChannel = (0..<channels).map { histogram[($0 * 256)..<(($0 + 1) * 256)] }
+        let sums = perChannel.map { counts in counts.enumerated().reduce(UInt64(0)) { $0 + UInt64($1.offset) * $1.element } }
+        let squares = perChannel.map { counts in counts.enumerated().reduce(UInt64(0)) { $0 + UInt64($1.offset * $1.offset) * $1.element } }
         return (sums, squares)
     }
 
