@@ -20,7 +20,8 @@ struct BenchCommand: ParsableCommand {
             feeder, batches consumed and discarded, beside decode-only on the same samples (with \
             the pipeline's decode options) and beside reading the same epoch from shards; \
             feeder/decode is the median of each round's ratio (the two passes back to back), with \
-            its range; --set runs the recipe on a generated \
+            its range, and images per CPU-second (user + system, all threads) are given for \
+            both; --set runs the recipe on a generated \
             set (small-png and small-jpeg: 10,000 CIFAR-like 32x32 images). train: training \
             steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
             the CIFAR small CNN on a batch held in memory, at each --threads count.
@@ -147,6 +148,8 @@ struct BenchCommand: ParsableCommand {
             print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
                   + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%"
                   + " (rounds \(Terminal.fixed(row.ratio_vs_decode_min * 100, 1))-\(Terminal.fixed(row.ratio_vs_decode_max * 100, 1))%)"
+                  + "; per CPU-second \(Terminal.count(Int(row.images_per_cpu_second))) vs \(Terminal.count(Int(row.decode_images_per_cpu_second)))"
+                  + " (\(Terminal.fixed(row.cpu_ratio_vs_decode * 100, 1))%)"
                   + (row.from_shards_images_per_second.map { "; from shards \(Terminal.count(Int($0))) img/s (\(Terminal.fixed(row.shards_vs_files ?? 0, 1))x files)" } ?? ""))
         }
         if let json {

@@ -28,6 +28,11 @@ struct PipelineBench {
         var ratio_vs_decode: Double
         var ratio_vs_decode_min: Double
         var ratio_vs_decode_max: Double
+        /// Images per CPU-second (user + system time of every thread of the process), which a
+        /// busy host moves less than wall time; and the feeder's share of decode-only's.
+        var images_per_cpu_second: Double
+        var decode_images_per_cpu_second: Double
+        var cpu_ratio_vs_decode: Double
         /// The same epoch read from shards of the split (written once, beforehand, to a
         /// temporary folder), when its stored transforms give one image size.
         var from_shards_images_per_second: Double?
@@ -51,19 +56,22 @@ struct PipelineBench {
                 throw CommandFailure.usage("\(error)")
             }
             var feeder: [Double] = [], decode: [Double] = [], fromShards: [Double] = []
+            var feederCPU: [Double] = [], decodeCPU: [Double] = []
             var images = 0
             _ = loader.epoch(0).reduce(0) { $0 + $1.count }   // warm-up
             _ = shardLoader?.epoch(0).reduce(0) { $0 + $1.count }
             for round in 0..<repeats {
                 let feed = {
-                    let start = DispatchTime.now().uptimeNanoseconds
+                    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Self.cpuSeconds()
                     images = loader.epoch(round).reduce(0) { $0 + $1.count }
                     feeder.append(Double(images) / Self.seconds(since: start))
+                    feederCPU.append(Double(images) / (Self.cpuSeconds() - cpuStart))
                 }
                 if round % 2 == 0 { feed() }
-                let decodeStart = DispatchTime.now().uptimeNanoseconds
+                let decodeStart = DispatchTime.now().uptimeNanoseconds, decodeCPUStart = Self.cpuSeconds()
                 let decoded = DecodeOnly.run(dataset, options: file.decodeOptions(split: split), workers: count)
                 decode.append(Double(decoded) / Self.seconds(since: decodeStart))
+                decodeCPU.append(Double(decoded) / (Self.cpuSeconds() - decodeCPUStart))
                 if round % 2 == 1 { feed() }
                 if let shardLoader {
                     let shardStart = DispatchTime.now().uptimeNanoseconds
@@ -76,6 +84,8 @@ struct PipelineBench {
             rows.append(Row(set: data.map { "\($0.name), \(pipeline) \(split)" } ?? "\(pipeline) \(split)", workers: count, images: images, images_per_second: median(feeder),
                             decode_images_per_second: median(decode), ratio_vs_decode: median(ratios),
                             ratio_vs_decode_min: ratios.min() ?? 0, ratio_vs_decode_max: ratios.max() ?? 0,
+                            images_per_cpu_second: median(feederCPU), decode_images_per_cpu_second: median(decodeCPU),
+                            cpu_ratio_vs_decode: median(zip(feederCPU, decodeCPU).map { $0 / $1 }),
                             from_shards_images_per_second: fromShards.isEmpty ? nil : median(fromShards),
                             shards_vs_files: fromShards.isEmpty ? nil : median(fromShards) / median(feeder)))
         }
@@ -100,6 +110,14 @@ struct PipelineBench {
             return nil
         }
         return folder
+    }
+
+    /// User + system CPU time of the whole process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let time = { (value: timeval) in Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
+        return time(usage.ru_utime) + time(usage.ru_stime)
     }
 
     static func seconds(since start: UInt64) -> Double {
