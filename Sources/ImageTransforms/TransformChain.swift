@@ -113,16 +113,12 @@ public struct TransformChain: Sendable {
             case .resizeThenCrop(let resize, let crop): try resize.apply(&sample, thenCrop: crop, using: &generator)
             }
         }
-        var window = ReadWindow(height: sample.image.height, width: sample.image.width)
+        var cropped: ReadWindow?
         if let crop = readCrop {
-            if let cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, channels: sample.image.channels,
-                                                 using: &generator) {
-                window = cropped
-            } else {
-                try crop.apply(&sample, using: &generator)
-                window = ReadWindow(height: sample.image.height, width: sample.image.width)
-            }
+            cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, channels: sample.image.channels, using: &generator)
+            if cropped == nil { try crop.apply(&sample, using: &generator) }   // it drew nothing: the plain crop
         }
+        var window = cropped ?? ReadWindow(height: sample.image.height, width: sample.image.width)
         for flip in readFlips where flip.draw(using: &generator) {
             if flip.horizontal { window.flipX.toggle() } else { window.flipY.toggle() }
         }
