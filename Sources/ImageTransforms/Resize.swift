@@ -1,3 +1,4 @@
+import CSluiceKernels
 import TensorCore
 
 /// Resizing of uint8 HWC images with Pillow's arithmetic: separable convolution with the filter
@@ -58,10 +59,10 @@ public enum Resize {
                            into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
         // Only the source rows the vertical pass reads go through the horizontal pass.
         var vertical = vertical
-        let first = vertical.bounds[0].start
-        let last = vertical.bounds[vertical.bounds.count - 1].start + vertical.bounds[vertical.bounds.count - 1].count
-        for index in vertical.bounds.indices { vertical.bounds[index].start -= first }
-        pass(source, rows: first..<last, coefficients: horizontal, horizontal: true, into: &scratch)
+        let first = vertical.starts[0]
+        let last = vertical.starts[vertical.count - 1] + vertical.counts[vertical.count - 1]
+        for index in vertical.starts.indices { vertical.starts[index] -= first }
+        pass(source, rows: Int(first)..<Int(last), coefficients: horizontal, horizontal: true, into: &scratch)
         pass(scratch, rows: 0..<scratch.height, coefficients: vertical, horizontal: false, into: &destination)
     }
 
@@ -106,17 +107,20 @@ public enum Resize {
     /// Pillow's fixed-point filter taps for one axis.
     struct Coefficients: Sendable {
         static let precisionBits = 22
-        var bounds: [(start: Int, count: Int)]
+        var starts: [Int32], counts: [Int32]   // output i reads counts[i] inputs from starts[i]
         var weights: [Int32]   // [outputSize * taps]
         var taps: Int
+        var count: Int { starts.count }
 
         init(inputSize: Int, outputSize: Int, interpolation: Interpolation, antialias: Bool, cubicA: Double) {
             let scale = Double(inputSize) / Double(outputSize)
             let filterScale = antialias ? max(scale, 1) : 1
             let support = interpolation.support * filterScale
             taps = Int(support.rounded(.up)) * 2 + 1
-            bounds = []
-            bounds.reserveCapacity(outputSize)
+            starts = []
+            counts = []
+            starts.reserveCapacity(outputSize)
+            counts.reserveCapacity(outputSize)
             weights = Array(repeating: 0, count: outputSize * taps)
             var kernel = [Double](repeating: 0, count: taps)
             let one = Double(1 << Self.precisionBits)
@@ -134,144 +138,52 @@ public enum Resize {
                     let normalised = total != 0 ? kernel[tap] / total : kernel[tap]
                     weights[output * taps + tap] = Int32(normalised < 0 ? -0.5 + normalised * one : 0.5 + normalised * one)
                 }
-                bounds.append((start, end - start))
+                starts.append(Int32(start))
+                counts.append(Int32(end - start))
             }
         }
 
         /// Only the outputs in `range` remain.
         mutating func keep(_ range: Range<Int>) {
-            bounds = Array(bounds[range])
+            starts = Array(starts[range])
+            counts = Array(counts[range])
             weights = Array(weights[(range.lowerBound * taps)..<(range.upperBound * taps)])
+        }
+
+        /// The taps as the C passes read them.
+        func withTaps<R>(_ body: (sl_taps) -> R) -> R {
+            starts.withUnsafeBufferPointer { starts in
+                counts.withUnsafeBufferPointer { counts in
+                    weights.withUnsafeBufferPointer { weights in
+                        body(sl_taps(starts: starts.baseAddress, counts: counts.baseAddress, weights: weights.baseAddress,
+                                     count: Int32(starts.count), stride: Int32(taps)))
+                    }
+                }
+            }
         }
     }
 
-    /// One separable pass over `rows` of `source`: along rows (horizontal) or columns.
+    /// One separable pass over `rows` of `source`: along rows (horizontal) or columns, in C
+    /// (`sl_resize_horizontal`, `sl_resize_vertical`): eight rows of taps per vector
+    /// multiply-add there, where Swift's SIMD types spilled to the stack.
     static func pass(_ source: Image<UInt8>, rows: Range<Int>, coefficients: Coefficients, horizontal: Bool,
                      into destination: inout Image<UInt8>) {
         let channels = source.channels
-        let outputWidth = horizontal ? coefficients.bounds.count : source.width
-        let outputHeight = horizontal ? rows.count : coefficients.bounds.count
+        let outputWidth = horizontal ? coefficients.count : source.width
+        let outputHeight = horizontal ? rows.count : coefficients.count
         destination.reshape(width: outputWidth, height: outputHeight, channels: channels)
         source.pixels.withUnsafeBufferPointer { input in
             destination.pixels.withUnsafeMutableBufferPointer { output in
-                coefficients.weights.withUnsafeBufferPointer { weights in
+                coefficients.withTaps { taps in
+                    let rowLength = source.width &* channels
                     if horizontal {
-                        horizontalPass(input.baseAddress!, width: source.width, channels: channels, rows: rows,
-                                       coefficients: coefficients, weights: weights.baseAddress!, output: output.baseAddress!)
+                        let scratch = UnsafeMutablePointer<UInt8>.allocate(
+                            capacity: sl_resize_horizontal_scratch(Int32(source.width), Int32(outputWidth), Int32(channels)))
+                        defer { scratch.deallocate() }
+                        sl_resize_horizontal(input.baseAddress! + rows.lowerBound &* rowLength, rowLength, Int32(rows.count),
+                                             Int32(source.width), Int32(channels), taps, output.baseAddress!, scratch)
                     } else {
-                        verticalPass(input.baseAddress!, rowLength: source.width * channels, coefficients: coefficients,
-                                     weights: weights.baseAddress!, output: output.baseAddress!)
-                    }
-                }
-            }
-        }
-    }
-
-    static let half = Int32(1 << (Coefficients.precisionBits - 1))
-
-    @inline(__always)
-    static func clip(_ sum: Int32) -> UInt8 {
-        sum <= 0 ? 0 : sum >= (256 << Int32(Coefficients.precisionBits)) ? 255 : UInt8(truncatingIfNeeded: sum >> Int32(Coefficients.precisionBits))
-    }
-
-    /// Each output row is a weighted sum of whole input rows: contiguous, so 16 samples at a time
-    /// keep their sums in registers over all taps.
-    static func verticalPass(_ input: UnsafePointer<UInt8>, rowLength: Int, coefficients: Coefficients,
-                             weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
-        let vectorised = rowLength / 16 * 16
-        let low = SIMD16<Int32>.zero, high = SIMD16<Int32>(repeating: 255)
-        for y in 0..<coefficients.bounds.count {
-            let bound = coefficients.bounds[y]
-            let kernel = weights + y &* coefficients.taps
-            let first = input + bound.start &* rowLength
-            let target = output + y &* rowLength
-            for index in stride(from: 0, to: vectorised, by: 16) {
-                var sum = SIMD16<Int32>(repeating: half)
-                var row = UnsafeRawPointer(first + index)
-                for tap in 0..<bound.count {
-                    sum &+= SIMD16<Int32>(truncatingIfNeeded: row.loadUnaligned(as: SIMD16<UInt8>.self)) &* kernel[tap]
-                    row += rowLength
-                }
-                let clipped = pointwiseMin(pointwiseMax(sum &>> Int32(Coefficients.precisionBits), low), high)
-                UnsafeMutableRawPointer(target + index).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: clipped), as: SIMD16<UInt8>.self)
-            }
-            for index in vectorised..<rowLength {
-                var sum = half
-                for tap in 0..<bound.count { sum &+= Int32(first[tap &* rowLength &+ index]) &* kernel[tap] }
-                target[index] = clip(sum)
-            }
-        }
-    }
-
-    /// Each output pixel is a weighted sum of neighbouring input pixels of its row. Rows go
-    /// eight at a time: interleaved so that the eight rows' samples of one column are adjacent,
-    /// each tap is one 8-lane multiply-add, where a single row's taps are a short serial sum at
-    /// a shifting offset. The arithmetic per output value is unchanged (same taps, same order).
-    static func horizontalPass(_ input: UnsafePointer<UInt8>, width: Int, channels: Int, rows: Range<Int>,
-                               coefficients: Coefficients, weights: UnsafePointer<Int32>, output: UnsafeMutablePointer<UInt8>) {
-        let outputWidth = coefficients.bounds.count, taps = coefficients.taps
-        let rowLength = width &* channels, outputRowLength = outputWidth &* channels
-        let blocked = rows.count / 8 * 8
-        if blocked > 0 {
-            let lanes = UnsafeMutablePointer<UInt8>.allocate(capacity: rowLength &* 8)
-            let results = UnsafeMutablePointer<UInt8>.allocate(capacity: outputRowLength &* 8)
-            defer { lanes.deallocate(); results.deallocate() }
-            let low = SIMD8<Int32>.zero, high = SIMD8<Int32>(repeating: 255)
-            for block in stride(from: 0, to: blocked, by: 8) {
-                ByteTranspose.interleave(input + (rows.lowerBound &+ block) &* rowLength, stride: rowLength,
-                                         count: rowLength, into: lanes)
-                var result = results
-                for x in 0..<outputWidth {
-                    let bound = coefficients.bounds[x]
-                    let kernel = weights + x &* taps
-                    var column = lanes + bound.start &* channels &* 8
-                    for _ in 0..<channels {
-                        var sum = SIMD8<Int32>(repeating: half)
-                        var tapColumn = column
-                        for tap in 0..<bound.count {
-                            let samples = UnsafeRawPointer(tapColumn).loadUnaligned(as: SIMD8<UInt8>.self)
-                            sum &+= SIMD8<Int32>(truncatingIfNeeded: samples) &* kernel[tap]
-                            tapColumn += channels &* 8
-                        }
-                        let clipped = pointwiseMin(pointwiseMax(sum &>> Int32(Coefficients.precisionBits), low), high)
-                        UnsafeMutableRawPointer(result).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: clipped), as: SIMD8<UInt8>.self)
-                        result += 8
-                        column += 8
-                    }
-                }
-                ByteTranspose.deinterleave(results, count: outputRowLength, into: output + block &* outputRowLength,
-                                           stride: outputRowLength)
-            }
-        }
-        for (offset, row) in rows.dropFirst(blocked).enumerated() {
-            let y = blocked &+ offset
-            let source = input + row &* width &* channels
-            let target = output + y &* outputWidth &* channels
-            for x in 0..<outputWidth {
-                let bound = coefficients.bounds[x]
-                let kernel = weights + x &* taps
-                let start = source + bound.start &* channels
-                switch channels {   // fixed channel counts keep the sums in registers
-                case 1:
-                    var sum = half
-                    for tap in 0..<bound.count { sum &+= Int32(start[tap]) &* kernel[tap] }
-                    target[x] = clip(sum)
-                case 3:
-                    var red = half, green = half, blue = half
-                    for tap in 0..<bound.count {
-                        let weight = kernel[tap], pixel = start + tap &* 3
-                        red &+= Int32(pixel[0]) &* weight
-                        green &+= Int32(pixel[1]) &* weight
-                        blue &+= Int32(pixel[2]) &* weight
-                    }
-                    target[x &* 3] = clip(red)
-                    target[x &* 3 &+ 1] = clip(green)
-                    target[x &* 3 &+ 2] = clip(blue)
-                default:
-                    for channel in 0..<channels {
-                        var sum = half
-                        for tap in 0..<bound.count { sum &+= Int32(start[tap &* channels &+ channel]) &* kernel[tap] }
-                        target[x &* channels &+ channel] = clip(sum)
+                        sl_resize_vertical(input.baseAddress!, rowLength, taps, output.baseAddress!)
                     }
                 }
             }

@@ -34,4 +34,23 @@ void sl_to_float(const uint8_t *pixels, int32_t height, int32_t width, int32_t c
                  sl_window window, int32_t out_channels, const uint8_t *fill, int32_t fill_count,
                  const float *mean, const float *std, int32_t norm_count, float *out);
 
+// Pillow's fixed-point filter taps for one axis: output i is the sum of counts[i] inputs from
+// starts[i] on, weighted by weights[i * stride + t] (22 fractional bits), plus 2^21, then >> 22
+// and clipped to 0...255 (ImagingResampleHorizontal_8bpc / Vertical_8bpc).
+typedef struct {
+    const int32_t *starts, *counts, *weights;
+    int32_t count, stride;
+} sl_taps;
+
+// Bytes of scratch sl_resize_horizontal needs.
+size_t sl_resize_horizontal_scratch(int32_t width, int32_t out_width, int32_t channels);
+
+// The horizontal pass: `rows` rows of `width` pixels of `channels` bytes, `in_stride` bytes
+// apart, to rows of taps.count pixels, packed, at `out`.
+void sl_resize_horizontal(const uint8_t *in, size_t in_stride, int32_t rows, int32_t width, int32_t channels,
+                          sl_taps taps, uint8_t *out, uint8_t *scratch);
+
+// The vertical pass: taps.count output rows of `row_length` bytes from input rows of that length.
+void sl_resize_vertical(const uint8_t *in, size_t row_length, sl_taps taps, uint8_t *out);
+
 #endif
