@@ -16,7 +16,9 @@ public struct FileReader {
 
     /// Reads the file at `path` into `bytes` (replacing what was there).
     public mutating func read(_ path: String) throws(ImageFileError) {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        // withCString: a native string lends its own bytes; the implicit conversion copied them
+        // into a fresh array for every file.
+        let descriptor = path.withCString { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard descriptor >= 0 else {
             let code = errno
             throw ImageFileError(path: path, reason: code == ELOOP ? .symlinkLoop : .unreadable(Self.describe(code)))
