@@ -17,6 +17,7 @@ public final class SampleReader: @unchecked Sendable {
     /// Puts sample `index`'s decoded uint8 image in `sample.image` and returns its label.
     public func read(_ index: Int, into sample: inout SampleBuffer) throws(ImageFileError) -> Int? {
         let item = dataset.sample(at: index)
+        sample.prepareForLoad()
         switch item {
         case .file(let file, _):
             _ = try decoder.decodeFile(file, into: &sample.image)

@@ -42,6 +42,14 @@ public struct SampleBuffer: Sendable {
         self.image = image
     }
 
+    /// Makes the larger of the two image buffers `image`, for the next sample to be decoded
+    /// into: growing an array within its capacity zeroes the new part (which the decoder then
+    /// overwrites), and after a resize the output buffer is often smaller than the next input.
+    public mutating func prepareForLoad() {
+        if spare.pixels.count > image.pixels.count { swap(&image, &spare) }
+        isTensor = false
+    }
+
     /// Makes `input` the sample again, keeping the last output's storage as the spare, so
     /// kernels never write into storage shared with `input` (no copy-on-write per sample).
     public mutating func reload(_ input: Image<UInt8>) {
