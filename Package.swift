@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
-/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals) · 1 TensorCore ·
+/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals, to_float, resize) · 1 TensorCore ·
 /// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
@@ -33,13 +33,13 @@ let package = Package(
             dependencies: ["CJPEG", "CPNG", "CZlib", "CDeflate"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
-        // Layer 0: numeric kernels (bulk normals). Fused multiply-adds only where the code
-        // asks for them, so every build gives the same bits; AVX2 and FMA in release, as the
-        // Swift targets (haswell).
+        // Layer 0: numeric kernels (bulk normals, to_float, resize). Fused multiply-adds only
+        // where the code asks for them, so every build gives the same bits; AVX2 and FMA as the
+        // release Swift targets (haswell), in debug builds too, so that the tests run the
+        // kernels (and their AVX-512 variants, where the CPU has it) that release builds ship.
         .target(
             name: "CSluiceKernels",
-            cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-Wno-psabi"]),
-                        .unsafeFlags(["-mavx2", "-mfma"], .when(configuration: .release))],
+            cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off", "-Wno-psabi", "-mavx2", "-mfma"])],
             linkerSettings: [.linkedLibrary("m")]   // fmaf, where the build has no FMA instruction
         ),
         // Layer 1

@@ -4,6 +4,7 @@
 // cost 3.1-3.6 ns a value with it, about 0.9 with this kernel. Box-Muller has no branches, so
 // eight lanes run it at once; log, sin and cos are short polynomials on reduced ranges.
 #include "sluice_kernels.h"
+#include "cpu_features.h"
 
 #include <string.h>
 
@@ -147,18 +148,18 @@ TARGET static void NAME(float *values, size_t count, noise n, uint64_t key) { \
 // hence the bits, are the same.
 #define PLAIN
 NORMALS(normals_plain, PLAIN)
-#if defined(__x86_64__) && defined(__AVX2__)
-#include <cpuid.h>
-#define AVX512VL __attribute__((target("avx2,fma,avx512f,avx512dq,avx512vl")))
-NORMALS(normals_avx512vl, AVX512VL)
+#ifdef SL_AVX512
+NORMALS(normals_avx512vl, SL_TARGET_AVX512)
 
-// AVX-512 F, DQ and VL in the CPU, and their registers saved by the OS.
-static int has_avx512vl(void) {
+#include <cpuid.h>
+
+int sl_cpu_has_avx512(void) {
     static int cached = -1;   // a constant once known: racing threads store the same value
     int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (known < 0) {
         unsigned a, b, c, d, xcr0_low = 0, xcr0_high;
-        int cpu = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 16)) && (b & (1u << 17)) && (b & (1u << 31));
+        const unsigned f = 1u << 16, dq = 1u << 17, bw = 1u << 30, vl = 1u << 31;
+        int cpu = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (f | dq | bw | vl)) == (f | dq | bw | vl);
         unsigned a1, b1, c1, d1;
         int osxsave = __get_cpuid(1, &a1, &b1, &c1, &d1) && (c1 & (1u << 27));
         if (cpu && osxsave) __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
@@ -170,8 +171,8 @@ static int has_avx512vl(void) {
 #endif
 
 static void normals(float *values, size_t count, noise n, uint64_t key) {
-#if defined(__x86_64__) && defined(__AVX2__)
-    if (has_avx512vl()) { normals_avx512vl(values, count, n, key); return; }
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { normals_avx512vl(values, count, n, key); return; }
 #endif
     normals_plain(values, count, n, key);
 }

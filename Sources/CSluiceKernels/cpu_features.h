@@ -1,0 +1,15 @@
+// Which optional instruction sets the kernels may use, checked once at run time. Internal to
+// CSluiceKernels: each kernel has one body compiled twice, so both variants give the same bits.
+#ifndef SLUICE_CPU_FEATURES_H
+#define SLUICE_CPU_FEATURES_H
+
+#if defined(__x86_64__) && defined(__AVX2__)
+#define SL_AVX512 1
+// AVX-512 F, DQ, BW and VL with AVX2 and FMA, for functions that take the wide variant.
+#define SL_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl")))
+
+// AVX-512 F, DQ, BW and VL in the CPU, and their registers saved by the OS.
+int sl_cpu_has_avx512(void);
+#endif
+
+#endif
