@@ -164,8 +164,8 @@ public enum Resize {
     }
 
     /// One separable pass over `rows` of `source`: along rows (horizontal) or columns, in C
-    /// (`sl_resize_horizontal`, `sl_resize_vertical`): eight rows of taps per vector
-    /// multiply-add there, where Swift's SIMD types spilled to the stack.
+    /// (`sl_resize_horizontal`, `sl_resize_vertical`): sixteen rows per vector multiply-add
+    /// there, where Swift's SIMD types spilled to the stack.
     static func pass(_ source: Image<UInt8>, rows: Range<Int>, coefficients: Coefficients, horizontal: Bool,
                      into destination: inout Image<UInt8>) {
         let channels = source.channels
