@@ -3,6 +3,10 @@
 #ifndef SLUICE_CPU_FEATURES_H
 #define SLUICE_CPU_FEATURES_H
 
+// For the helpers of a kernel body: inlined everywhere, so an AVX-512 variant compiles them with
+// its own target (and wide vectors never cross a call between targets).
+#define INLINE static inline __attribute__((always_inline))
+
 #if defined(__x86_64__) && defined(__AVX2__)
 #define SL_AVX512 1
 // AVX-512 F, DQ, BW and VL with AVX2 and FMA, for functions that take the wide variant.

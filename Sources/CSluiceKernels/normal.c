@@ -11,10 +11,6 @@
 // Every operation is rounded where the code says: fused multiply-adds only where written.
 #pragma clang fp contract(off)
 
-// Inlined everywhere, so the AVX-512 variant compiles them with its own target (and 16-lane
-// vectors never cross a call).
-#define INLINE static inline __attribute__((always_inline))
-
 typedef uint64_t u64x4 __attribute__((vector_size(32)));
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
 typedef uint32_t u32x16 __attribute__((vector_size(64)));

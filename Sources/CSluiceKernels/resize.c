@@ -16,43 +16,43 @@ enum { BLOCK = 16 };   // rows per block of the horizontal pass
 
 enum { PRECISION = 22 };
 
-static inline u8x8 load8(const uint8_t *p) {
+INLINE u8x8 load8(const uint8_t *p) {
     u8x8 v;
     memcpy(&v, p, 8);
     return v;
 }
 
-static inline i32x8 widen(u8x8 v) { return __builtin_convertvector(v, i32x8); }
+INLINE i32x8 widen(u8x8 v) { return __builtin_convertvector(v, i32x8); }
 
-static inline i32x8 splat(int32_t x) { return (i32x8){x, x, x, x, x, x, x, x}; }
+INLINE i32x8 splat(int32_t x) { return (i32x8){x, x, x, x, x, x, x, x}; }
 
-static inline u8x16 load16(const uint8_t *p) {
+INLINE u8x16 load16(const uint8_t *p) {
     u8x16 v;
     memcpy(&v, p, 16);
     return v;
 }
 
-static inline i32x16 widen16(u8x16 v) { return __builtin_convertvector(v, i32x16); }
+INLINE i32x16 widen16(u8x16 v) { return __builtin_convertvector(v, i32x16); }
 
-static inline i32x16 splat16(int32_t x) { return (i32x16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+INLINE i32x16 splat16(int32_t x) { return (i32x16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 
-static inline u8x16 clip16(i32x16 sum) {
+INLINE u8x16 clip16(i32x16 sum) {
     i32x16 shifted = __builtin_elementwise_min(__builtin_elementwise_max(sum >> PRECISION, splat16(0)), splat16(255));
     return __builtin_convertvector(shifted, u8x16);
 }
 
 // Pillow's clip8: below 0 is 0, from 256 << 22 on is 255, else the sum >> 22.
-static inline u8x8 clip8(i32x8 sum) {
+INLINE u8x8 clip8(i32x8 sum) {
     i32x8 shifted = __builtin_elementwise_min(__builtin_elementwise_max(sum >> PRECISION, splat(0)), splat(255));
     return __builtin_convertvector(shifted, u8x8);
 }
 
-static inline uint8_t clip8_scalar(int32_t sum) {
+INLINE uint8_t clip8_scalar(int32_t sum) {
     return sum <= 0 ? 0 : sum >= (256 << PRECISION) ? 255 : (uint8_t)(sum >> PRECISION);
 }
 
 // An 8x8 byte tile: dst[j][k] = src[k][j], the rows given by pointers (three rounds of unpacks).
-static inline __attribute__((always_inline)) void transpose8x8(const uint8_t *const src[8], size_t column, uint8_t *const dst[8], size_t offset) {
+INLINE void transpose8x8(const uint8_t *const src[8], size_t column, uint8_t *const dst[8], size_t offset) {
     u8x8 r[8];
     for (int k = 0; k < 8; k++) r[k] = load8(src[k] + column);
     u8x16 a[4];
@@ -76,7 +76,7 @@ static inline __attribute__((always_inline)) void transpose8x8(const uint8_t *co
 }
 
 // lanes[j * BLOCK + k] = rows[k][j] for j < n: 8x8 tiles, two per eight columns.
-static inline __attribute__((always_inline)) void interleave(const uint8_t *const rows[BLOCK], size_t n, uint8_t *lanes) {
+INLINE void interleave(const uint8_t *const rows[BLOCK], size_t n, uint8_t *lanes) {
     size_t j = 0;
     for (; j + 8 <= n; j += 8)
         for (int half = 0; half < BLOCK; half += 8) {
@@ -89,7 +89,7 @@ static inline __attribute__((always_inline)) void interleave(const uint8_t *cons
 }
 
 // rows[k][j] = lanes[j * BLOCK + k] for j < n.
-static inline __attribute__((always_inline)) void deinterleave(const uint8_t *lanes, size_t n, uint8_t *const rows[BLOCK]) {
+INLINE void deinterleave(const uint8_t *lanes, size_t n, uint8_t *const rows[BLOCK]) {
     size_t j = 0;
     for (; j + 8 <= n; j += 8)
         for (int half = 0; half < BLOCK; half += 8) {
@@ -108,7 +108,7 @@ size_t sl_resize_horizontal_scratch(int32_t width, int32_t out_width, int32_t ch
 // BLOCK rows at a time, interleaved so that the block's bytes of a column are adjacent: each
 // tap is then one multiply-add for all the rows, where one row's taps would be a short serial
 // sum at a shifting offset, and each output's taps are read once for all of them.
-static inline __attribute__((always_inline)) void
+INLINE void
 horizontal(const uint8_t *in, size_t in_stride, int32_t rows, int32_t width, int32_t channels, sl_taps taps,
            uint8_t *out, uint8_t *scratch) {
     const size_t row_length = (size_t)width * (size_t)channels;
@@ -182,7 +182,7 @@ void sl_resize_horizontal(const uint8_t *in, size_t in_stride, int32_t rows, int
 
 // Each output row is a weighted sum of whole input rows: 32 contiguous bytes at a time keep
 // their sums in registers over all taps.
-static inline __attribute__((always_inline)) void
+INLINE void
 vertical(const uint8_t *in, size_t row_length, sl_taps taps, uint8_t *out) {
     const i32x16 half = splat16(1 << (PRECISION - 1));
     for (int32_t y = 0; y < taps.count; y++) {
