@@ -47,7 +47,6 @@ public struct SampleBuffer: Sendable {
     /// overwrites), and after a resize the output buffer is often smaller than the next input.
     public mutating func prepareForLoad() {
         if spare.pixels.count > image.pixels.count { swap(&image, &spare) }
-        isTensor = false
     }
 
     /// Makes `input` the sample again, keeping the last output's storage as the spare, so

@@ -2,7 +2,7 @@ import CSluiceKernels
 
 extension SampleRNG {
     /// Fills `values` with standard normals for noise: one draw of this generator keys the
-    /// vectorised Box-Muller kernel (`sl_fill_normal`): `gaussian_noise` costs about 0.9 ns a
+    /// vectorised Box-Muller kernel (`sl_fill_normal`): `gaussian_noise` costs about 0.8 ns a
     /// value this way, 3.1-3.6 with the scalar ziggurat of `normal()`. A call always takes
     /// exactly one draw, whatever the count.
     @inlinable

@@ -87,9 +87,9 @@ final class BulkNormalsTests: XCTestCase {
     }
 }
 
-/// The kernel's values are part of the reproducibility contract: debug builds (SSE2, software
-/// fmaf), release builds (AVX2 with FMA, or AVX-512VL where the CPU has it) and other machines
-/// must all give these bits. The hashes were computed with each of those three code paths.
+/// The kernel's values are part of the reproducibility contract: every build (AVX2 with FMA, or
+/// AVX-512 where the CPU has it; SSE2 with software fmaf elsewhere) and machine must give these
+/// bits. The hashes were checked with each of those three code paths.
 final class BulkNormalBitsTests: XCTestCase {
     func fnv1a(_ values: [Float]) -> UInt64 {
         values.reduce(0xcbf2_9ce4_8422_2325) { hash, value in

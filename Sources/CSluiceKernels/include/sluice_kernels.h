@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 // Standard normals in bulk: Box-Muller on four 64-bit lanes of xoshiro256++ (eight 32-bit
-// words a step) seeded from `key` through SplitMix64. The values depend only on (key, index), the same on every CPU: the
-// code avoids fused multiply-adds and library calls, so SSE2, AVX2 and NEON builds agree.
+// words a step) seeded from `key` through SplitMix64. The values depend only on (key, index),
+// the same on every CPU: fused multiply-adds only where written (libm's exact fmaf where the
+// build has no FMA instruction) and no other library calls; SSE2, AVX2 and AVX-512 agree.
 // Radii come from 24-bit uniforms, as PyTorch's CPU normal_: |z| < 5.9.
 void sl_fill_normal(float *out, size_t count, uint64_t key);
 
