@@ -1,11 +1,13 @@
 /// A fixed number of optional slots that threads fill concurrently, each writing only its own
 /// slots. Pointer-backed: assigning elements of a shared Swift array from several threads is a
 /// race on the array itself (ThreadSanitizer reports it), even when the elements differ.
+/// Inlinable, so each element type gets specialized code: generic, every store looked up the
+/// type's metadata (3% of a Fashion-MNIST IDX epoch).
 public final class SlotArray<Element>: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<Element?>
+    @usableFromInline let storage: UnsafeMutablePointer<Element?>
     public let count: Int
 
-    public init(count: Int) {
+    @inlinable public init(count: Int) {
         self.count = count
         storage = .allocate(capacity: count)
         storage.initialize(repeating: nil, count: count)
@@ -17,11 +19,11 @@ public final class SlotArray<Element>: @unchecked Sendable {
     }
 
     /// Fills slot `index`; call from one thread per slot.
-    public func store(_ element: Element, at index: Int) {
+    @inlinable public func store(_ element: Element, at index: Int) {
         precondition(index >= 0 && index < count, "slot \(index) out of 0..<\(count)")
         storage[index] = element
     }
 
     /// Every slot, after the writers have finished (e.g. after concurrentPerform returns).
-    public var elements: [Element?] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+    @inlinable public var elements: [Element?] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 }

@@ -8,7 +8,8 @@ import TensorCore
 import TensorShards
 
 /// `sluice bench --suite pipeline`: one full pass over a split through the feeder (batches
-/// consumed and discarded), beside decode-only on the same samples, per worker count.
+/// consumed and discarded), beside decode-only on the same samples in the same order, per
+/// worker count.
 struct PipelineBench {
     let pipeline: String
     let split: String
@@ -69,7 +70,7 @@ struct PipelineBench {
                 }
                 if round % 2 == 0 { feed() }
                 let decodeStart = DispatchTime.now().uptimeNanoseconds, decodeCPUStart = Self.cpuSeconds()
-                let decoded = DecodeOnly.run(dataset, options: file.decodeOptions(split: split), workers: count)
+                let decoded = DecodeOnly.run(dataset, order: loader.indices(epoch: round), options: file.decodeOptions(split: split), workers: count)
                 decode.append(Double(decoded) / Self.seconds(since: decodeStart))
                 decodeCPU.append(Double(decoded) / (Self.cpuSeconds() - decodeCPUStart))
                 if round % 2 == 1 { feed() }
