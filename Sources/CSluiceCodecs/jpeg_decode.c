@@ -229,3 +229,59 @@ sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_s
     info->warnings = decoder->warnings;
     return SL_OK;
 }
+
+// Columns decoded beyond each side of a region: libjpeg-turbo's fancy upsampling treats the
+// edges of a cropped row as image edges, so their pixels may differ from a whole decode.
+enum { REGION_MARGIN = 16 };
+
+int sl_jpeg_can_decode_region(const sl_jpeg_decoder *decoder) {
+    return !decoder->cmyk && !decoder->cinfo.progressive_mode;
+}
+
+sl_status sl_jpeg_decode_region(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_stride, sl_region region,
+                                sl_image_info *info, char *message) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    if (setjmp(decoder->jump)) {
+        jpeg_abort_decompress(cinfo);
+        copy_reason(decoder, message);
+        return decoder->status;
+    }
+    if (!sl_jpeg_can_decode_region(decoder) || region.top < 0 || region.left < 0 || region.height <= 0 || region.width <= 0
+        || (uint32_t)(region.top + region.height) > cinfo->output_height
+        || (uint32_t)(region.left + region.width) > cinfo->output_width) {
+        snprintf(decoder->reason, sizeof decoder->reason, "region outside the image, or not decodable alone");
+        fail(decoder, SL_INVALID_ARGUMENT);
+    }
+    jpeg_start_decompress(cinfo);
+    const JDIMENSION full_width = cinfo->output_width, channels = (JDIMENSION)cinfo->output_components;
+    JDIMENSION left = (JDIMENSION)region.left, width = (JDIMENSION)region.width;
+    JDIMENSION first = left > REGION_MARGIN ? left - REGION_MARGIN : 0;
+    JDIMENSION end = left + width + REGION_MARGIN < full_width ? left + width + REGION_MARGIN : full_width;
+    JDIMENSION span = end - first;
+    if (span < full_width) jpeg_crop_scanline(cinfo, &first, &span);   // moves first left to an iMCU edge
+    const size_t row_bytes = (size_t)cinfo->output_width * channels;
+    if (row_bytes > decoder->row_capacity) {
+        uint8_t *row = realloc(decoder->row, row_bytes);
+        if (row == NULL) {
+            snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
+            fail(decoder, SL_OUT_OF_MEMORY);
+        }
+        decoder->row = row;
+        decoder->row_capacity = row_bytes;
+    }
+    if (region.top > 0) jpeg_skip_scanlines(cinfo, (JDIMENSION)region.top);
+    for (int32_t y = 0; y < region.height; y++) {
+        JSAMPROW row = decoder->row;
+        jpeg_read_scanlines(cinfo, &row, 1);
+        memcpy(pixels + (size_t)y * row_stride, decoder->row + (size_t)(left - first) * channels,
+               (size_t)width * channels);
+    }
+    // The rows below are still entropy-decoded (their coefficients dropped) and the file read to
+    // its end, so a damaged or truncated file fails as it does when decoded whole.
+    if (cinfo->output_scanline < cinfo->output_height) jpeg_skip_scanlines(cinfo, cinfo->output_height - cinfo->output_scanline);
+    jpeg_finish_decompress(cinfo);
+    info->width = (uint32_t)region.width;
+    info->height = (uint32_t)region.height;
+    info->warnings = decoder->warnings;
+    return SL_OK;
+}

@@ -127,6 +127,8 @@ struct BatchProducer {
 final class Worker: @unchecked Sendable {
     let reader: SampleReader
     var sample = SampleBuffer()
+    /// Filter taps of the read plans, kept from sample to sample.
+    var planTaps = Resize.Taps()
     /// The loader's chain, seed and sample shape, held here: read through the loader for every
     /// sample, the chain was copied each time (a retain and a release per array inside it).
     let chain: TransformChain
@@ -146,11 +148,17 @@ final class Worker: @unchecked Sendable {
 
     func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
         do {
-            let label = try reader.read(index, into: &sample)
             var generator = SampleRNG(seed: seed, epoch: UInt64(epoch), index: UInt64(index))
+            // The chain's first draws are taken once the decoded size is known, so that a JPEG
+            // photo is decoded only where the resize and crop read it.
+            var plan: TransformChain.ReadPlan?
+            let label = try reader.read(index, into: &sample) { height, width in
+                plan = self.chain.plan(height: height, width: width, taps: &self.planTaps, using: &generator)
+                return plan?.region
+            }
             let slot = UnsafeMutableBufferPointer(start: output, count: sampleSize)
             do {
-                try chain.apply(&sample, using: &generator, into: slot, shape: sampleShape)
+                try chain.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
             } catch {
                 throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
             }

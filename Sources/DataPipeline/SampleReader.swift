@@ -15,12 +15,16 @@ public final class SampleReader: @unchecked Sendable {
     }
 
     /// Puts sample `index`'s decoded uint8 image in `sample.image` and returns its label.
-    public func read(_ index: Int, into sample: inout SampleBuffer) throws(ImageFileError) -> Int? {
+    /// `region`, asked the decoded size, may name the part the caller reads: where the file
+    /// allows, only that part is decoded, and `sample.region` says so.
+    public func read(_ index: Int, into sample: inout SampleBuffer,
+                     region: (_ height: Int, _ width: Int) -> PixelRegion? = { _, _ in nil }) throws(ImageFileError) -> Int? {
         let item = dataset.sample(at: index)
         sample.prepareForLoad()
+        sample.region = nil
         switch item {
         case .file(let file, _):
-            _ = try decoder.decodeFile(file, into: &sample.image)
+            sample.region = try decoder.decodeFile(file, into: &sample.image, region: region).region
         case .record(let part, let record, _):
             guard dataset.copyRecord(part: part, record: record, into: &sample.image) else {
                 throw ImageFileError(path: path(of: index), reason: .malformed("not a record"))

@@ -60,17 +60,31 @@ public struct ResizeTransform: Transform {
     /// This resize and then `crop`, computing only the crop's window of the resize when it can
     /// (both axes filtered, a crop without padding): the same pixels and draws, less work.
     func apply(_ sample: inout SampleBuffer, thenCrop crop: any Transform, using generator: inout SampleRNG) throws(TransformError) {
-        let output = try target(height: sample.image.height, width: sample.image.width)
-        guard interpolation != .nearest, output.height != sample.image.height, output.width != sample.image.width,
-              let cropping = crop as? any CropWindowing,
-              let window = try cropping.window(height: output.height, width: output.width, using: &generator) else {
+        guard let plan = try windowPlan(height: sample.image.height, width: sample.image.width, crop: crop, taps: &sample.taps, using: &generator) else {
             try apply(&sample, using: &generator)
             try crop.apply(&sample, using: &generator)
             return
         }
-        sample.replaceImage { source, destination, scratch, taps in
-            Resize.resize(source, height: output.height, width: output.width, interpolation: interpolation,
-                          antialias: antialias, window: window, into: &destination, scratch: &scratch, taps: &taps)
+        apply(&sample, plan: plan, origin: (0, 0))
+    }
+
+    /// What `apply(_:thenCrop:using:)` computes for an image of `height` x `width`, drawing
+    /// what it draws: the crop's window of this resize, or nil (drawing nothing) when it
+    /// resizes the whole image.
+    func windowPlan(height: Int, width: Int, crop: any Transform, taps: inout Resize.Taps,
+                    using generator: inout SampleRNG) throws(TransformError) -> Resize.WindowPlan? {
+        let output = try target(height: height, width: width)
+        guard interpolation != .nearest, output.height != height, output.width != width,
+              let cropping = crop as? any CropWindowing,
+              let window = try cropping.window(height: output.height, width: output.width, using: &generator) else { return nil }
+        return Resize.WindowPlan(sourceHeight: height, sourceWidth: width, height: output.height, width: output.width,
+                                 interpolation: interpolation, antialias: antialias, window: window, taps: &taps)
+    }
+
+    /// `plan`'s window from the sample's image: the whole image, or its region from `origin` on.
+    func apply(_ sample: inout SampleBuffer, plan: Resize.WindowPlan, origin: (top: Int, left: Int)) {
+        sample.replaceImage { source, destination, scratch, _ in
+            Resize.resize(source, origin: origin, plan: plan, into: &destination, scratch: &scratch)
         }
     }
 

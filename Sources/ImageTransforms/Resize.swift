@@ -73,13 +73,43 @@ public enum Resize {
     public static func resize(_ source: Image<UInt8>, height: Int, width: Int, interpolation: Interpolation, antialias: Bool = true,
                               window: (top: Int, left: Int, height: Int, width: Int),
                               into destination: inout Image<UInt8>, scratch: inout Image<UInt8>, taps: inout Taps) {
-        precondition(interpolation != .nearest && height != source.height && width != source.width, "window of a resize that filters both axes")
-        precondition(window.top >= 0 && window.left >= 0 && window.height > 0 && window.width > 0
-                     && window.top + window.height <= height && window.left + window.width <= width, "window outside the resize")
-        var horizontal = taps.coefficients(source.width, to: width, interpolation, antialias: antialias)
-        var vertical = taps.coefficients(source.height, to: height, interpolation, antialias: antialias)
-        horizontal.keep(window.left..<(window.left + window.width))
-        vertical.keep(window.top..<(window.top + window.height))
+        let plan = WindowPlan(sourceHeight: source.height, sourceWidth: source.width, height: height, width: width,
+                              interpolation: interpolation, antialias: antialias, window: window, taps: &taps)
+        resize(source, origin: (0, 0), plan: plan, into: &destination, scratch: &scratch)
+    }
+
+    /// The taps of a window of a resize, and the source region they read: worked out from the
+    /// source's size alone, so that a decoder can make only that region.
+    public struct WindowPlan: Sendable {
+        /// The source rows and columns the window's taps read.
+        public let region: PixelRegion
+        let horizontal: Coefficients, vertical: Coefficients   // kept to the window; source coordinates
+
+        init(sourceHeight: Int, sourceWidth: Int, height: Int, width: Int, interpolation: Interpolation, antialias: Bool,
+             window: (top: Int, left: Int, height: Int, width: Int), taps: inout Taps) {
+            precondition(interpolation != .nearest && height != sourceHeight && width != sourceWidth, "window of a resize that filters both axes")
+            precondition(window.top >= 0 && window.left >= 0 && window.height > 0 && window.width > 0
+                         && window.top + window.height <= height && window.left + window.width <= width, "window outside the resize")
+            var horizontal = taps.coefficients(sourceWidth, to: width, interpolation, antialias: antialias)
+            var vertical = taps.coefficients(sourceHeight, to: height, interpolation, antialias: antialias)
+            horizontal.keep(window.left..<(window.left + window.width))
+            vertical.keep(window.top..<(window.top + window.height))
+            let columns = horizontal.reads, rows = vertical.reads
+            region = PixelRegion(top: rows.lowerBound, left: columns.lowerBound, height: rows.count, width: columns.count)
+            (self.horizontal, self.vertical) = (horizontal, vertical)
+        }
+    }
+
+    /// `plan`'s window, from `source`: the source image, or its region from `origin` on (it must
+    /// hold `plan.region`).
+    static func resize(_ source: Image<UInt8>, origin: (top: Int, left: Int), plan: WindowPlan,
+                       into destination: inout Image<UInt8>, scratch: inout Image<UInt8>) {
+        let region = plan.region
+        precondition(origin.top <= region.top && origin.left <= region.left && region.top + region.height <= origin.top + source.height
+                     && region.left + region.width <= origin.left + source.width, "the source does not hold the window's region")
+        var horizontal = plan.horizontal, vertical = plan.vertical
+        if origin.left != 0 { horizontal.shift(by: -origin.left) }
+        if origin.top != 0 { vertical.shift(by: -origin.top) }
         filterBoth(source, horizontal: horizontal, vertical: vertical, into: &destination, scratch: &scratch)
     }
 
@@ -148,6 +178,18 @@ public enum Resize {
             starts = Array(starts[range])
             counts = Array(counts[range])
             weights = Array(weights[(range.lowerBound * taps)..<(range.upperBound * taps)])
+        }
+
+        /// The inputs the outputs read, from the first read to the last.
+        var reads: Range<Int> {
+            let first = starts.min().map(Int.init) ?? 0
+            let end = zip(starts, counts).map { Int($0) + Int($1) }.max() ?? first
+            return first..<end
+        }
+
+        /// The same taps on inputs numbered from `offset` less.
+        mutating func shift(by offset: Int) {
+            for index in starts.indices { starts[index] += Int32(offset) }
         }
 
         /// The taps as the C passes read them.

@@ -29,6 +29,9 @@ public struct SampleBuffer: Sendable {
     public var tensor = Tensor()
     /// True once `to_float` has run: the sample is `tensor`, not `image`.
     public var isTensor = false
+    /// The part of the decoded image `image` holds when only part was decoded (for
+    /// `TransformChain.plan`); nil when it holds all of it.
+    public var region: PixelRegion?
     var spare = Image<UInt8>()
     var scratch = Image<UInt8>()
     /// The crop of `random_resized_crop`, before it is resized.

@@ -89,7 +89,28 @@ public struct TransformChain: Sendable {
 
     /// Runs every transform on `sample`, drawing from `generator` in order.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        precondition(sample.region == nil, "a partly decoded image goes through apply(_:using:into:shape:plan:)")
         for transform in transforms { try transform.apply(&sample, using: &generator) }
+    }
+
+    /// What a sample's first step reads of its decoded image, worked out before the image is
+    /// decoded: a resize with a crop after it reads only the source pixels under the crop's
+    /// filter taps, so the decoder may make only those (`ImageDecoder.decode(_:into:region:)`).
+    public struct ReadPlan: Sendable {
+        /// The part of the decoded image the chain reads.
+        public var region: PixelRegion { window.region }
+        let window: Resize.WindowPlan
+    }
+
+    /// The plan for a decoded image of `height` x `width`, taking the draws the first step
+    /// takes (so `apply(_:using:into:shape:plan:)` then takes the rest), or nil, drawing
+    /// nothing, when the chain reads the whole image. `taps` keeps filter taps between samples.
+    public func plan(height: Int, width: Int, taps: inout Resize.Taps, using generator: inout SampleRNG) -> ReadPlan? {
+        guard tensorTail != nil, case .resizeThenCrop(let resize, let crop)? = imageSteps.first else { return nil }
+        var draws = generator   // kept only when there is a plan: the step then draws nothing more
+        guard let window = try? resize.windowPlan(height: height, width: width, crop: crop, taps: &taps, using: &draws) else { return nil }
+        generator = draws
+        return ReadPlan(window: window)
     }
 
     /// Runs the chain so that its tensor, of `shape`, ends up in `output` (a batch slot): when
@@ -97,9 +118,15 @@ public struct TransformChain: Sendable {
     /// there and the tensor transforms run there, saving the copy. The values are the same bits
     /// as `apply(_:using:)` gives; under `takesGrayForRGB`, a gray sample of a 3-channel chain
     /// gives the bits its RGB copy would.
+    ///
+    /// With `plan` (from `plan(height:width:taps:using:)` for this sample, with this
+    /// generator), the first step follows it on `sample.image`: the decoded image, or the part
+    /// `sample.region` says.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG, into output: UnsafeMutableBufferPointer<Float>,
-                      shape: [Int]) throws(TransformError) {
+                      shape: [Int], plan: ReadPlan? = nil) throws(TransformError) {
+        precondition(plan != nil || sample.region == nil, "a partly decoded image needs its plan")
         guard let (_, tail) = tensorTail else {
+            precondition(plan == nil, "a plan is made only for chains that end in to_float")
             try apply(&sample, using: &generator)
             guard sample.isTensor, sample.tensor.shape == shape else {
                 throw TransformError("became \(sample.isTensor ? sample.tensor.shape : sample.image.shape), the pipeline makes \(shape)")
@@ -107,9 +134,12 @@ public struct TransformChain: Sendable {
             _ = sample.tensor.values.withUnsafeBufferPointer { output.update(fromContentsOf: $0) }
             return
         }
-        for step in imageSteps {
+        for (number, step) in imageSteps.enumerated() {
             switch step {
             case .single(let transform): try transform.apply(&sample, using: &generator)
+            case .resizeThenCrop(let resize, _) where number == 0 && plan != nil:
+                resize.apply(&sample, plan: plan!.window, origin: sample.region.map { ($0.top, $0.left) } ?? (0, 0))
+                sample.region = nil
             case .resizeThenCrop(let resize, let crop): try resize.apply(&sample, thenCrop: crop, using: &generator)
             }
         }

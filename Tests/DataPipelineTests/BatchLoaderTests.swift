@@ -61,29 +61,52 @@ final class BatchLoaderTests: XCTestCase {
             try RandomErasingTransform(p: 0.5, value: .random), try GaussianNoiseTransform(sigma: 0.1, clip: false),
         ])
         XCTAssertTrue(chain.takesGrayForRGB)
+        try assertSlotsAreTheirFiles(through: chain, decode: DecodeOptions(color: .rgb))
+    }
+
+    /// The same when the feeder decodes JPEG photos only where a resize and the crop after it
+    /// read them (the photos recipe; a centre crop; with draft decoding).
+    func testPartlyDecodedPhotosGiveTheWholeDecodesTensors() throws {
+        let tail: [any Transform] = [try FlipTransform(horizontal: true), ToFloatTransform(),
+                                     try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]),
+                                     try RandomErasingTransform(p: 0.5, value: .random)]
+        let random = TransformChain([try ResizeTransform(size: .shorterSide(96)), try RandomCropTransform(height: 84, width: 84)] + tail)
+        let center = TransformChain([try ResizeTransform(size: .shorterSide(120), interpolation: .bicubic), try CenterCropTransform(height: 100, width: 90)] + tail)
+        var taps = Resize.Taps(), generator = SampleRNG(seed: 0, epoch: 0, index: 0)
+        XCTAssertNotNil(random.plan(height: 450, width: 600, taps: &taps, using: &generator)?.region)
+        XCTAssertNotNil(center.plan(height: 450, width: 600, taps: &taps, using: &generator)?.region)
+        try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb))
+        try assertSlotsAreTheirFiles(through: center, decode: DecodeOptions(color: .rgb))
+        try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb, draftShorterSide: 96))
+    }
+
+    private func assertSlotsAreTheirFiles(through chain: TransformChain, decode: DecodeOptions, file: StaticString = #filePath, line: UInt = #line) throws {
         let dataset = try Dataset.listing([Fixtures.sample("photos")])
         let settings = LoaderSettings(batchSize: 5, shuffle: true, dropLast: false, workers: 2, prefetch: 2, seed: 3, rank: 0, worldSize: 1)
-        let loader = try BatchLoader(dataset: dataset, chain: chain, decode: DecodeOptions(color: .rgb), settings: settings, inputChannels: 3)
-        let decoder = ImageDecoder(options: DecodeOptions(color: .rgb)), native = ImageDecoder(options: DecodeOptions(color: .auto))
+        let loader = try BatchLoader(dataset: dataset, chain: chain, decode: decode, settings: settings, inputChannels: 3)
+        let decoder = ImageDecoder(options: decode)
+        var native = decode
+        native.color = .auto
+        let nativeDecoder = ImageDecoder(options: native)
         var graySamples = 0, compared = 0
         for batch in loader.epoch(1) {
             for (slot, index) in batch.indices.enumerated() {
-                guard case .file(let path, _) = dataset.sample(at: index) else { return XCTFail("not a file") }
+                guard case .file(let path, _) = dataset.sample(at: index) else { return XCTFail("not a file", file: file, line: line) }
                 var sample = SampleBuffer()
                 _ = try decoder.decodeFile(path, into: &sample.image)
                 var generator = SampleRNG(seed: 3, epoch: 1, index: UInt64(index))
                 try chain.apply(&sample, using: &generator)
                 let size = sample.tensor.count
                 XCTAssertEqual(batch.images.values[(slot * size)..<((slot + 1) * size)].map(\.bitPattern),
-                               sample.tensor.values.map(\.bitPattern), path)
+                               sample.tensor.values.map(\.bitPattern), path, file: file, line: line)
                 var gray = Image<UInt8>()
-                _ = try native.decodeFile(path, into: &gray)
+                _ = try nativeDecoder.decodeFile(path, into: &gray)
                 if gray.channels == 1 { graySamples += 1 }
                 compared += 1
             }
         }
-        XCTAssertEqual(compared, dataset.count)
-        XCTAssertGreaterThanOrEqual(graySamples, 3)
+        XCTAssertEqual(compared, dataset.count, file: file, line: line)
+        XCTAssertGreaterThanOrEqual(graySamples, 3, file: file, line: line)
     }
 
     /// Batch storage is reused once the consumer drops a batch, and never while any copy of it,

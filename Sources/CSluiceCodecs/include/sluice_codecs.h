@@ -67,6 +67,18 @@ sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_s
 void sl_jpeg_abort(sl_jpeg_decoder *decoder);
 // After sl_jpeg_read_header: decode at 1/denom scale (1, 2, 4, 8) instead; updates `info`.
 void sl_jpeg_set_scale(sl_jpeg_decoder *decoder, int32_t denom, sl_image_info *info);
+// Rows top..<top + height and columns left..<left + width of the (scaled) image.
+typedef struct {
+    int32_t top, left, height, width;
+} sl_region;
+// After sl_jpeg_read_header: whether sl_jpeg_decode_region may be called (not for progressive or
+// CMYK files, which are decoded whole).
+int sl_jpeg_can_decode_region(const sl_jpeg_decoder *decoder);
+// Instead of sl_jpeg_decode: only `region`, into `pixels` (region.height rows of row_stride
+// bytes), the same bytes as that window of the whole decode. Every row is still entropy-decoded
+// and the data read to its end, so damaged files fail as they do in sl_jpeg_decode.
+sl_status sl_jpeg_decode_region(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_stride, sl_region region,
+                                sl_image_info *info, char *message);
 
 // MARK: PNG decoding. One decoder per thread; libpng state lives from header to decode.
 typedef struct sl_png_decoder sl_png_decoder;
