@@ -107,11 +107,26 @@ public struct RandomResizedCropTransform: Transform {
     }
 
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        let box = RandomParameters.resizedCropBox(height: sample.image.height, width: sample.image.width,
-                                                  scale: scale, ratio: ratio, using: &generator)
-        try PadCrop.apply(sample.image, top: box.top, left: box.left, height: box.height, width: box.width, into: &sample.window)
-        Resize.resize(sample.window, height: height, width: width, interpolation: interpolation, antialias: antialias,
-                      into: &sample.spare, scratch: &sample.scratch, taps: &sample.taps)
+        try apply(&sample, box: box(height: sample.image.height, width: sample.image.width, using: &generator))
+    }
+
+    /// The box `apply` crops from an image of `height` x `width`: its only draws.
+    func box(height: Int, width: Int, using generator: inout SampleRNG) -> PixelRegion {
+        let box = RandomParameters.resizedCropBox(height: height, width: width, scale: scale, ratio: ratio, using: &generator)
+        return PixelRegion(top: box.top, left: box.left, height: box.height, width: box.width)
+    }
+
+    /// `apply` with its box drawn: from the whole image, or from the image of the box alone when
+    /// `sample.region` says it holds just that.
+    func apply(_ sample: inout SampleBuffer, box: PixelRegion) throws(TransformError) {
+        if sample.region == box {
+            Resize.resize(sample.image, height: height, width: width, interpolation: interpolation, antialias: antialias,
+                          into: &sample.spare, scratch: &sample.scratch, taps: &sample.taps)
+        } else {
+            try PadCrop.apply(sample.image, top: box.top, left: box.left, height: box.height, width: box.width, into: &sample.window)
+            Resize.resize(sample.window, height: height, width: width, interpolation: interpolation, antialias: antialias,
+                          into: &sample.spare, scratch: &sample.scratch, taps: &sample.taps)
+        }
         swap(&sample.image, &sample.spare)
     }
 

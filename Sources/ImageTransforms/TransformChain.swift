@@ -94,23 +94,36 @@ public struct TransformChain: Sendable {
     }
 
     /// What a sample's first step reads of its decoded image, worked out before the image is
-    /// decoded: a resize with a crop after it reads only the source pixels under the crop's
-    /// filter taps, so the decoder may make only those (`ImageDecoder.decode(_:into:region:)`).
+    /// decoded, so the decoder may make only that part (`ImageDecoder.decode(_:into:region:)`):
+    /// a resize with a crop after it reads the source pixels under the crop's filter taps, a
+    /// `random_resized_crop` its box.
     public struct ReadPlan: Sendable {
         /// The part of the decoded image the chain reads.
-        public var region: PixelRegion { window.region }
-        let window: Resize.WindowPlan
+        public let region: PixelRegion
+        let step: Step
+
+        enum Step: Sendable {
+            case resizeWindow(Resize.WindowPlan)
+            case resizedCrop
+        }
     }
 
     /// The plan for a decoded image of `height` x `width`, taking the draws the first step
     /// takes (so `apply(_:using:into:shape:plan:)` then takes the rest), or nil, drawing
     /// nothing, when the chain reads the whole image. `taps` keeps filter taps between samples.
     public func plan(height: Int, width: Int, taps: inout Resize.Taps, using generator: inout SampleRNG) -> ReadPlan? {
-        guard tensorTail != nil, case .resizeThenCrop(let resize, let crop)? = imageSteps.first else { return nil }
-        var draws = generator   // kept only when there is a plan: the step then draws nothing more
-        guard let window = try? resize.windowPlan(height: height, width: width, crop: crop, taps: &taps, using: &draws) else { return nil }
-        generator = draws
-        return ReadPlan(window: window)
+        guard tensorTail != nil else { return nil }
+        switch imageSteps.first {
+        case .resizeThenCrop(let resize, let crop)?:
+            var draws = generator   // kept only when there is a plan: the step then draws nothing more
+            guard let window = try? resize.windowPlan(height: height, width: width, crop: crop, taps: &taps, using: &draws) else { return nil }
+            generator = draws
+            return ReadPlan(region: window.region, step: .resizeWindow(window))
+        case .single(let crop as RandomResizedCropTransform)? where height > 0 && width > 0:
+            return ReadPlan(region: crop.box(height: height, width: width, using: &generator), step: .resizedCrop)
+        default:
+            return nil
+        }
     }
 
     /// Runs the chain so that its tensor, of `shape`, ends up in `output` (a batch slot): when
@@ -135,13 +148,15 @@ public struct TransformChain: Sendable {
             return
         }
         for (number, step) in imageSteps.enumerated() {
-            switch step {
-            case .single(let transform): try transform.apply(&sample, using: &generator)
-            case .resizeThenCrop(let resize, _) where number == 0 && plan != nil:
-                resize.apply(&sample, plan: plan!.window, origin: sample.region.map { ($0.top, $0.left) } ?? (0, 0))
-                sample.region = nil
-            case .resizeThenCrop(let resize, let crop): try resize.apply(&sample, thenCrop: crop, using: &generator)
+            switch (step, number == 0 ? plan?.step : nil) {
+            case (.resizeThenCrop(let resize, _), .resizeWindow(let window)?):
+                resize.apply(&sample, plan: window, origin: sample.region.map { ($0.top, $0.left) } ?? (0, 0))
+            case (.single(let crop as RandomResizedCropTransform), .resizedCrop?):
+                try crop.apply(&sample, box: plan!.region)
+            case (.single(let transform), _): try transform.apply(&sample, using: &generator)
+            case (.resizeThenCrop(let resize, let crop), _): try resize.apply(&sample, thenCrop: crop, using: &generator)
             }
+            sample.region = nil
         }
         var cropped: ReadWindow?
         if let crop = readCrop {

@@ -65,7 +65,8 @@ final class BatchLoaderTests: XCTestCase {
     }
 
     /// The same when the feeder decodes JPEG photos only where a resize and the crop after it
-    /// read them (the photos recipe; a centre crop; with draft decoding).
+    /// read them (the photos recipe; a centre crop; with draft decoding), or only the box of a
+    /// `random_resized_crop`.
     func testPartlyDecodedPhotosGiveTheWholeDecodesTensors() throws {
         let tail: [any Transform] = [try FlipTransform(horizontal: true), ToFloatTransform(),
                                      try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]),
@@ -78,6 +79,9 @@ final class BatchLoaderTests: XCTestCase {
         try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb))
         try assertSlotsAreTheirFiles(through: center, decode: DecodeOptions(color: .rgb))
         try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb, draftShorterSide: 96))
+        let resized = TransformChain([try RandomResizedCropTransform(height: 64, width: 48)] + tail)
+        XCTAssertNotNil(resized.plan(height: 450, width: 600, taps: &taps, using: &generator))
+        try assertSlotsAreTheirFiles(through: resized, decode: DecodeOptions(color: .rgb))
     }
 
     private func assertSlotsAreTheirFiles(through chain: TransformChain, decode: DecodeOptions, file: StaticString = #filePath, line: UInt = #line) throws {
