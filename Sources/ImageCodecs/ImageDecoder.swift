@@ -63,9 +63,9 @@ public final class ImageDecoder {
     ///
     /// `region`, when given, is asked the size of the decoded image (after any draft scaling)
     /// and may return the part the caller needs: a baseline JPEG then decodes only that part
-    /// (the same pixels as that window of the whole image, a fifth less work for a 224 crop of
-    /// 256), and `region` of the result says so. Other files are decoded whole. Every file is
-    /// still read to its end, so a damaged one fails either way.
+    /// (the same pixels as that window of the whole image), and `region` of the result says so.
+    /// Other files are decoded whole. Every file is still read to its end, so a damaged one
+    /// fails either way.
     public func decode(_ bytes: UnsafeRawBufferPointer, into image: inout Image<UInt8>,
                        region: (_ height: Int, _ width: Int) -> PixelRegion? = { _, _ in nil }) throws(DecodeError) -> DecodedImageInfo {
         guard !bytes.isEmpty else { throw .empty }

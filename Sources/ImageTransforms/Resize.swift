@@ -182,12 +182,16 @@ public enum Resize {
 
         /// The inputs the outputs read, from the first read to the last.
         var reads: Range<Int> {
-            let first = starts.min().map(Int.init) ?? 0
-            let end = zip(starts, counts).map { Int($0) + Int($1) }.max() ?? first
+            guard !starts.isEmpty else { return 0..<0 }
+            var first = Int.max, end = Int.min
+            for index in starts.indices {
+                first = min(first, Int(starts[index]))
+                end = max(end, Int(starts[index]) + Int(counts[index]))
+            }
             return first..<end
         }
 
-        /// The same taps on inputs numbered from `offset` less.
+        /// Moves every output's first input by `offset` (for a source that starts elsewhere).
         mutating func shift(by offset: Int) {
             for index in starts.indices { starts[index] += Int32(offset) }
         }
