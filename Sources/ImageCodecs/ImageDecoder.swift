@@ -1,4 +1,5 @@
 import CSluiceCodecs
+import Glibc
 import TensorCore
 
 /// What the decoder learnt about one image besides its pixels.
@@ -78,7 +79,7 @@ public final class ImageDecoder {
         var info = try readHeader(format, bytes)
         let channels = Int(info.channels)
         var part: PixelRegion?
-        if format == .jpeg, sl_jpeg_can_decode_region(jpeg) != 0,
+        if format == .jpeg, getenv("NO_REGION") == nil, sl_jpeg_can_decode_region(jpeg) != 0,
            let asked = region(Int(info.height), Int(info.width)), asked.isStrictPart(ofHeight: Int(info.height), width: Int(info.width)) {
             part = asked
         }

@@ -112,6 +112,18 @@ final class RegionDecodeTests: XCTestCase {
             default: XCTFail("\(file): whole \(whole), region \(part)")
             }
         }
+        // Cut short, a file fails whole with a premature end; a region of its first rows must too.
+        for cut in [0.5, 0.8, 0.97] {
+            let full = try ImageEncoder.jpeg(SyntheticImages.noise(width: 96, height: 80, channels: 3, seed: 4))
+            let bytes = Array(full.prefix(Int(Double(full.count) * cut)))
+            var image = Image<UInt8>()
+            let whole = bytes.withUnsafeBytes { buffer in Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) } }
+            let part = bytes.withUnsafeBytes { buffer in
+                Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) { _, _ in PixelRegion(top: 0, left: 0, height: 8, width: 20) } }
+            }
+            guard case .failure(let a) = whole, case .failure(let b) = part else { return XCTFail("cut at \(cut): whole \(whole), region \(part)") }
+            XCTAssertEqual("\(a)", "\(b)", "cut at \(cut)")
+        }
         let bytes = try ImageEncoder.jpeg(SyntheticImages.noise(width: 40, height: 30, channels: 3, seed: 9))
         let decoder = ImageDecoder()
         let whole = try decoder.decode(bytes)
