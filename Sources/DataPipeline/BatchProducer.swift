@@ -150,10 +150,10 @@ final class Worker: @unchecked Sendable {
         do {
             var generator = SampleRNG(seed: seed, epoch: UInt64(epoch), index: UInt64(index))
             // The chain's first draws are taken once the decoded size is known, so that a JPEG
-            // photo is decoded only where the resize and crop read it.
+            // photo is decoded only where its first crop (and resize) read it.
             var plan: TransformChain.ReadPlan?
-            let label = try reader.read(index, into: &sample) { height, width in
-                plan = self.chain.plan(height: height, width: width, taps: &self.planTaps, using: &generator)
+            let label = try reader.read(index, into: &sample) { height, width, channels in
+                plan = self.chain.plan(height: height, width: width, channels: channels, taps: &self.planTaps, using: &generator)
                 return plan?.region
             }
             let slot = UnsafeMutableBufferPointer(start: output, count: sampleSize)

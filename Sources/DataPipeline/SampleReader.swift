@@ -18,7 +18,7 @@ public final class SampleReader: @unchecked Sendable {
     /// `region`, asked the decoded size, may name the part the caller reads: where the file
     /// allows, only that part is decoded, and `sample.region` says so.
     public func read(_ index: Int, into sample: inout SampleBuffer,
-                     region: (_ height: Int, _ width: Int) -> PixelRegion? = { _, _ in nil }) throws(ImageFileError) -> Int? {
+                     region: (_ height: Int, _ width: Int, _ channels: Int) -> PixelRegion? = { _, _, _ in nil }) throws(ImageFileError) -> Int? {
         let item = dataset.sample(at: index)
         sample.prepareForLoad()
         sample.region = nil

@@ -1,5 +1,4 @@
 import CSluiceCodecs
-import Glibc
 import TensorCore
 
 /// What the decoder learnt about one image besides its pixels.
@@ -49,7 +48,7 @@ public final class ImageDecoder {
     /// Reads and decodes the file at `path` into `image` (only part of it with `region`, as in
     /// `decode(_:into:region:)`).
     public func decodeFile(_ path: String, into image: inout Image<UInt8>,
-                           region: (_ height: Int, _ width: Int) -> PixelRegion? = { _, _ in nil }) throws(ImageFileError) -> DecodedImageInfo {
+                           region: (_ height: Int, _ width: Int, _ channels: Int) -> PixelRegion? = { _, _, _ in nil }) throws(ImageFileError) -> DecodedImageInfo {
         try reader.read(path)
         let result = reader.bytes.withUnsafeBytes { bytes in
             Result { () throws(DecodeError) in try decode(bytes, into: &image, region: region) }
@@ -62,13 +61,13 @@ public final class ImageDecoder {
 
     /// Decodes `bytes` into `image` (reshaped to fit), converted to `options.color`.
     ///
-    /// `region`, when given, is asked the size of the decoded image (after any draft scaling)
-    /// and may return the part the caller needs: a baseline JPEG then decodes only that part
+    /// `region`, when given, is asked the size of the decoded image (after any draft scaling;
+    /// channels after `options.color`) and may return the part the caller needs: a baseline JPEG then decodes only that part
     /// (the same pixels as that window of the whole image), and `region` of the result says so.
     /// Other files are decoded whole. Every file is still read to its end, so a damaged one
     /// fails either way.
     public func decode(_ bytes: UnsafeRawBufferPointer, into image: inout Image<UInt8>,
-                       region: (_ height: Int, _ width: Int) -> PixelRegion? = { _, _ in nil }) throws(DecodeError) -> DecodedImageInfo {
+                       region: (_ height: Int, _ width: Int, _ channels: Int) -> PixelRegion? = { _, _, _ in nil }) throws(DecodeError) -> DecodedImageInfo {
         guard !bytes.isEmpty else { throw .empty }
         let format: ImageFormat
         switch ImageFormat.sniff(bytes) {
@@ -79,8 +78,9 @@ public final class ImageDecoder {
         var info = try readHeader(format, bytes)
         let channels = Int(info.channels)
         var part: PixelRegion?
-        if format == .jpeg, getenv("NO_REGION") == nil, sl_jpeg_can_decode_region(jpeg) != 0,
-           let asked = region(Int(info.height), Int(info.width)), asked.isStrictPart(ofHeight: Int(info.height), width: Int(info.width)) {
+        let outputChannels = options.color == .rgb ? 3 : options.color == .gray ? 1 : channels
+        if format == .jpeg, sl_jpeg_can_decode_region(jpeg) != 0,
+           let asked = region(Int(info.height), Int(info.width), outputChannels), asked.isStrictPart(ofHeight: Int(info.height), width: Int(info.width)) {
             part = asked
         }
         if (options.color == .rgb && channels == 1) || (options.color == .gray && channels == 3) {

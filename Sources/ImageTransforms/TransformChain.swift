@@ -96,7 +96,8 @@ public struct TransformChain: Sendable {
     /// What a sample's first step reads of its decoded image, worked out before the image is
     /// decoded, so the decoder may make only that part (`ImageDecoder.decode(_:into:region:)`):
     /// a resize with a crop after it reads the source pixels under the crop's filter taps, a
-    /// `random_resized_crop` its box.
+    /// `random_resized_crop` its box, a crop that `to_float` reads the part of the image under
+    /// its window.
     public struct ReadPlan: Sendable {
         /// The part of the decoded image the chain reads.
         public let region: PixelRegion
@@ -105,15 +106,26 @@ public struct TransformChain: Sendable {
         enum Step: Sendable {
             case resizeWindow(Resize.WindowPlan)
             case resizedCrop
+            case readWindow(ReadWindow)
         }
     }
 
     /// The plan for a decoded image of `height` x `width`, taking the draws the first step
     /// takes (so `apply(_:using:into:shape:plan:)` then takes the rest), or nil, drawing
     /// nothing, when the chain reads the whole image. `taps` keeps filter taps between samples.
-    public func plan(height: Int, width: Int, taps: inout Resize.Taps, using generator: inout SampleRNG) -> ReadPlan? {
+    public func plan(height: Int, width: Int, channels: Int, taps: inout Resize.Taps, using generator: inout SampleRNG) -> ReadPlan? {
         guard tensorTail != nil else { return nil }
         switch imageSteps.first {
+        case nil:
+            guard let crop = readCrop else { return nil }
+            var draws = generator
+            guard let window = try? crop.readWindow(height: height, width: width, channels: channels, using: &draws) else { return nil }
+            // The window's part of the image (the rest is padding).
+            let top = max(0, window.top), left = max(0, window.left)
+            let bottom = min(height, window.top + window.height), right = min(width, window.left + window.width)
+            guard bottom > top, right > left else { return nil }
+            generator = draws
+            return ReadPlan(region: PixelRegion(top: top, left: left, height: bottom - top, width: right - left), step: .readWindow(window))
         case .resizeThenCrop(let resize, let crop)?:
             var draws = generator   // kept only when there is a plan: the step then draws nothing more
             guard let window = try? resize.windowPlan(height: height, width: width, crop: crop, taps: &taps, using: &draws) else { return nil }
@@ -159,7 +171,11 @@ public struct TransformChain: Sendable {
             sample.region = nil
         }
         var cropped: ReadWindow?
-        if let crop = readCrop {
+        if case .readWindow(var window)? = plan?.step {   // drawn by the plan; the image may be its part
+            if let region = sample.region { (window.top, window.left) = (window.top - region.top, window.left - region.left) }
+            cropped = window
+            sample.region = nil
+        } else if let crop = readCrop {
             cropped = try crop.readWindow(height: sample.image.height, width: sample.image.width, channels: sample.image.channels, using: &generator)
             if cropped == nil { try crop.apply(&sample, using: &generator) }   // it drew nothing: the plain crop
         }

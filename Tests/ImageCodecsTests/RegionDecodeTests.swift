@@ -54,7 +54,7 @@ final class RegionDecodeTests: XCTestCase {
                     XCTAssertNil(info.region)
                     for region in regions(height: whole.height, width: whole.width, seed: UInt64(number)) {
                         var asked: (Int, Int)?
-                        let result = try decoder.decode(buffer, into: &part) { height, width in
+                        let result = try decoder.decode(buffer, into: &part) { height, width, _ in
                             asked = (height, width)
                             return region
                         }
@@ -86,7 +86,7 @@ final class RegionDecodeTests: XCTestCase {
                 let whole = try decoder.decode(bytes)
                 var part = Image<UInt8>()
                 for region in regions(height: height, width: width, seed: UInt64(index * 100 + width)) {
-                    let info = try bytes.withUnsafeBytes { buffer in try decoder.decode(buffer, into: &part) { _, _ in region } }
+                    let info = try bytes.withUnsafeBytes { buffer in try decoder.decode(buffer, into: &part) { _, _, _ in region } }
                     XCTAssertNotNil(info.region)
                     assertWindow(part, of: whole, region, "\(sampling) \(width)x\(height)")
                 }
@@ -104,7 +104,7 @@ final class RegionDecodeTests: XCTestCase {
             var image = Image<UInt8>()
             let whole = bytes.withUnsafeBytes { buffer in Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) } }
             let part = bytes.withUnsafeBytes { buffer in
-                Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) { _, _ in PixelRegion(top: 0, left: 0, height: 1, width: 1) } }
+                Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) { _, _, _ in PixelRegion(top: 0, left: 0, height: 1, width: 1) } }
             }
             switch (whole, part) {
             case (.failure(let a), .failure(let b)): XCTAssertEqual("\(a)", "\(b)", file)
@@ -119,7 +119,7 @@ final class RegionDecodeTests: XCTestCase {
             var image = Image<UInt8>()
             let whole = bytes.withUnsafeBytes { buffer in Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) } }
             let part = bytes.withUnsafeBytes { buffer in
-                Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) { _, _ in PixelRegion(top: 0, left: 0, height: 8, width: 20) } }
+                Result { () throws(DecodeError) in try ImageDecoder().decode(buffer, into: &image) { _, _, _ in PixelRegion(top: 0, left: 0, height: 8, width: 20) } }
             }
             guard case .failure(let a) = whole, case .failure(let b) = part else { return XCTFail("cut at \(cut): whole \(whole), region \(part)") }
             XCTAssertEqual("\(a)", "\(b)", "cut at \(cut)")
@@ -130,7 +130,7 @@ final class RegionDecodeTests: XCTestCase {
         for region in [PixelRegion(top: 0, left: 0, height: 30, width: 40), PixelRegion(top: 5, left: 5, height: 30, width: 10),
                        PixelRegion(top: -1, left: 0, height: 2, width: 2), PixelRegion(top: 0, left: 0, height: 0, width: 3)] {
             var image = Image<UInt8>()
-            let info = try bytes.withUnsafeBytes { buffer in try decoder.decode(buffer, into: &image) { _, _ in region } }
+            let info = try bytes.withUnsafeBytes { buffer in try decoder.decode(buffer, into: &image) { _, _, _ in region } }
             XCTAssertNil(info.region, "\(region)")
             XCTAssertEqual(image, whole, "\(region)")
         }
