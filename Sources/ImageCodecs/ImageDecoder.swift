@@ -61,11 +61,11 @@ public final class ImageDecoder {
 
     /// Decodes `bytes` into `image` (reshaped to fit), converted to `options.color`.
     ///
-    /// `region`, when given, is asked the size of the decoded image (after any draft scaling;
-    /// channels after `options.color`) and may return the part the caller needs: a baseline JPEG then decodes only that part
-    /// (the same pixels as that window of the whole image), and `region` of the result says so.
-    /// Other files are decoded whole. Every file is still read to its end, so a damaged one
-    /// fails either way.
+    /// `region` is asked the size of a baseline JPEG once its header is read (after any draft
+    /// scaling; channels after `options.color`) and may return the part the caller needs: only
+    /// that part is then decoded (the same pixels as that window of the whole image), and
+    /// `region` of the result says so. Other files are decoded whole. Every file is still read
+    /// to its end, so a damaged one fails either way.
     public func decode(_ bytes: UnsafeRawBufferPointer, into image: inout Image<UInt8>,
                        region: (_ height: Int, _ width: Int, _ channels: Int) -> PixelRegion? = { _, _, _ in nil }) throws(DecodeError) -> DecodedImageInfo {
         guard !bytes.isEmpty else { throw .empty }

@@ -144,7 +144,7 @@ public struct TransformChain: Sendable {
     /// as `apply(_:using:)` gives; under `takesGrayForRGB`, a gray sample of a 3-channel chain
     /// gives the bits its RGB copy would.
     ///
-    /// With `plan` (from `plan(height:width:taps:using:)` for this sample, with this
+    /// With `plan` (from `plan(height:width:channels:taps:using:)` for this sample, with this
     /// generator), the first step follows it on `sample.image`: the decoded image, or the part
     /// `sample.region` says.
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG, into output: UnsafeMutableBufferPointer<Float>,
