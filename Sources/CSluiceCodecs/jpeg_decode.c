@@ -191,6 +191,18 @@ static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, JDIMENSION width,
     }
 }
 
+// A reused buffer of the decoder, at least `needed` bytes; fails the decode when out of memory.
+static void grow(sl_jpeg_decoder *decoder, uint8_t **buffer, size_t *capacity, size_t needed) {
+    if (needed <= *capacity) return;
+    uint8_t *grown = realloc(*buffer, needed);
+    if (grown == NULL) {
+        snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
+        fail(decoder, SL_OUT_OF_MEMORY);
+    }
+    *buffer = grown;
+    *capacity = needed;
+}
+
 // libjpeg-turbo's SIMD colour conversion writes a row that starts on a 16- or 32-byte boundary
 // with non-temporal stores, which bypass the cache. For rows read right after, or buffers
 // already in cache, that is slower: 32x32 JPEGs decoded 18-25% slower into aligned rows, and
@@ -200,16 +212,7 @@ enum { SCRATCH_ROWS = 16 };
 
 static void scratch_rows(sl_jpeg_decoder *decoder, size_t row_bytes, JSAMPROW rows[SCRATCH_ROWS]) {
     const size_t pitch = (row_bytes + 64) & ~(size_t)63;
-    const size_t needed = pitch * SCRATCH_ROWS + 64;
-    if (needed > decoder->scratch_capacity) {
-        uint8_t *scratch = realloc(decoder->scratch, needed);
-        if (scratch == NULL) {
-            snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
-            fail(decoder, SL_OUT_OF_MEMORY);
-        }
-        decoder->scratch = scratch;
-        decoder->scratch_capacity = needed;
-    }
+    grow(decoder, &decoder->scratch, &decoder->scratch_capacity, pitch * SCRATCH_ROWS + 64);
     uint8_t *first = (uint8_t *)(((uintptr_t)decoder->scratch + 63) & ~(uintptr_t)63) + 1;
     for (int r = 0; r < SCRATCH_ROWS; r++) rows[r] = first + (size_t)r * pitch;
 }
@@ -225,16 +228,7 @@ sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_s
     jpeg_start_decompress(cinfo);
     JDIMENSION width = cinfo->output_width;
     if (decoder->cmyk) {
-        size_t needed = (size_t)width * 4;
-        if (needed > decoder->row_capacity) {
-            uint8_t *row = realloc(decoder->row, needed);
-            if (row == NULL) {
-                snprintf(decoder->reason, sizeof decoder->reason, "out of memory");
-                fail(decoder, SL_OUT_OF_MEMORY);
-            }
-            decoder->row = row;
-            decoder->row_capacity = needed;
-        }
+        grow(decoder, &decoder->row, &decoder->row_capacity, (size_t)width * 4);
         while (cinfo->output_scanline < cinfo->output_height) {
             JSAMPROW row = decoder->row;
             uint8_t *destination = pixels + (size_t)cinfo->output_scanline * row_stride;
