@@ -2,7 +2,7 @@
 # Each installs the system packages it needs (when missing) before building.
 
 SHELL := /bin/bash
-APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist
+APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zlib1g-dev dataset-fashion-mnist
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SLUICE := .build/release/sluice

@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
-/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals, to_float, resize) · 1 TensorCore ·
+/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals, to_float, resize), CSluiceBLAS (OpenBLAS loaded at run time) · 1 TensorCore ·
 /// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
@@ -23,7 +23,6 @@ let package = Package(
         // Layer 0: system libraries (pkg-config; Debian packages named for apt).
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // Layer 0: setjmp-based wrappers (libjpeg and libpng report errors by longjmp), and the
@@ -33,6 +32,9 @@ let package = Package(
             dependencies: ["CJPEG", "CPNG", "CZlib", "CDeflate"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // Layer 0: OpenBLAS opened at run time (so its kernel can be chosen first: BLASLibrary),
+        // and the CPUID facts the choice reads.
+        .target(name: "CSluiceBLAS", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
         // Layer 0: numeric kernels (bulk normals, to_float, resize). Fused multiply-adds only
         // where the code asks for them, so every build gives the same bits; AVX2 and FMA as the
         // release Swift targets (haswell), in debug builds too, so that the tests run the
@@ -54,7 +56,7 @@ let package = Package(
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.
-        .target(name: "Trainer", dependencies: ["TensorCore", "COpenBLAS", "Safetensors"],
+        .target(name: "Trainer", dependencies: ["TensorCore", "CSluiceBLAS", "CSluiceKernels", "Safetensors"],
                 swiftSettings: optimize + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
         // Layer 3: pipeline files, and the feeder of batches.

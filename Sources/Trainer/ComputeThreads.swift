@@ -1,9 +1,9 @@
-import COpenBLAS
 import Dispatch
 import Synchronization
 
 /// How many threads the trainer computes with, for matrix products (`MatrixProduct`) and the
-/// element-wise loops between them (split over the batch). OpenBLAS itself stays on one thread.
+/// element-wise loops between them (split over the batch). OpenBLAS itself stays on one thread
+/// (`BLASLibrary`).
 /// With the data pipeline decoding on the same cores, one thread is faster than two that fight
 /// the workers (REFERENCE §5).
 public enum ComputeThreads {
@@ -12,13 +12,9 @@ public enum ComputeThreads {
     public static func set(_ threads: Int) {
         let threads = max(1, threads)
         count.store(threads, ordering: .relaxed)
-        openblas_set_num_threads(1)
     }
 
     public static var current: Int { count.load(ordering: .relaxed) }
-
-    /// OpenBLAS's build description (version, kernel, threading), for run manifests.
-    public static var blasConfiguration: String { openblas_get_config().map { String(cString: $0) } ?? "unknown" }
 
     /// Runs `body` on contiguous chunks of `0..<total`, on up to `current` threads. Chunks
     /// must write disjoint memory; results do not depend on the thread count.

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import TensorCore
 
 /// How a convolution pads its input.
@@ -19,7 +20,9 @@ public enum ConvPadding: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// 2-D convolution as im2col + one OpenBLAS sgemm over the whole batch.
+/// 2-D convolution as im2col + one OpenBLAS sgemm over the whole batch, or, for a first layer
+/// (at most 3 input channels, stride 1, outputs at least 16 wide), directly: there the column
+/// matrix holds 9-27 rows and moving it costs more than the arithmetic (`sl_conv_direct_forward`).
 /// Weights [filters, inputChannels, kh, kw] and bias [filters], as PyTorch's `Conv2d`.
 public final class Conv2D: Layer {
     public let kind = "conv2d"
@@ -34,6 +37,10 @@ public final class Conv2D: Layer {
     private var columns: [Float] = []
     /// [F, N * P]: the product, or the output gradient in the same layout.
     private var product: [Float] = []
+    /// The direct path's shape, when this layer takes it.
+    private let direct: sl_conv_shape?
+    /// [N, F * K + F]: the direct path's per-sample weight and bias gradients, summed in order.
+    private var sampleGradients: [Float] = []
 
     public init(inputShape: [Int], filters: Int, kernel: (height: Int, width: Int), stride: Int = 1,
                 padding: ConvPadding = .valid, dilation: Int = 1, bias: Bool = true,
@@ -44,6 +51,7 @@ public final class Conv2D: Layer {
         guard filters >= 1, kernel.height >= 1, kernel.width >= 1, stride >= 1, dilation >= 1 else {
             throw ModelError(layer: nil, "conv2d: filters, kernel, stride and dilation must be at least 1")
         }
+        _ = try BLASLibrary.load()
         let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         let reachHeight = (kernel.height - 1) * dilation + 1, reachWidth = (kernel.width - 1) * dilation + 1
         var padTop = 0, padLeft = 0, outputHeight = 0, outputWidth = 0
@@ -70,6 +78,12 @@ public final class Conv2D: Layer {
                                 outputHeight: outputHeight, outputWidth: outputWidth)
         self.filters = filters
         self.padding = padding
+        direct = channels <= 3 && stride == 1 && outputWidth >= 16
+            ? sl_conv_shape(channels: Int32(channels), height: Int32(height), width: Int32(width), filters: Int32(filters),
+                            kernel_height: Int32(kernel.height), kernel_width: Int32(kernel.width), dilation: Int32(dilation),
+                            pad_top: Int32(padTop), pad_left: Int32(padLeft), output_height: Int32(outputHeight),
+                            output_width: Int32(outputWidth))
+            : nil
         let fanIn = channels * kernel.height * kernel.width
         let fanOut = filters * kernel.height * kernel.width
         weight = Parameter(name: "weight", shape: [filters, channels, kernel.height, kernel.width],
@@ -78,6 +92,7 @@ public final class Conv2D: Layer {
     }
 
     public var outputShape: [Int] { [filters, geometry.outputHeight, geometry.outputWidth] }
+    var takesDirectPath: Bool { direct != nil }
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
     public var window: SpatialWindow? { SpatialWindow(kernel: geometry.kernelHeight, stride: geometry.stride, dilation: geometry.dilation) }
     public var settingsDescription: String {
@@ -87,6 +102,7 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ input: Tensor, mode: PassMode, rng: inout SampleRNG) {
+        if let direct { return forwardDirect(input, shape: direct) }
         let batch = input.shape[0]
         let g = geometry, filters = self.filters
         let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
@@ -131,22 +147,17 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
+        if let direct {
+            parameterGradientsDirect(input, outputGradient: outputGradient, shape: direct)
+            guard needsInputGradient else { return }
+            regroup(outputGradient, batch: input.shape[0])
+            inputGradientFromProduct(batch: input.shape[0], inputShape: input.shape)
+            return
+        }
         let batch = input.shape[0]
         let g = geometry, filters = self.filters
         let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
-        // product [F, N*P] = outputGradient [N, F, P] regrouped
-        outputGradient.values.withUnsafeBufferPointer { dy in
-            product.withUnsafeMutableBufferPointer { y in
-                let (gradient, product) = (dy.baseAddress!, y.baseAddress!)
-                ComputeThreads.forEachChunk(batch) { samples in
-                    for n in samples {
-                        for f in 0..<filters {
-                            (product + f * rowStride + n * pixels).update(from: gradient + (n * filters + f) * pixels, count: pixels)
-                        }
-                    }
-                }
-            }
-        }
+        regroup(outputGradient, batch: batch)
         if let bias {
             product.withUnsafeBufferPointer { y in
                 for f in 0..<filters { bias.gradient[f] = VectorMath.sum(y.baseAddress! + f * rowStride, count: rowStride) }
@@ -162,6 +173,33 @@ public final class Conv2D: Layer {
             }
         }
         guard needsInputGradient else { return }
+        inputGradientFromProduct(batch: batch, inputShape: input.shape)
+    }
+
+    /// product [F, N*P] = outputGradient [N, F, P] regrouped.
+    private func regroup(_ outputGradient: Tensor, batch: Int) {
+        let filters = self.filters, pixels = geometry.outputPixels, rowStride = batch * pixels
+        product.resize(to: filters * rowStride)
+        outputGradient.values.withUnsafeBufferPointer { dy in
+            product.withUnsafeMutableBufferPointer { y in
+                let (gradient, product) = (dy.baseAddress!, y.baseAddress!)
+                ComputeThreads.forEachChunk(batch) { samples in
+                    for n in samples {
+                        for f in 0..<filters {
+                            (product + f * rowStride + n * pixels).update(from: gradient + (n * filters + f) * pixels, count: pixels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input gradient from the regrouped output gradient in `product`: the transposed
+    /// product, folded back (col2im).
+    private func inputGradientFromProduct(batch: Int, inputShape: [Int]) {
+        let g = geometry, filters = self.filters
+        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
+        columns.resize(to: rows * rowStride)
         // column gradient [K, N*P] = weight^T [K, F] x product [F, N*P], then folded back
         weight.value.withUnsafeBufferPointer { w in
             product.withUnsafeBufferPointer { dy in
@@ -171,7 +209,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        inputGradient.reshape(input.shape)
+        inputGradient.reshape(inputShape)
         let sampleSize = g.channels * g.height * g.width
         columns.withUnsafeBufferPointer { cols in
             inputGradient.values.withUnsafeMutableBufferPointer { dx in
@@ -183,4 +221,80 @@ public final class Conv2D: Layer {
             }
         }
     }
+
+    /// The direct path's forward pass, sample by sample over the compute threads.
+    private func forwardDirect(_ input: Tensor, shape: sl_conv_shape) {
+        let batch = input.shape[0], filters = self.filters
+        output.reshape([batch, filters, geometry.outputHeight, geometry.outputWidth])
+        let (sampleSize, outputSize) = (geometry.channels * geometry.height * geometry.width, filters * geometry.outputPixels)
+        var shape = shape
+        let scratchCount = sl_conv_direct_scratch(&shape)
+        input.values.withUnsafeBufferPointer { x in
+            weight.value.withUnsafeBufferPointer { w in
+                output.values.withUnsafeMutableBufferPointer { y in
+                    withOptionalPointer(bias?.value) { b in
+                        let (input, weight, output) = (x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                        ComputeThreads.forEachChunk(batch) { samples in
+                            var shape = shape
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                            defer { scratch.deallocate() }
+                            for n in samples {
+                                sl_conv_direct_forward(&shape, input + n * sampleSize, weight, b, output + n * outputSize, scratch)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The direct path's weight and bias gradients: each sample's, on the compute threads, then
+    /// summed in sample order, so the thread count does not change the bits.
+    private func parameterGradientsDirect(_ input: Tensor, outputGradient: Tensor, shape: sl_conv_shape) {
+        let batch = input.shape[0], filters = self.filters
+        let (sampleSize, outputSize) = (geometry.channels * geometry.height * geometry.width, filters * geometry.outputPixels)
+        let (weightCount, stride) = (weight.count, weight.count + filters)
+        var shape = shape
+        let scratchCount = sl_conv_direct_scratch(&shape)
+        sampleGradients.resize(to: batch * stride)
+        let hasBias = bias != nil
+        input.values.withUnsafeBufferPointer { x in
+            outputGradient.values.withUnsafeBufferPointer { dy in
+                sampleGradients.withUnsafeMutableBufferPointer { partials in
+                    let (input, gradient, partials) = (x.baseAddress!, dy.baseAddress!, partials.baseAddress!)
+                    ComputeThreads.forEachChunk(batch) { samples in
+                        var shape = shape
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                        defer { scratch.deallocate() }
+                        for n in samples {
+                            let sample = partials + n * stride
+                            sl_conv_direct_weight_gradient(&shape, input + n * sampleSize, gradient + n * outputSize,
+                                                           sample, hasBias ? sample + weightCount : nil, scratch)
+                        }
+                    }
+                }
+            }
+        }
+        sampleGradients.withUnsafeBufferPointer { partials in
+            weight.gradient.withUnsafeMutableBufferPointer { dw in
+                dw.update(repeating: 0)
+                for n in 0..<batch {
+                    for k in 0..<weightCount { dw[k] += partials[n * stride + k] }
+                }
+            }
+            if let bias {
+                for f in 0..<filters {
+                    var sum: Float = 0
+                    for n in 0..<batch { sum += partials[n * stride + weightCount + f] }
+                    bias.gradient[f] = sum
+                }
+            }
+        }
+    }
+}
+
+/// `body` with a pointer to `values`' elements, or nil when there are none.
+private func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

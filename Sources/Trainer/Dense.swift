@@ -16,6 +16,7 @@ public final class Dense: Layer {
             throw ModelError(layer: nil, "dense needs a flat input [features], got \(inputShape): add 'flatten: {}' or 'global_avg_pool: {}' before it")
         }
         guard units >= 1 else { throw ModelError(layer: nil, "dense: units must be at least 1") }
+        _ = try BLASLibrary.load()
         inputFeatures = inputShape[0]
         self.units = units
         weight = Parameter(name: "weight", shape: [units, inputFeatures],

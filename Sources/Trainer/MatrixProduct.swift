@@ -1,6 +1,7 @@
-import COpenBLAS
+import CSluiceBLAS
 
-/// C = A·B (+ C when `accumulate`), row-major, through OpenBLAS sgemm. Work is split over the
+/// C = A·B (+ C when `accumulate`), row-major, through OpenBLAS sgemm (`BLASLibrary`, loaded by
+/// the layers' initializers). Work is split over the
 /// compute threads by blocks of C's rows or columns, each block a single-threaded sgemm on a
 /// Dispatch thread: OpenBLAS's own threads spin between calls and steal the core from the
 /// element-wise loops around them. Every element of C is one dot product in the same order
@@ -25,7 +26,6 @@ public struct MatrixProduct {
         let extent = splitColumns ? columns : rows
         // Blocks of at least 64 rows or columns, on 16-element boundaries.
         let threads = min(ComputeThreads.current, max(1, extent / 64))
-        let (orderA, orderB) = (transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans)
         let (shared, inputs) = (UncheckedSendable(c), UncheckedSendable((a, b)))
         let (rows, columns, depth) = (rows, columns, depth)
         let (transposeA, transposeB) = (transposeA, transposeB)
@@ -36,13 +36,13 @@ public struct MatrixProduct {
                 guard upper > lower else { continue }
                 let (a, b) = inputs.value
                 if splitColumns {
-                    cblas_sgemm(CblasRowMajor, orderA, orderB, Int32(rows), Int32(upper - lower), Int32(depth), 1,
-                                a, Int32(leadingA), transposeB ? b + lower * leadingB : b + lower, Int32(leadingB),
-                                accumulate ? 1 : 0, shared.value + lower, Int32(leadingC))
+                    sl_sgemm(transposeA, transposeB, Int32(rows), Int32(upper - lower), Int32(depth),
+                             a, Int32(leadingA), transposeB ? b + lower * leadingB : b + lower, Int32(leadingB),
+                             accumulate ? 1 : 0, shared.value + lower, Int32(leadingC))
                 } else {
-                    cblas_sgemm(CblasRowMajor, orderA, orderB, Int32(upper - lower), Int32(columns), Int32(depth), 1,
-                                transposeA ? a + lower : a + lower * leadingA, Int32(leadingA), b, Int32(leadingB),
-                                accumulate ? 1 : 0, shared.value + lower * leadingC, Int32(leadingC))
+                    sl_sgemm(transposeA, transposeB, Int32(upper - lower), Int32(columns), Int32(depth),
+                             transposeA ? a + lower : a + lower * leadingA, Int32(leadingA), b, Int32(leadingB),
+                             accumulate ? 1 : 0, shared.value + lower * leadingC, Int32(leadingC))
                 }
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Trainer
 
 @main
 struct Sluice: ParsableCommand {
@@ -16,6 +17,10 @@ struct Sluice: ParsableCommand {
 
     /// Parses, runs, and maps failures to the exit codes of DESIGN §5.
     static func main() {
+        if CommandLine.arguments.dropFirst().first == "--version" {
+            print(versionReport)
+            return
+        }
         do {
             var command = try parseAsRoot(routingHelpToDefaultSubcommands(Array(CommandLine.arguments.dropFirst())))
             try command.run()
@@ -28,6 +33,17 @@ struct Sluice: ParsableCommand {
             Terminal.error("internal error: \(error)")
             Foundation.exit(70)
         }
+    }
+
+    /// `--version`: the version, and the BLAS the trainer runs on this machine (library, build,
+    /// kernel and why that kernel), since the trainer's speed depends on it.
+    static var versionReport: String {
+        let blas = Result { try BLASLibrary.load() }
+        let blasLine = switch blas {
+        case .success(let library): library.summary
+        case .failure(let error): "not loaded: \(error)"
+        }
+        return "sluice \(configuration.version)\nBLAS: \(blasLine)\nCPU: \(SystemInfo.cpuModel), \(CPUFeatures.current.summary)"
     }
 
     /// `sluice stats --help` shows the options of `stats measure`, the default subcommand

@@ -60,6 +60,9 @@ final class GradientCheckTests: XCTestCase {
         }
         let rectangular = try Conv2D(inputShape: [2, 5, 9], filters: 3, kernel: (2, 3), padding: .same, bias: false, rng: &rng)
         checkGradients(rectangular, batch: 3, inputShape: [2, 5, 9])
+        // The direct path (few channels, outputs at least 16 wide), input gradient included.
+        let direct = try Conv2D(inputShape: [2, 5, 18], filters: 3, kernel: (3, 3), padding: .same, rng: &rng)
+        checkGradients(direct, batch: 2, inputShape: [2, 5, 18])
     }
 
     func testDenseGradients() throws {

@@ -78,7 +78,8 @@ final class TrainingPiecesTests: XCTestCase {
 
 final class ThreadCountTests: XCTestCase {
     /// Every loop split over threads writes its own elements in the same order, so training
-    /// gives the same bytes on 1 or 2 threads.
+    /// gives the same bytes on 1 or 2 threads (the first convolution takes the direct path, the
+    /// second im2col and sgemm).
     func testTrainingStepsAreBitIdenticalForOneAndTwoThreads() throws {
         let layers: [LayerSpec] = [
             .conv2d(filters: 8, kernel: (3, 3), stride: 1, padding: .same, dilation: 1, bias: true, initializer: .pytorch),
@@ -88,13 +89,13 @@ final class ThreadCountTests: XCTestCase {
         ]
         var rng = SampleRNG(seed: 9, epoch: 0, index: 0)
         let batches = (0..<3).map { step in
-            Batch(images: Tensor(shape: [16, 3, 12, 12], values: (0..<(16 * 3 * 144)).map { _ in Float(rng.normal()) }),
+            Batch(images: Tensor(shape: [16, 3, 16, 16], values: (0..<(16 * 3 * 256)).map { _ in Float(rng.normal()) }),
                   labels: (0..<16).map { _ in Int64(rng.integer(upTo: 4)) }, indices: Array((step * 16)..<(step * 16 + 16)))
         }
         func train(threads: Int) throws -> [[Float]] {
             ComputeThreads.set(threads)
             defer { ComputeThreads.set(1) }
-            let model = try Model(layers, inputShape: [3, 12, 12], seed: 3)
+            let model = try Model(layers, inputShape: [3, 16, 16], seed: 3)
             let session = TrainingSession(model: model, optimizer: .adam(), seed: 3)
             _ = try session.train(batches, epoch: 0)
             return model.namedTensors.map(\.tensor.value)

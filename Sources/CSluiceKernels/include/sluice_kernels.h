@@ -54,4 +54,31 @@ void sl_resize_horizontal(const uint8_t *in, size_t in_stride, int32_t rows, int
 // The vertical pass: taps.count output rows of `row_length` bytes from input rows of that length.
 void sl_resize_vertical(const uint8_t *in, size_t row_length, sl_taps taps, uint8_t *out);
 
+// A stride-1 convolution of one sample: input [channels][height][width], weights
+// [filters][channels][kernel_height][kernel_width] (PyTorch's layout), output
+// [filters][output_height][output_width]; input row y + i * dilation - pad_top under output row y
+// and tap i (columns the same), zeros outside the input. output_width must be at least 16.
+typedef struct {
+    int32_t channels, height, width;
+    int32_t filters, kernel_height, kernel_width, dilation;
+    int32_t pad_top, pad_left;
+    int32_t output_height, output_width;
+} sl_conv_shape;
+
+// Floats of scratch each call below needs.
+size_t sl_conv_direct_scratch(const sl_conv_shape *shape);
+
+// output = bias + the convolution (bias may be NULL): per value, the bias then the taps in
+// weight order, one fused multiply-add each. For few input channels, where im2col + sgemm spends
+// its time moving the column matrix.
+void sl_conv_direct_forward(const sl_conv_shape *shape, const float *input, const float *weight, const float *bias,
+                            float *output, float *scratch);
+
+// This sample's weight gradient [filters][channels][taps] and bias gradient [filters] (may be
+// NULL) from its output gradient: each a sum over the output in vectors of sixteen pixels of a
+// row (a row's last vector ends at its end), fused multiply-adds lane by lane in row order, then
+// lanes 0 to 15 added in order.
+void sl_conv_direct_weight_gradient(const sl_conv_shape *shape, const float *input, const float *output_gradient,
+                                    float *weight_gradient, float *bias_gradient, float *scratch);
+
 #endif

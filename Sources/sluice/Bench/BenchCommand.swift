@@ -3,6 +3,7 @@ import DatasetSources
 import DatasetStatistics
 import Dispatch
 import Foundation
+import Trainer
 import ImageCodecs
 import TensorCore
 
@@ -160,7 +161,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runTrain() throws {
+        let blas = try BLASLibrary.load()
         print("sluice bench --suite train: forward + backward + step, batch \(batchSize), median of \(repeats) runs of ~3 s, \(SystemInfo.cpuModel)")
+        print("BLAS: \(blas.summary)")
         print("model              params  optimizer  threads      images/s          min-max   est. GFLOPS")
         let rows = try TrainBench(threads: threads, repeats: repeats, batchSize: batchSize).run { row in
             let range = "\(Terminal.count(Int(row.min_images_per_second)))-\(Terminal.count(Int(row.max_images_per_second)))"
@@ -180,10 +183,11 @@ struct BenchCommand: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Report: Encodable {
-                var machine: String; var cores: Int; var repeats: Int; var rows: [TrainBench.Row]; var convolutions: [ConvLayerBench.Row]
+                var machine: String; var cores: Int; var blas: String; var blas_kernel: String; var repeats: Int
+                var rows: [TrainBench.Row]; var convolutions: [ConvLayerBench.Row]
             }
-            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows,
-                                      convolutions: convolutions))
+            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, blas: blas.summary, blas_kernel: blas.kernel,
+                                      repeats: repeats, rows: rows, convolutions: convolutions))
                 .write(to: URL(fileURLWithPath: json))
         }
     }

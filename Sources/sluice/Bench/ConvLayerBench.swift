@@ -27,6 +27,7 @@ struct ConvLayerBench {
     let batchSize: Int
 
     func run() throws -> [Row] {
+        _ = try BLASLibrary.load()
         var rows: [Row] = []
         for threadCount in threads {
             ComputeThreads.set(threadCount)

@@ -20,7 +20,7 @@ enum RunManifest {
             "loader_workers": workers,
             "compute_threads": threads,
             "sluice_version": Sluice.configuration.version,
-            "openblas": ComputeThreads.blasConfiguration,
+            "blas": (try? BLASLibrary.load()).map { ["kernel": $0.kernel, "requested": $0.requested ?? NSNull(), "requested_by": $0.requestedBy.rawValue, "configuration": $0.configuration, "path": $0.path] as [String: Any] } ?? NSNull(),
             "machine": ["cpu": SystemInfo.cpuModel, "cores": SystemInfo.coreCount],
             "started": ISO8601DateFormatter().string(from: Date()),
         ]

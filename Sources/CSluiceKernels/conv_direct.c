@@ -1,0 +1,216 @@
+// Direct 2-D convolution of one sample for layers with few input channels (sluice_kernels.h).
+// Sixteen output pixels of a row a vector; the last vector of a row ends at the row's end and
+// overlaps the one before. Every output and every gradient term is one chain of fused
+// multiply-adds in a fixed order, so the AVX2 and AVX-512 variants give the same bits.
+#include "sluice_kernels.h"
+#include "cpu_features.h"
+
+#include <stdint.h>
+#include <string.h>
+
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef int32_t i32x16 __attribute__((vector_size(64)));
+
+enum { LANES = 16 };
+
+INLINE f32x16 load16f(const float *p) {
+    f32x16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+INLINE void store16f(float *p, f32x16 v) { memcpy(p, &v, sizeof v); }
+
+INLINE f32x16 splat16f(float x) { return (f32x16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+
+INLINE f32x16 fma16(f32x16 a, f32x16 b, f32x16 c) { return __builtin_elementwise_fma(a, b, c); }
+
+// Lane 0 + lane 1 + ... + lane 15, in that order.
+INLINE float sum16(f32x16 v) {
+    float total = v[0];
+    for (int lane = 1; lane < LANES; lane++) total += v[lane];
+    return total;
+}
+
+static int taps(const sl_conv_shape *s) { return s->kernel_height * s->kernel_width; }
+
+// The zero-padded input: one plane per channel, padded plane row y + i * dilation under output
+// row y and tap row i (columns the same), so every tap of every output vector is a plain load.
+typedef struct { int rows, columns; } padded_plane;
+
+static padded_plane plane_of(const sl_conv_shape *s) {
+    return (padded_plane){s->output_height + (s->kernel_height - 1) * s->dilation,
+                          s->output_width + (s->kernel_width - 1) * s->dilation};
+}
+
+// Output vectors, row by row: columns 0, 16, 32, ..., the last one at width - 16.
+static int vectors_per_row(const sl_conv_shape *s) { return (s->output_width + LANES - 1) / LANES; }
+static int positions(const sl_conv_shape *s) { return s->output_height * vectors_per_row(s); }
+
+typedef struct { int y, x; } position;
+
+INLINE position position_at(const sl_conv_shape *s, int index) {
+    int per_row = vectors_per_row(s), x = index % per_row * LANES;
+    return (position){index / per_row, x + LANES > s->output_width ? s->output_width - LANES : x};
+}
+
+size_t sl_conv_direct_scratch(const sl_conv_shape *s) {
+    padded_plane p = plane_of(s);
+    return (size_t)s->channels * p.rows * p.columns + (size_t)(s->filters + 7) / 8 * 8 * s->channels * taps(s);
+}
+
+static void pad_input(const sl_conv_shape *s, const float *input, float *padded) {
+    padded_plane p = plane_of(s);
+    memset(padded, 0, sizeof(float) * (size_t)s->channels * p.rows * p.columns);
+    int left = s->pad_left, count = s->width < p.columns - left ? s->width : p.columns - left;
+    for (int c = 0; c < s->channels; c++)
+        for (int r = 0; r < p.rows; r++) {
+            int y = r - s->pad_top;
+            if (y >= 0 && y < s->height && count > 0)
+                memcpy(padded + ((size_t)c * p.rows + r) * p.columns + left,
+                       input + ((size_t)c * s->height + y) * s->width, sizeof(float) * count);
+        }
+}
+
+// `filter_block` filters x `pixel_block` output vectors at once: per tap, each weight is
+// broadcast once and each input vector loaded once for all of them.
+// weights: [blocks][C * taps][filter_block], zero for filters past the last.
+INLINE void forward_body(const sl_conv_shape *s, const float *padded, const float *weights, const float *bias,
+                         float *output, int filter_block, int pixel_block) {
+    padded_plane p = plane_of(s);
+    int kernel_taps = s->channels * taps(s), pixels = s->output_height * s->output_width, count = positions(s);
+    for (int f0 = 0; f0 < s->filters; f0 += filter_block) {
+        const float *w = weights + (size_t)f0 * kernel_taps;
+        for (int p0 = 0; p0 < count; p0 += pixel_block) {
+            position at[8];
+            for (int q = 0; q < pixel_block; q++) at[q] = position_at(s, p0 + q < count ? p0 + q : count - 1);
+            f32x16 sum[8][8];
+            for (int k = 0; k < filter_block; k++)
+                for (int q = 0; q < pixel_block; q++) sum[k][q] = splat16f(bias && f0 + k < s->filters ? bias[f0 + k] : 0);
+            int t = 0;
+            for (int c = 0; c < s->channels; c++)
+                for (int i = 0; i < s->kernel_height; i++)
+                    for (int j = 0; j < s->kernel_width; j++, t++) {
+                        const float *tap = padded + ((size_t)c * p.rows + i * s->dilation) * p.columns + j * s->dilation;
+                        f32x16 v[8];
+                        for (int q = 0; q < pixel_block; q++) v[q] = load16f(tap + at[q].y * p.columns + at[q].x);
+                        for (int k = 0; k < filter_block; k++) {
+                            f32x16 weight = splat16f(w[t * filter_block + k]);
+                            for (int q = 0; q < pixel_block; q++) sum[k][q] = fma16(weight, v[q], sum[k][q]);
+                        }
+                    }
+            for (int k = 0; k < filter_block && f0 + k < s->filters; k++)
+                for (int q = 0; q < pixel_block; q++)
+                    store16f(output + (size_t)(f0 + k) * pixels + at[q].y * s->output_width + at[q].x, sum[k][q]);
+        }
+    }
+}
+
+// The gradients of `filter_block` filters x `tap_block` taps at once: sum[k][u] over output
+// vectors of gradient_k * input under tap u, lane by lane, then across lanes. The lanes a row's
+// last vector shares with the one before take a zero gradient. Taps count over channels too
+// (c, i, j); those of a block past the last repeat tap 0 and are not stored.
+INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, const float *output_gradient,
+                                 float *weight_gradient, float *bias_gradient, int filter_block, int tap_block) {
+    padded_plane p = plane_of(s);
+    int kernel_taps = s->channels * taps(s), per_channel = taps(s), count = positions(s), per_row = vectors_per_row(s);
+    int pixels = s->output_height * s->output_width;
+    // Lanes of the last vector of a row that the vector before it covers.
+    int shared = per_row * LANES - s->output_width;
+    i32x16 keep_last;
+    for (int l = 0; l < LANES; l++) keep_last[l] = l < shared ? 0 : -1;
+    for (int f0 = 0; f0 < s->filters; f0 += filter_block) {
+        int filters = s->filters - f0 < filter_block ? s->filters - f0 : filter_block;
+        for (int t0 = 0; t0 < kernel_taps; t0 += tap_block) {
+            const float *tap[12];
+            for (int u = 0; u < tap_block; u++) {
+                int t = t0 + u < kernel_taps ? t0 + u : 0, c = t / per_channel, i = t % per_channel / s->kernel_width;
+                tap[u] = padded + ((size_t)c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
+            }
+            f32x16 sum[4][12], bias_sum[4];
+            for (int k = 0; k < filter_block; k++) {
+                bias_sum[k] = splat16f(0);
+                for (int u = 0; u < tap_block; u++) sum[k][u] = splat16f(0);
+            }
+            for (int index = 0; index < count; index++) {
+                position at = position_at(s, index);
+                i32x16 keep = index % per_row == per_row - 1 ? keep_last : (i32x16){-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+                f32x16 d[4];
+                for (int k = 0; k < filter_block; k++) {
+                    const float *g = output_gradient + (size_t)(f0 + (k < filters ? k : 0)) * pixels;
+                    d[k] = (f32x16)((i32x16)load16f(g + at.y * s->output_width + at.x) & keep);
+                    if (t0 == 0) bias_sum[k] += d[k];
+                }
+                size_t offset = (size_t)at.y * p.columns + at.x;
+                for (int u = 0; u < tap_block; u++) {
+                    f32x16 v = load16f(tap[u] + offset);
+                    for (int k = 0; k < filter_block; k++) sum[k][u] = fma16(d[k], v, sum[k][u]);
+                }
+            }
+            for (int k = 0; k < filters; k++) {
+                for (int u = 0; u < tap_block && t0 + u < kernel_taps; u++)
+                    weight_gradient[(size_t)(f0 + k) * kernel_taps + t0 + u] = sum16(sum[k][u]);
+                if (t0 == 0 && bias_gradient) bias_gradient[f0 + k] = sum16(bias_sum[k]);
+            }
+        }
+    }
+}
+
+// The same loops for the build's target (AVX2: sixteen registers, each vector a pair) and with
+// AVX-512 where the CPU has it (thirty-two). Blocks change which values share a pass, not the
+// order of any value's operations, so the bits are the same.
+enum { PLAIN_FILTERS = 2, WIDE_FILTERS = 8 };
+
+static void forward_plain(const sl_conv_shape *s, const float *padded, const float *w, const float *bias, float *out) {
+    forward_body(s, padded, w, bias, out, PLAIN_FILTERS, 2);
+}
+static void weight_gradient_plain(const sl_conv_shape *s, const float *padded, const float *g, float *dw, float *db) {
+    weight_gradient_body(s, padded, g, dw, db, 1, 4);
+}
+#ifdef SL_AVX512
+SL_TARGET_AVX512 static void forward_avx512(const sl_conv_shape *s, const float *padded, const float *w,
+                                            const float *bias, float *out) {
+    forward_body(s, padded, w, bias, out, WIDE_FILTERS, 3);
+}
+SL_TARGET_AVX512 static void weight_gradient_avx512(const sl_conv_shape *s, const float *padded, const float *g,
+                                                    float *dw, float *db) {
+    int kernel_taps = s->channels * taps(s);
+    if (kernel_taps % 12 == 0) weight_gradient_body(s, padded, g, dw, db, 2, 12);
+    else if (kernel_taps % 9 == 0) weight_gradient_body(s, padded, g, dw, db, 2, 9);
+    else weight_gradient_body(s, padded, g, dw, db, 4, 4);
+}
+#endif
+
+static int wide(void) {
+#ifdef SL_AVX512
+    return sl_cpu_has_avx512();
+#else
+    return 0;
+#endif
+}
+
+void sl_conv_direct_forward(const sl_conv_shape *s, const float *input, const float *weight, const float *bias,
+                            float *output, float *scratch) {
+    padded_plane p = plane_of(s);
+    float *padded = scratch, *blocked = scratch + (size_t)s->channels * p.rows * p.columns;
+    pad_input(s, input, padded);
+    int block = wide() ? WIDE_FILTERS : PLAIN_FILTERS, kernel_taps = s->channels * taps(s);
+    int blocks = (s->filters + block - 1) / block;
+    for (int f = 0; f < blocks * block; f++)
+        for (int t = 0; t < kernel_taps; t++)
+            blocked[((size_t)(f / block) * kernel_taps + t) * block + f % block] =
+                f < s->filters ? weight[(size_t)f * kernel_taps + t] : 0;
+#ifdef SL_AVX512
+    if (block == WIDE_FILTERS) { forward_avx512(s, padded, blocked, bias, output); return; }
+#endif
+    forward_plain(s, padded, blocked, bias, output);
+}
+
+void sl_conv_direct_weight_gradient(const sl_conv_shape *s, const float *input, const float *output_gradient,
+                                    float *weight_gradient, float *bias_gradient, float *scratch) {
+    pad_input(s, input, scratch);
+#ifdef SL_AVX512
+    if (wide()) { weight_gradient_avx512(s, scratch, output_gradient, weight_gradient, bias_gradient); return; }
+#endif
+    weight_gradient_plain(s, scratch, output_gradient, weight_gradient, bias_gradient);
+}
