@@ -32,6 +32,9 @@ INLINE float sum16(f32x16 v) {
     return total;
 }
 
+// Loops over a block's registers: unrolled, so the block stays in registers.
+#define UNROLL _Pragma("clang loop unroll(full)")
+
 static int taps(const sl_conv_shape *s) { return s->kernel_height * s->kernel_width; }
 
 // The zero-padded input: one plane per channel, padded plane row y + i * dilation under output
@@ -93,10 +96,10 @@ INLINE void forward_body(const sl_conv_shape *s, const float *padded, const floa
                     for (int j = 0; j < s->kernel_width; j++, t++) {
                         const float *tap = padded + ((size_t)c * p.rows + i * s->dilation) * p.columns + j * s->dilation;
                         f32x16 v[8];
-                        for (int q = 0; q < pixel_block; q++) v[q] = load16f(tap + at[q].y * p.columns + at[q].x);
-                        for (int k = 0; k < filter_block; k++) {
+                        UNROLL for (int q = 0; q < pixel_block; q++) v[q] = load16f(tap + at[q].y * p.columns + at[q].x);
+                        UNROLL for (int k = 0; k < filter_block; k++) {
                             f32x16 weight = splat16f(w[t * filter_block + k]);
-                            for (int q = 0; q < pixel_block; q++) sum[k][q] = fma16(weight, v[q], sum[k][q]);
+                            UNROLL for (int q = 0; q < pixel_block; q++) sum[k][q] = fma16(weight, v[q], sum[k][q]);
                         }
                     }
             for (int k = 0; k < filter_block && f0 + k < s->filters; k++)
@@ -113,40 +116,44 @@ INLINE void forward_body(const sl_conv_shape *s, const float *padded, const floa
 INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, const float *output_gradient,
                                  float *weight_gradient, float *bias_gradient, int filter_block, int tap_block) {
     padded_plane p = plane_of(s);
-    int kernel_taps = s->channels * taps(s), per_channel = taps(s), count = positions(s), per_row = vectors_per_row(s);
+    int kernel_taps = s->channels * taps(s), per_channel = taps(s), per_row = vectors_per_row(s);
     int pixels = s->output_height * s->output_width;
     // Lanes of the last vector of a row that the vector before it covers.
     int shared = per_row * LANES - s->output_width;
-    i32x16 keep_last;
-    for (int l = 0; l < LANES; l++) keep_last[l] = l < shared ? 0 : -1;
+    i32x16 keep_last, keep_all;
+    for (int l = 0; l < LANES; l++) {
+        keep_last[l] = l < shared ? 0 : -1;
+        keep_all[l] = -1;
+    }
     for (int f0 = 0; f0 < s->filters; f0 += filter_block) {
         int filters = s->filters - f0 < filter_block ? s->filters - f0 : filter_block;
         for (int t0 = 0; t0 < kernel_taps; t0 += tap_block) {
-            const float *tap[12];
+            size_t offsets[12];
             for (int u = 0; u < tap_block; u++) {
                 int t = t0 + u < kernel_taps ? t0 + u : 0, c = t / per_channel, i = t % per_channel / s->kernel_width;
-                tap[u] = padded + ((size_t)c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
+                offsets[u] = ((size_t)c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
             }
             f32x16 sum[4][12], bias_sum[4];
             for (int k = 0; k < filter_block; k++) {
                 bias_sum[k] = splat16f(0);
                 for (int u = 0; u < tap_block; u++) sum[k][u] = splat16f(0);
             }
-            for (int index = 0; index < count; index++) {
-                position at = position_at(s, index);
-                i32x16 keep = index % per_row == per_row - 1 ? keep_last : (i32x16){-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
-                f32x16 d[4];
-                for (int k = 0; k < filter_block; k++) {
-                    const float *g = output_gradient + (size_t)(f0 + (k < filters ? k : 0)) * pixels;
-                    d[k] = (f32x16)((i32x16)load16f(g + at.y * s->output_width + at.x) & keep);
-                    if (t0 == 0) bias_sum[k] += d[k];
+            for (int y = 0; y < s->output_height; y++)
+                for (int column = 0; column < per_row; column++) {
+                    int x = column == per_row - 1 ? s->output_width - LANES : column * LANES;
+                    i32x16 keep = column == per_row - 1 ? keep_last : keep_all;
+                    f32x16 d[4];
+                    UNROLL for (int k = 0; k < filter_block; k++) {
+                        const float *g = output_gradient + (size_t)(f0 + (k < filters ? k : 0)) * pixels;
+                        d[k] = (f32x16)((i32x16)load16f(g + y * s->output_width + x) & keep);
+                        if (t0 == 0) bias_sum[k] += d[k];
+                    }
+                    const float *in = padded + (size_t)y * p.columns + x;
+                    UNROLL for (int u = 0; u < tap_block; u++) {
+                        f32x16 v = load16f(in + offsets[u]);
+                        UNROLL for (int k = 0; k < filter_block; k++) sum[k][u] = fma16(d[k], v, sum[k][u]);
+                    }
                 }
-                size_t offset = (size_t)at.y * p.columns + at.x;
-                for (int u = 0; u < tap_block; u++) {
-                    f32x16 v = load16f(tap[u] + offset);
-                    for (int k = 0; k < filter_block; k++) sum[k][u] = fma16(d[k], v, sum[k][u]);
-                }
-            }
             for (int k = 0; k < filters; k++) {
                 for (int u = 0; u < tap_block && t0 + u < kernel_taps; u++)
                     weight_gradient[(size_t)(f0 + k) * kernel_taps + t0 + u] = sum16(sum[k][u]);
