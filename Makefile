@@ -6,6 +6,7 @@ APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zl
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SLUICE := .build/release/sluice
+PHOTOS ?= samples/photos
 
 .PHONY: run test build deps python-deps bench clean
 
@@ -17,7 +18,7 @@ run: build
 	$(SLUICE) stats pipelines/fashion-mnist.yaml --split train
 	$(SLUICE) describe pipelines/fashion-mnist.yaml
 	$(SLUICE) preview --pipeline pipelines/fashion-mnist.yaml --output runs/fashion-mnist-preview.png
-	$(SLUICE) train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --output runs/fashion-mnist
+	$(SLUICE) train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --output runs/fashion-mnist --force
 
 ## test: build and run the whole test suite
 test: deps python-deps
@@ -26,13 +27,13 @@ test: deps python-deps
 
 ## bench: decode, stats, transform, feeder and training throughput, release build
 bench: build
-	$(SLUICE) bench --suite stats
-	$(SLUICE) bench --suite transforms
+	$(SLUICE) bench --suite stats --photos $(PHOTOS)
+	$(SLUICE) bench --suite transforms --photos $(PHOTOS)
 	$(SLUICE) bench --suite pipeline --pipeline pipelines/fashion-mnist.yaml
 	$(SLUICE) bench --suite pipeline --pipeline pipelines/fashion-mnist.yaml --set fashion-png
-	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-png
-	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-jpeg
-	$(SLUICE) bench --suite pipeline --pipeline pipelines/photos.yaml --set photos
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-png --photos $(PHOTOS)
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-jpeg --photos $(PHOTOS)
+	$(SLUICE) bench --suite pipeline --pipeline pipelines/photos.yaml --set photos --photos $(PHOTOS)
 	$(SLUICE) bench --suite train
 
 build: deps

@@ -35,6 +35,9 @@ public final class BatchLoader: Sendable {
         }
         let shapes = try chain.shapes(from: Self.inputShape(of: dataset, channels: inputChannels))
         guard case .tensor(let c?, let h?, let w?)? = shapes.last else {
+            if case .tensor(nil, _?, _?)? = shapes.last {
+                throw TransformError("the channels of the images are not fixed: set decode: {color: rgb} (or gray) in the pipeline file")
+            }
             throw TransformError("the transforms must end in a float tensor of fixed size (crop or resize, then to_float); they end in \(shapes.last?.description ?? "the decoded image")")
         }
         self.dataset = dataset

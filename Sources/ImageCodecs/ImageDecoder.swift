@@ -59,6 +59,35 @@ public final class ImageDecoder {
         }
     }
 
+    /// The size the file at `path` decodes to (after any draft scaling; channels after
+    /// `options.color`), from its header alone: for checking a pipeline before it runs.
+    public func decodedSize(ofFile path: String) throws(ImageFileError) -> (height: Int, width: Int, channels: Int) {
+        try reader.read(path)
+        let result = reader.bytes.withUnsafeBytes { bytes in
+            Result { () throws(DecodeError) -> sl_image_info in
+                guard !bytes.isEmpty else { throw .empty }
+                let format: ImageFormat
+                switch ImageFormat.sniff(bytes) {
+                case .decodable(let found): format = found
+                case .unsupported(let name): throw .unsupportedFormat(name)
+                case .unknown: throw .unknownFormat
+                }
+                let info = try readHeader(format, bytes)
+                switch format {
+                case .jpeg: sl_jpeg_abort(jpeg)
+                case .png: sl_png_abort(png)
+                }
+                return info
+            }
+        }
+        switch result {
+        case .success(let info):
+            let channels = options.color == .rgb ? 3 : options.color == .gray ? 1 : Int(info.channels)
+            return (Int(info.height), Int(info.width), channels)
+        case .failure(let error): throw ImageFileError(path: path, reason: .decode(error))
+        }
+    }
+
     /// Decodes `bytes` into `image` (reshaped to fit), converted to `options.color`.
     ///
     /// `region` is asked the size of a baseline JPEG once its header is read (after any draft

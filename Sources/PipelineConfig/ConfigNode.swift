@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A YAML node with its place in the file, for typed reads whose errors say where.
@@ -13,6 +14,17 @@ struct ConfigNode {
 
     private func child(_ node: Node, _ key: String) -> ConfigNode {
         ConfigNode(node: node, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+    }
+
+    /// A path: a relative one is read from the current folder when it exists there, else from
+    /// the pipeline file's folder when it exists there (so a file and its data can move
+    /// together), else it stays as written and the error that follows names it.
+    func path() throws(PipelineError) -> String {
+        let value = try string()
+        let folder = (file as NSString).deletingLastPathComponent
+        guard !value.hasPrefix("/"), !folder.isEmpty, !FileManager.default.fileExists(atPath: value) else { return value }
+        let besideFile = (folder as NSString).appendingPathComponent(value)
+        return FileManager.default.fileExists(atPath: besideFile) ? besideFile : value
     }
 
     var isNull: Bool {

@@ -5,7 +5,8 @@ import Trainer
 import Yams
 
 /// A pipeline file (DESIGN §3): sources, decoding, transforms per split and loader settings,
-/// validated as it is read. Relative paths in it are relative to the current folder.
+/// validated as it is read. A relative path in it is read from the current folder, or, when it
+/// is not there, from the pipeline file's folder (`ConfigNode.path()`).
 public struct PipelineFile: Sendable {
     /// Where a split's samples come from.
     public enum Source: Sendable, Equatable {
@@ -139,13 +140,13 @@ public struct PipelineFile: Sendable {
             throw node.error("a source is one of {folder: DIR}, {files: LIST}, {idx: {images, labels}}, {shards: DIR}")
         }
         switch kind {
-        case "folder": return .folder(try value.string())
-        case "files": return .files(try value.string())
-        case "shards": return .shards(try value.string())
+        case "folder": return .folder(try value.path())
+        case "files": return .files(try value.path())
+        case "shards": return .shards(try value.path())
         default:
             let fields = try value.fields(allowed: ["images", "labels"])
             guard let images = fields["images"] else { throw value.error("idx needs 'images'") }
-            return .idx(images: try images.string(), labels: try fields["labels"]?.string())
+            return .idx(images: try images.path(), labels: try fields["labels"]?.path())
         }
     }
 

@@ -90,7 +90,7 @@ enum TransformParser {
             let f = try node.fields(allowed: ["mean", "std", "stats"])
             if let stats = f["stats"] {
                 guard f["mean"] == nil, f["std"] == nil else { throw node.error("give either mean and std, or stats, not both") }
-                let statistics = try StatsFile.read(try stats.string(), node: stats)
+                let statistics = try StatsFile.read(try stats.path(), node: stats)
                 return try NormalizeTransform(mean: statistics.mean.map(Float.init), std: statistics.std.map(Float.init))
             }
             guard let mean = f["mean"], let std = f["std"] else { throw node.error("normalize needs mean and std, or stats: FILE") }

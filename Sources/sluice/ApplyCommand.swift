@@ -18,6 +18,10 @@ struct ApplyCommand: ParsableCommand {
             DIR/00000.png (float tensors are un-normalized and clamped). An image that cannot be \
             read, or that the transforms cannot take, is reported and the others are still \
             written; the exit code is then 65.
+
+            Example:
+              sluice apply --pipeline pipelines/photos.yaml --output runs/apply --png \\
+                samples/photos/chelsea.jpg
             """
     )
 

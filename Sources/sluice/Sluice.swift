@@ -10,6 +10,12 @@ struct Sluice: ParsableCommand {
         discussion: """
             Exit codes: 0 success (skipped bad files are reported, not fatal); 64 bad usage or \
             input file; 65 data error under --on-error fail; 70 internal error.
+
+            A first session: sluice stats samples/, then sluice describe pipelines/fashion-mnist.yaml, \
+            sluice preview --pipeline pipelines/fashion-mnist.yaml --output runs/preview.png, and \
+            sluice train --pipeline pipelines/fashion-mnist.yaml --epochs 3. `sluice help COMMAND` \
+            shows a command's options and examples. --version names the BLAS kernel the trainer \
+            runs. Shell completion: sluice --generate-completion-script bash (or zsh, fish).
             """,
         version: "0.1.0",
         subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, ShardCommand.self, TrainCommand.self, BenchCommand.self]

@@ -16,7 +16,11 @@ struct StatsCommand: ParsableCommand {
     struct Measure: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "measure",
-            abstract: "Exact per-channel mean/std and other statistics (the default: `sluice stats PATH...`).",
+            abstract: "Exact per-channel mean/std and other statistics of a dataset.",
+            usage: """
+                sluice stats PATH... [--json FILE] [--color auto|rgb|gray] [--split S] [--workers N] [--on-error skip|fail] [--rank R --world-size W]
+                  sluice stats merge PART.json... [--json FILE]
+                """,
             discussion: """
                 Values are on the [0, 1] scale. std is the population std over all pixels of the \
                 dataset (what normalize needs); per-image std mean is the average of per-image stds, \
@@ -31,6 +35,12 @@ struct StatsCommand: ParsableCommand {
                 With --rank R --world-size W (or the scheduler's environment: RANK/WORLD_SIZE, \
                 SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX), this process \
                 measures samples R, R+W, R+2W, ...; `stats merge` of the W results equals one run.
+
+                Examples:
+                  sluice stats samples/
+                  sluice stats pipelines/fashion-mnist.yaml --json runs/stats.json
+                  sluice stats mydata/ --rank 0 --world-size 2 --json part-0.json
+                  sluice stats merge part-0.json part-1.json --json all.json
                 """
         )
 
@@ -55,8 +65,13 @@ struct StatsCommand: ParsableCommand {
             let (rank, worldSize) = try ranks.resolve()
             let dataset: Dataset
             do {
-                dataset = try Dataset.listing(inputs).strided(rank: rank, worldSize: worldSize)
-            } catch {
+                let everything = try Dataset.listing(inputs)
+                guard everything.count > 0 else {
+                    throw CommandFailure.usage("no images in \(paths.joined(separator: ", ")): Sluice reads JPEG and PNG files (recognised by "
+                                               + "content), in folders (recursively), file lists, IDX files or a pipeline file's split")
+                }
+                dataset = everything.strided(rank: rank, worldSize: worldSize)
+            } catch let error as DatasetError {
                 throw CommandFailure.usage(error.description)
             }
             let runner = StatisticsRunner(
@@ -72,6 +87,9 @@ struct StatsCommand: ParsableCommand {
                 throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
             }
             for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
+            if report.images == 0 && !report.failed.isEmpty {
+                throw CommandFailure.data("none of the \(Terminal.count(report.failed.count)) images could be read (each reason is above)")
+            }
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
             let rate = Double(report.images) / max(seconds, 1e-9)
@@ -83,7 +101,8 @@ struct StatsCommand: ParsableCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "merge",
-            abstract: "Combine partial results (from --json of ranks or runs) exactly into one."
+            abstract: "Combine partial results (from --json of ranks or runs) exactly into one.",
+            discussion: "Example: sluice stats merge part-*.json --json all.json"
         )
 
         @Argument(help: "JSON files written by `sluice stats --json`.")

@@ -28,11 +28,7 @@ enum StatsOutput {
         if path == "-" {
             FileHandle.standardOutput.write(data)
         } else {
-            do {
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CommandFailure.usage("cannot write \(path): \(error.localizedDescription)")
-            }
+            try OutputFile.write(data, to: path)
         }
     }
 

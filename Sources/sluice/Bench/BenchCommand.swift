@@ -25,7 +25,13 @@ struct BenchCommand: ParsableCommand {
             both; --set runs the recipe on a generated \
             set (small-png and small-jpeg: 10,000 CIFAR-like 32x32 images). train: training \
             steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
-            the CIFAR small CNN on a batch held in memory, at each --threads count.
+            the CIFAR small CNN on a batch held in memory, at each --threads count, with the \
+            BLAS kernel in use.
+
+            Examples:
+              sluice bench --suite decode --photos samples/photos
+              sluice bench --suite pipeline --pipeline pipelines/cifar10.yaml --set small-png
+              sluice bench --suite train --batch-size 64 --threads 1 2
             """
     )
 
@@ -42,8 +48,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed passes per figure (after one warm-up pass).")
     var repeats: Int = 5
 
-    @Option(help: "Folder of benchmark photos.")
-    var photos: String = "../shared/data/photos"
+    @Option(help: "Folder of benchmark photos (JPEG), and the source of the generated 32x32 sets.")
+    var photos: String = "samples/photos"
 
     @Option(name: .customLong("fashion-mnist"), help: "Fashion-MNIST training images (IDX) for the 28x28 PNG set.")
     var fashionMNIST: String = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
@@ -57,7 +63,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "For --suite pipeline: the pipeline file.")
     var pipeline: String?
 
-    @Option(help: "For --suite pipeline: the split (default: train).")
+    @Option(help: "For --suite pipeline: the split.")
     var split: String = "train"
 
     @Option(help: "For --suite pipeline: run the recipe on this generated set instead of the split's data.")
@@ -136,7 +142,7 @@ struct BenchCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [Row] }
             let report = Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows)
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(encoder.encode(report), to: json)
         }
     }
 
@@ -156,7 +162,7 @@ struct BenchCommand: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(encoder.encode(rows), to: json)
         }
     }
 
@@ -186,9 +192,9 @@ struct BenchCommand: ParsableCommand {
                 var machine: String; var cores: Int; var blas: String; var blas_kernel: String; var repeats: Int
                 var rows: [TrainBench.Row]; var convolutions: [ConvLayerBench.Row]
             }
-            try encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, blas: blas.summary, blas_kernel: blas.kernel,
-                                      repeats: repeats, rows: rows, convolutions: convolutions))
-                .write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(encoder.encode(Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, blas: blas.summary,
+                                                       blas_kernel: blas.kernel, repeats: repeats, rows: rows, convolutions: convolutions)),
+                                 to: json)
         }
     }
 
@@ -210,8 +216,9 @@ struct BenchCommand: ParsableCommand {
             struct Entry: Encodable { var input: Int; var op: String; var images_per_second: Double; var min: Double; var max: Double; var megapixels_per_second: Double }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(rows.map { Entry(input: $0.size, op: $0.op, images_per_second: $0.median, min: $0.min, max: $0.max, megapixels_per_second: $0.megapixels) })
-                .write(to: URL(fileURLWithPath: json))
+            try OutputFile.write(encoder.encode(rows.map { Entry(input: $0.size, op: $0.op, images_per_second: $0.median, min: $0.min,
+                                                                 max: $0.max, megapixels_per_second: $0.megapixels) }),
+                                 to: json)
         }
     }
 

@@ -49,7 +49,10 @@ struct BenchSets {
     }
 
     private func photos() throws -> [String] {
-        let photos = try Dataset.listing([photosFolder])
+        let photos: Dataset
+        do { photos = try Dataset.listing([photosFolder]) } catch {
+            throw CommandFailure.usage("\(error.description) (--photos names a folder of JPEG photos)")
+        }
         let files = (0..<photos.count).compactMap { index -> String? in
             if case .file(let path, _) = photos.sample(at: index) { return path }
             return nil

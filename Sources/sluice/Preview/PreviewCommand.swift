@@ -21,7 +21,9 @@ struct PreviewCommand: ParsableCommand {
             the file's `classes`, or label numbers) are written under the tiles. Tiles are 2 \
             pixels apart on black, as torchvision's make_grid. The PNG is the same bytes for \
             any --workers. A sample that cannot be read is reported and left out (exit 65 \
-            under --on-error fail).
+            under --on-error fail). The folders of --output are made if missing.
+
+            Example: sluice preview --pipeline pipelines/cifar10.yaml --output runs/p.png
             """
     )
 
@@ -86,13 +88,9 @@ struct PreviewCommand: ParsableCommand {
         let titles = ["input"] + (0..<variants).map { "epoch \($0)" }
         let grid = PreviewGrid(rows: rows, columnTitles: titles, scale: scale ?? PreviewGrid.automaticScale(for: rows.flatMap(\.tiles)))
         let canvas = grid.render()
-        do {
-            try Data(ImageEncoder.png(canvas.image)).write(to: URL(fileURLWithPath: output))
-        } catch let error as EncodeError {
-            throw CommandFailure.internal(error.description)
-        } catch {
-            throw CommandFailure.usage("cannot write \(output): \(error.localizedDescription)")
-        }
+        let png: [UInt8]
+        do { png = try ImageEncoder.png(canvas.image) } catch { throw CommandFailure.internal(error.description) }
+        try OutputFile.write(Data(png), to: output)
         Terminal.status("sluice preview: \(rows.count) samples x \(variants + 1) columns\(failures > 0 ? " (\(failures) skipped)" : ""), \(canvas.width)x\(canvas.height) px, \(output)\n")
     }
 

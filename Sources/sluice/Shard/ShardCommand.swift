@@ -20,7 +20,12 @@ struct ShardCommand: ParsableCommand {
     struct Write: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "write",
-            abstract: "Write a split's shards (the default: `sluice shard --pipeline P ...`).",
+            abstract: "Decode once, train many epochs: store a split's deterministic transforms as safetensors shards.",
+            usage: """
+                sluice shard --pipeline P [--split S] --output DIR [--workers N] [--rank R --world-size W]
+                  sluice shard merge DIR... [--output DIR]
+                  sluice shard verify DIR
+                """,
             discussion: """
                 Runs the leading deterministic transforms of the split that give uint8 images \
                 (decode, resize, crop, ...; not to_float and what follows) once, and writes \
@@ -36,7 +41,13 @@ struct ShardCommand: ParsableCommand {
                 writes the rest. With --rank R --world-size W (or the scheduler's environment), \
                 this process writes shards K with K % W == R and DIR/index-rank-R.json; `sluice \
                 shard merge` then writes index.json. Train from them with \
-                `data: {train: {shards: DIR}}` or `sluice train --shards DIR`.
+                `data: {train: {shards: DIR}}` or `sluice train --shards DIR`. `sluice shard \
+                verify DIR` checks every shard against the index.
+
+                Examples:
+                  sluice shard --pipeline pipelines/cifar10.yaml --output shards/cifar10
+                  sluice shard verify shards/cifar10
+                  sluice train --pipeline pipelines/cifar10.yaml --shards shards/cifar10
                 """
         )
 
@@ -112,7 +123,12 @@ struct ShardCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "merge",
             abstract: "Combine the partial indexes of a multi-rank shard job into one index.json.",
-            discussion: "Reads every index-rank-*.json in the given folders; every rank of the job must be there once. Exit 64 if not."
+            discussion: """
+                Reads every index-rank-*.json in the given folders; every rank of the job must be \
+                there once. Exit 64 if not. The --output folder is made if missing.
+
+                Example: sluice shard merge shards/photos --output shards/photos
+                """
         )
 
         @Argument(help: "Folders written by the ranks (often just one shared folder).")
@@ -134,6 +150,7 @@ struct ShardCommand: ParsableCommand {
                 }
             }
             let target = output ?? folders[0]
+            try OutputFile.makeFolder(target)
             do {
                 let merged = try ShardIndex.merge(parts, into: target)
                 try AtomicFile.write(Array(try merged.encoded()), to: (target as NSString).appendingPathComponent("index.json"))
@@ -148,7 +165,12 @@ struct ShardCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Check every shard of a folder against its index: sizes, shapes and each tensor's CRC-32C.",
-            discussion: "Names each damaged or missing shard and tensor; exit 65 if any, 64 if the index cannot be read."
+            discussion: """
+                Names each damaged or missing shard and tensor; exit 65 if any, 64 if the index \
+                cannot be read.
+
+                Example: sluice shard verify shards/cifar10
+                """
         )
 
         @Argument(help: "Folder holding index.json.")

@@ -21,11 +21,17 @@ final class FailureLog: Sendable {
 
     var count: Int { failures.withLock { $0.count } }
 
-    /// Runs one pass; maps its errors to exit codes.
-    func run<Result>(_ pass: () throws -> Result) throws -> Result {
-        let result: Result
+    /// Runs one pass over `split`; maps its errors to exit codes. A pass that used no sample at
+    /// all (every one failed) ends the run: its loss would mean nothing.
+    func run(_ split: String, _ pass: () throws -> PassMetrics) throws -> PassMetrics {
+        let result: PassMetrics
         do { result = try pass() } catch let error as TrainingError { throw CommandFailure.usage(error.message) }
-        if failFast, let first = failures.withLock({ $0.first }) { throw CommandFailure.data(first.description) }
+        let first = failures.withLock { $0.first }
+        if failFast, let first { throw CommandFailure.data(first.description) }
+        if result.samples == 0 {
+            let reason = first.map { "every sample failed; the first: \($0.description)" } ?? "the split has no samples"
+            throw CommandFailure.usage("no sample of the \(split) split could be used: \(reason). `sluice describe` checks a pipeline; `sluice apply` runs one sample")
+        }
         return result
     }
 }

@@ -11,11 +11,12 @@ struct RunFolder {
 
     init(path: String) throws {
         self.path = path
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure.usage("cannot create \(path): \(error.localizedDescription)")
-        }
+        try OutputFile.makeFolder(path)
+    }
+
+    /// A folder that is only read.
+    init(existing path: String) {
+        self.path = path
     }
 
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
@@ -30,8 +31,35 @@ struct RunFolder {
 
     func write(_ name: String, text: String) throws { try write(name, Array(text.utf8)) }
 
+    /// What a run writes: a fresh run (`--force`) removes them first, so no file of an old run
+    /// stays beside the new one's.
+    static let runFiles = ["model.safetensors", "checkpoint.safetensors", "metrics.jsonl", "summary.txt", "run.json",
+                           "curves.png", "confusion.png", "confusion.json"]
+
+    /// Whether `path` holds a run that has finished at least one epoch.
+    static func holdsRun(_ path: String) -> Bool {
+        ["checkpoint.safetensors", "model.safetensors", "metrics.jsonl"].contains {
+            FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0))
+        }
+    }
+
+    func removeRunFiles() {
+        for name in Self.runFiles { try? FileManager.default.removeItem(atPath: file(name)) }
+    }
+
+    /// The folder's `run.json`, if it has a readable one.
+    func readManifest() -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: file("run.json")) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    /// Non-finite losses (a diverged run) are written as the strings "NaN", "Infinity".
+    static let nonFinite = (positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+
     func writeMetrics(_ records: [EpochRecord]) throws {
         let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: Self.nonFinite.positiveInfinity,
+                                                                      negativeInfinity: Self.nonFinite.negativeInfinity, nan: Self.nonFinite.nan)
         encoder.outputFormatting = [.sortedKeys]
         let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         try write("metrics.jsonl", text: lines.map { $0 + "\n" }.joined())
@@ -39,7 +67,10 @@ struct RunFolder {
 
     func readMetrics() -> [EpochRecord] {
         guard let text = try? String(contentsOfFile: file("metrics.jsonl"), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: Self.nonFinite.positiveInfinity,
+                                                                        negativeInfinity: Self.nonFinite.negativeInfinity, nan: Self.nonFinite.nan)
+        return text.split(separator: "\n").compactMap { try? decoder.decode(EpochRecord.self, from: Data($0.utf8)) }
     }
 
     func writeWeights(_ model: Model, name: String, metadata: [String: String]) throws {

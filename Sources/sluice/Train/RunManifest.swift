@@ -5,13 +5,47 @@ import Trainer
 /// `run.json` (the pipeline, seed and versions beside the results, STYLE.md "Evidence") and
 /// `confusion.json`.
 enum RunManifest {
-    static func json(pipeline: String, file: PipelineFile, settings: TrainSettings, model: Model, workers: Int, threads: Int) -> String {
-        let text = (try? String(contentsOfFile: pipeline, encoding: .utf8)) ?? ""
-        let manifest: [String: Any] = [
+    /// What a resumed run must share with the run it continues, so that it ends as one
+    /// uninterrupted run would: the pipeline text, seed, sample limits and shards (the epoch
+    /// count is checked against the schedule by `TrainingRun.resume`).
+    struct Continuity {
+        var pipelineText: String
+        var seed: UInt64
+        var epochs: Int
+        var trainSamples: Int?
+        var validationSamples: Int?
+        var shards: String?
+
+        var fields: [String: Any] {
+            ["pipeline_text": pipelineText, "seed": seed, "epochs": epochs, "train_samples": trainSamples ?? NSNull(),
+             "val_samples": validationSamples ?? NSNull(), "shards": shards ?? NSNull()]
+        }
+
+        /// The settings that differ from `manifest`'s (a run.json), as "--option: was X, now Y".
+        func differences(from manifest: [String: Any]) -> [String] {
+            func text(_ value: Any?) -> String {
+                switch value {
+                case nil, is NSNull: "not set"
+                case let number as NSNumber: number.stringValue
+                case let string as String: string
+                case let other?: "\(other)"
+                }
+            }
+            let names = [("seed", "the pipeline's seed"), ("train_samples", "--train-samples"), ("val_samples", "--val-samples"),
+                         ("shards", "--shards")]
+            var found = names.compactMap { key, name -> String? in
+                guard let old = manifest[key] else { return nil }   // a run.json from before the key existed
+                return text(old) == text(fields[key]) ? nil : "\(name): was \(text(old)), now \(text(fields[key]))"
+            }
+            if let old = manifest["pipeline_text"] as? String, old != pipelineText { found.insert("the pipeline file changed", at: 0) }
+            return found
+        }
+    }
+
+    static func json(pipeline: String, settings: TrainSettings, model: Model, workers: Int, threads: Int,
+                     continuity: Continuity) -> String {
+        var manifest: [String: Any] = [
             "pipeline": pipeline,
-            "pipeline_text": text,
-            "seed": file.seed,
-            "epochs": settings.epochs,
             "optimizer": settings.optimizer.name,
             "learning_rate": settings.optimizer.learningRate,
             "validation_split": settings.validationSplit ?? NSNull(),
@@ -24,6 +58,7 @@ enum RunManifest {
             "machine": ["cpu": SystemInfo.cpuModel, "cores": SystemInfo.coreCount],
             "started": ISO8601DateFormatter().string(from: Date()),
         ]
+        manifest.merge(continuity.fields) { _, new in new }
         return encode(manifest)
     }
 

@@ -21,7 +21,14 @@ struct TrainCommand: ParsableCommand {
             nn.Sequential names), checkpoint.safetensors (last epoch, for --resume), \
             metrics.jsonl (a line per epoch), summary.txt (the layer table), curves.png, \
             confusion.png and run.json. The same file and seed give the same weights, and a \
-            resumed run gives what an uninterrupted one would.
+            resumed run gives what an uninterrupted one would: --resume refuses other settings \
+            than the run started with. A folder that holds a run is never overwritten without \
+            --force.
+
+            Examples:
+              sluice train --pipeline pipelines/fashion-mnist.yaml --epochs 3
+              sluice train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --resume
+              sluice train --pipeline pipelines/cifar10.yaml --train-samples 2000
 
             Exit codes: 0 success; 64 bad usage or pipeline file; 65 a bad sample under \
             --on-error fail; 70 internal error.
@@ -49,8 +56,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("val-samples"), help: "Evaluate on the first N samples of the validation split only.")
     var validationSamples: Int?
 
-    @Flag(help: "Continue the run in --output from its checkpoint.safetensors.")
+    @Flag(help: "Continue the run in --output from its checkpoint.safetensors (with the settings it started with).")
     var resume = false
+
+    @Flag(help: "Start over in an --output that holds a finished or interrupted run (its files are removed first).")
+    var force = false
 
     @Option(name: .customLong("on-error"), help: "skip: report each bad file and carry on; fail: end with exit 65 after the pass that met one.")
     var onError: OnError = .skip
@@ -64,6 +74,7 @@ struct TrainCommand: ParsableCommand {
         if let threads, threads < 1 || threads > 64 { throw ValidationError("--threads must be between 1 and 64") }
         if let trainSamples, trainSamples < 1 { throw ValidationError("--train-samples must be at least 1") }
         if let validationSamples, validationSamples < 1 { throw ValidationError("--val-samples must be at least 1") }
+        if resume && force { throw ValidationError("--resume continues a run and --force starts it over: pass one of them") }
     }
 
     func run() throws {
@@ -93,14 +104,17 @@ struct TrainCommand: ParsableCommand {
         let threads = self.threads ?? Self.computeThreads(for: shards.map { .shards($0) } ?? file.data["train"], workers: trainLoader.settings.workers)
         ComputeThreads.set(threads)
 
-        let folder = try RunFolder(path: output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension)
-        try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + ModelSummary(model).lines)
-            .joined(separator: "\n") + "\n")
-        try folder.write("run.json", text: RunManifest.json(pipeline: pipeline, file: file, settings: settings, model: model,
-                                                                 workers: trainLoader.settings.workers, threads: threads))
+        let continuity = RunManifest.Continuity(pipelineText: (try? String(contentsOfFile: pipeline, encoding: .utf8)) ?? "", seed: file.seed,
+                                                epochs: settings.epochs, trainSamples: trainSamples, validationSamples: validationSamples,
+                                                shards: shards)
+        let (folder, startedEpochs) = try prepareFolder(continuity: continuity)
         var run = TrainingRun(pipeline: pipeline, settings: settings, session: TrainingSession(model: model, optimizer: settings.optimizer, seed: file.seed),
                               trainLoader: trainLoader, validationLoader: validationLoader, folder: folder, failures: failures)
-        if resume { try run.resume() }
+        if resume { try run.resume(startedWithEpochs: startedEpochs) }
+        try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + ModelSummary(model).lines)
+            .joined(separator: "\n") + "\n")
+        try folder.write("run.json", text: RunManifest.json(pipeline: pipeline, settings: settings, model: model,
+                                                                 workers: trainLoader.settings.workers, threads: threads, continuity: continuity))
 
         let batches = (trainLoader.indices(epoch: 0).count + trainLoader.settings.batchSize - 1) / trainLoader.settings.batchSize
         print("model \(pipeline): input \(model.inputShape), \(model.classes) classes, \(Terminal.count(model.parameterCount)) parameters")
@@ -109,9 +123,15 @@ struct TrainCommand: ParsableCommand {
               "; \(trainLoader.settings.workers) loader worker\(trainLoader.settings.workers == 1 ? "" : "s"), \(threads) compute thread\(threads == 1 ? "" : "s")")
         let start = DispatchTime.now().uptimeNanoseconds
         var trainedImages = 0
-        for epoch in run.firstEpoch..<settings.epochs {
-            if run.stopping?.shouldStop == true { break }
-            trainedImages += try run.train(epoch: epoch, batches: batches)
+        do {
+            for epoch in run.firstEpoch..<settings.epochs {
+                if run.stopping?.shouldStop == true { break }
+                trainedImages += try run.train(epoch: epoch, batches: batches)
+            }
+        } catch {
+            // A new run that ends before its first epoch leaves no half-made run behind.
+            if !resume && run.records.isEmpty { folder.removeRunFiles() }
+            throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var final = "sluice train: \(run.records.count) epoch\(run.records.count == 1 ? "" : "s"), \(Terminal.fixed(seconds, 1)) s, \(Terminal.count(Int(Double(trainedImages) / max(seconds, 1e-9)))) img/s trained"
@@ -119,6 +139,33 @@ struct TrainCommand: ParsableCommand {
         print("weights: \(folder.file("model.safetensors"))")
         Terminal.status(final + "\n")
         if failures.count > 0 { Terminal.error("\(failures.count) bad samples were skipped") }
+    }
+
+    /// The run folder: a new run must not overwrite a run there (unless --force), and --resume
+    /// must continue one with the settings it started with; with the epoch count that run
+    /// started with, when its run.json says.
+    private func prepareFolder(continuity: RunManifest.Continuity) throws -> (RunFolder, Int?) {
+        let path = output ?? "runs/" + ((pipeline as NSString).lastPathComponent as NSString).deletingPathExtension
+        let holdsRun = RunFolder.holdsRun(path)
+        if resume {
+            guard holdsRun else { throw CommandFailure.usage("\(path) holds no run to resume: train without --resume first") }
+            let folder = try RunFolder(path: path)
+            guard let manifest = folder.readManifest() else { return (folder, nil) }
+            let changes = continuity.differences(from: manifest)
+            guard changes.isEmpty else {
+                throw CommandFailure.usage("cannot resume \(path) with other settings than it started with (" + changes.joined(separator: "; ")
+                                           + "): the result would not be that of one run. Resume with the same settings, or start a new run with --output or --force")
+            }
+            return (folder, (manifest["epochs"] as? NSNumber)?.intValue)
+        }
+        if holdsRun && !force {
+            let epochs = RunFolder(existing: path).readMetrics().count
+            throw CommandFailure.usage("\(path) already holds a run (\(epochs) epoch\(epochs == 1 ? "" : "s") done): --resume continues it, "
+                                       + "--force starts it over, --output NAME keeps both")
+        }
+        let folder = try RunFolder(path: path)
+        if force { folder.removeRunFiles() }
+        return (folder, nil)
     }
 
     private func loader(_ file: PipelineFile, split: String, limit: Int?, shuffle: Bool?, shards: String? = nil) throws -> BatchLoader {

@@ -29,8 +29,9 @@ struct TrainingRun {
     }
 
     /// Continues from the folder's checkpoint: weights, optimizer state, epochs done, early
-    /// stopping record and the metrics of those epochs.
-    mutating func resume() throws {
+    /// stopping record and the metrics of those epochs. Another epoch count than the run
+    /// started with is refused when the schedule gave the epochs done other rates under it.
+    mutating func resume(startedWithEpochs: Int?) throws {
         let checkpoint: TrainingCheckpoint
         do {
             checkpoint = try TrainingCheckpoint.restore(try folder.read("checkpoint.safetensors"), into: session, earlyStopping: stopping)
@@ -38,10 +39,21 @@ struct TrainingRun {
             throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): \(error.message)")
         }
         firstEpoch = checkpoint.completedEpochs
+        if let startedWithEpochs, startedWithEpochs != settings.epochs {
+            let base = settings.optimizer.learningRate
+            let changed = (0..<firstEpoch).first {
+                settings.schedule.rate(base: base, epoch: $0, epochs: startedWithEpochs) != settings.schedule.rate(base: base, epoch: $0, epochs: settings.epochs)
+            }
+            if let changed {
+                throw CommandFailure.usage("cannot resume \(folder.path) with --epochs \(settings.epochs): it started with \(startedWithEpochs), and the "
+                                           + "\(settings.schedule) schedule gives epoch \(changed + 1) another learning rate under \(settings.epochs). "
+                                           + "Resume with --epochs \(startedWithEpochs), or start a new run with --output or --force")
+            }
+        }
         stopping = checkpoint.earlyStopping
         records = folder.readMetrics().filter { $0.epoch <= firstEpoch }
         guard firstEpoch < settings.epochs else {
-            throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs (raise --epochs)")
+            throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs")
         }
         print("resuming \(folder.path) after epoch \(firstEpoch)")
     }
@@ -52,7 +64,7 @@ struct TrainingRun {
         let progress = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, batches: batches)
         var batch = 0
         let (session, trainLoader, failures) = (self.session, self.trainLoader, self.failures)
-        let trained = try failures.run {
+        let trained = try failures.run("train") {
             try session.train(trainLoader.epoch(epoch, onFailure: failures.report), epoch: epoch) { _, loss in
                 batch += 1
                 progress.update(batch: batch, loss: loss)
@@ -90,7 +102,9 @@ struct TrainingRun {
     func validate() throws -> PassMetrics? {
         guard let validationLoader else { return nil }
         let (session, failures) = (self.session, self.failures)
-        return try failures.run { try session.evaluate(validationLoader.epoch(0, onFailure: failures.report)) }
+        return try failures.run(settings.validationSplit ?? "validation") {
+            try session.evaluate(validationLoader.epoch(0, onFailure: failures.report))
+        }
     }
 
     /// Loads the best weights, evaluates them once more, writes the confusion matrix, and
