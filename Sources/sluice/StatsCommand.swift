@@ -87,9 +87,6 @@ struct StatsCommand: ParsableCommand {
                 throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
             }
             for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
-            if report.images == 0 && !report.failed.isEmpty {
-                throw CommandFailure.data("none of the \(Terminal.count(report.failed.count)) images could be read (each reason is above)")
-            }
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
             let rate = Double(report.images) / max(seconds, 1e-9)
