@@ -32,8 +32,10 @@ struct ConfigNode {
         return false
     }
 
-    /// The entries of a mapping, in file order; a key outside `allowed` is an error naming it.
-    func mapping(allowed: [String]) throws(PipelineError) -> [(key: String, value: ConfigNode)] {
+    /// The entries of a mapping, in file order; a key outside `allowed` is an error naming it,
+    /// the closest allowed one when it looks like a typo, and the allowed ones (`what` they are:
+    /// "key", or "op" in a transform list).
+    func mapping(allowed: [String], what: String = "key") throws(PipelineError) -> [(key: String, value: ConfigNode)] {
         if isNull { return [] }
         guard let mapping = node.mapping else { throw error("expected a mapping of \(allowed.joined(separator: ", "))") }
         var entries: [(String, ConfigNode)] = []
@@ -41,7 +43,8 @@ struct ConfigNode {
             guard let key = keyNode.string else { throw error("keys must be names") }
             guard allowed.contains(key) else {
                 let place = ConfigNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
-                throw place.error("unknown key '\(key)' (expected one of: \(allowed.joined(separator: ", ")))")
+                let guess = Self.closest(to: key, in: allowed).map { ": did you mean '\($0)'?" } ?? ""
+                throw place.error("unknown \(what) '\(key)'\(guess) (expected one of: \(allowed.joined(separator: ", ")))")
             }
             guard !entries.contains(where: { $0.0 == key }) else { throw child(keyNode, key).error("duplicate key") }
             entries.append((key, child(value, key)))
@@ -127,5 +130,25 @@ struct ConfigNode {
         case 2: return (values[0], values[1], false)
         default: throw error("size is one integer or [height, width]")
         }
+    }
+
+    /// The allowed name within a few edits of `name` (a third of its length, at least one).
+    static func closest(to name: String, in allowed: [String]) -> String? {
+        let limit = max(1, name.count / 3)
+        return allowed.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= limit }.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance over characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let (a, b) = (Array(a), Array(b))
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 }

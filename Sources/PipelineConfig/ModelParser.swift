@@ -9,7 +9,7 @@ enum ModelParser {
         var specs: [LayerSpec] = []
         var places: [PipelineFile.Place] = []
         for item in try node.list() {
-            let entries = try item.mapping(allowed: ops)
+            let entries = try item.mapping(allowed: ops, what: "layer")
             guard entries.count == 1, let (op, fields) = entries.first else {
                 throw item.error("each layer is a mapping with one op name, e.g. '- dense: {units: 10}'")
             }

@@ -10,7 +10,7 @@ enum TransformParser {
     static func chain(_ node: ConfigNode) throws(PipelineError) -> TransformChain {
         var transforms: [any Transform] = []
         for item in try node.list() {
-            let entries = try item.mapping(allowed: ops)
+            let entries = try item.mapping(allowed: ops, what: "op")
             guard entries.count == 1, let (op, fields) = entries.first else {
                 throw item.error("each transform is a mapping with one op name, e.g. '- horizontal_flip: {p: 0.5}'")
             }

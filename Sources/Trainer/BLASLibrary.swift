@@ -53,7 +53,7 @@ public struct BLASLibrary: Sendable, Equatable {
             sl_blas_load(nil, &message, message.count)
         }
         guard status == 0 else {
-            return .failure(ModelError(layer: nil, String(cString: message)))
+            return .failure(ModelError(layer: nil, String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         return .success(BLASLibrary(kernel: String(cString: sl_blas_corename()), requested: requested, requestedBy: source,
                                     configuration: String(cString: sl_blas_config()), path: String(cString: sl_blas_path())))

@@ -8,10 +8,12 @@ import PipelineConfig
 enum PipelineInputs {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    /// The dataset inputs, and the decode colour of the (last) pipeline file given, if any.
-    static func resolve(_ paths: [String], split: String) throws -> ([Dataset.Input], ColorMode?) {
+    /// The dataset inputs, and the decode colour and class names of the (last) pipeline file
+    /// given, if any.
+    static func resolve(_ paths: [String], split: String) throws -> (inputs: [Dataset.Input], color: ColorMode?, classNames: [String]?) {
         var inputs: [Dataset.Input] = []
         var color: ColorMode?
+        var classNames: [String]?
         for path in paths {
             guard extensions.contains((path as NSString).pathExtension.lowercased()) else {
                 inputs.append(.path(path))
@@ -24,17 +26,18 @@ enum PipelineInputs {
                 throw CommandFailure.usage("\(path): no data for split '\(split)' (it has: \(available.isEmpty ? "none" : available)); use --split")
             }
             color = file.color
+            classNames = file.classNames ?? classNames
             guard let input = source.datasetInput else {
                 throw CommandFailure.usage("\(path): split '\(split)' reads shards, whose index.json already holds the exact mean and std of the stored images (sluice shard verify checks them); measure the source the shards were made from")
             }
             inputs.append(input)
         }
-        return (inputs, color)
+        return (inputs, color, classNames)
     }
 
     /// The dataset of a pipeline file's split.
     static func dataset(_ pipeline: String, split: String) throws -> Dataset {
-        let (inputs, _) = try resolve([pipeline], split: split)
+        let inputs = try resolve([pipeline], split: split).inputs
         do { return try Dataset.listing(inputs) } catch { throw CommandFailure.usage(error.description) }
     }
 }

@@ -61,7 +61,7 @@ struct StatsCommand: ParsableCommand {
         @OptionGroup var ranks: RankOptions
 
         func run() throws {
-            let (inputs, pipelineColor) = try PipelineInputs.resolve(paths, split: split)
+            let (inputs, pipelineColor, classNames) = try PipelineInputs.resolve(paths, split: split)
             let (rank, worldSize) = try ranks.resolve()
             let dataset: Dataset
             do {
@@ -82,7 +82,12 @@ struct StatsCommand: ParsableCommand {
             let outcome = runner.run(dataset, progress: counter)
             let seconds = display.finish()
 
-            let report = StatisticsReport(outcome.accumulator)
+            var report = StatisticsReport(outcome.accumulator)
+            if let classNames {   // a pipeline file's `classes:` name its labels
+                report.classes = Dictionary(report.classes.map { key, count in
+                    (Int(key).flatMap { $0 >= 0 && $0 < classNames.count ? classNames[$0] : nil } ?? key, count)
+                }, uniquingKeysWith: +)
+            }
             if let stoppedAt = outcome.stoppedAt {
                 throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
             }
