@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SLUICE := .build/release/sluice
 PHOTOS ?= samples/photos
 
-.PHONY: run test build deps python-deps bench clean
+.PHONY: run test build deps python-deps bench install clean
 
 ## run: build release and run the main job: dataset statistics of samples/ and Fashion-MNIST,
 ## the plan of the Fashion-MNIST pipeline, a preview of its augmentations, and 3 epochs of
@@ -38,6 +38,13 @@ bench: build
 
 build: deps
 	swift build -c release
+
+## install: the release build as $(PREFIX)/bin/sluice, with bash completion (PREFIX=/usr/local)
+PREFIX ?= /usr/local
+install: build
+	install -D -m 755 $(SLUICE) $(DESTDIR)$(PREFIX)/bin/sluice
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(SLUICE) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \

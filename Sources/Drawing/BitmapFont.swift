@@ -1,8 +1,21 @@
 /// A 5x7 pixel font for ASCII 32-126 (the classic public-domain LCD font), for labels on
-/// previews and charts without a font library. Each glyph is 5 columns, bit 0 the top row.
+/// previews and charts without a font library. Each glyph is 5 columns, bit 0 the top row;
+/// g, j, p, q and y reach two rows below the baseline, as in print.
 public enum BitmapFont {
     public static let glyphWidth = 5
+    /// Rows from the top to the baseline.
     public static let glyphHeight = 7
+    /// Rows a line of text takes, descenders included.
+    public static let lineHeight = 9
+
+    /// The letters with descenders: 9-row columns, bit 0 the top row.
+    static let descenders: [Character: [UInt16]] = [
+        "g": [0x118, 0x124, 0x124, 0x124, 0x0FC],
+        "j": [0x080, 0x100, 0x100, 0x0FD, 0x000],
+        "p": [0x1FC, 0x024, 0x024, 0x024, 0x018],
+        "q": [0x018, 0x024, 0x024, 0x024, 0x1FC],
+        "y": [0x11C, 0x120, 0x120, 0x120, 0x0FC],
+    ]
     /// Horizontal step from one character to the next (one blank column).
     public static let advance = 6
 
@@ -35,7 +48,9 @@ public enum BitmapFont {
 
     /// Whether pixel (x, y) of `character`'s glyph is set; characters outside ASCII 32-126 draw as '?'.
     public static func isSet(_ character: Character, x: Int, y: Int) -> Bool {
-        guard x >= 0, x < glyphWidth, y >= 0, y < glyphHeight else { return false }
+        guard x >= 0, x < glyphWidth, y >= 0, y < lineHeight else { return false }
+        if let glyph = descenders[character] { return glyph[x] >> UInt16(y) & 1 == 1 }
+        guard y < glyphHeight else { return false }
         var code = Int(character.asciiValue ?? 63)
         if code < 32 || code > 126 { code = 63 }
         return columns[(code - 32) * glyphWidth + x] >> UInt8(y) & 1 == 1

@@ -50,7 +50,7 @@ public struct Canvas: Sendable {
     public mutating func text(_ text: String, x: Int, y: Int, color: Color = (0, 0, 0), scale: Int = 1) {
         for (position, character) in text.enumerated() {
             let left = x + position * BitmapFont.advance * scale
-            for row in 0..<BitmapFont.glyphHeight {
+            for row in 0..<BitmapFont.lineHeight {
                 for column in 0..<BitmapFont.glyphWidth where BitmapFont.isSet(character, x: column, y: row) {
                     fill(x: left + column * scale, y: y + row * scale, width: scale, height: scale, color: color)
                 }

@@ -1,5 +1,5 @@
-/// Line plots of per-epoch series (training curves): axes with tick labels, one coloured line
-/// per series with a dot per point, a legend, a title.
+/// Line plots of per-epoch series (training curves): axes with round tick values, one coloured
+/// line per series with a dot per point, a legend above the plot, a title.
 public struct LineChart: Sendable {
     public struct Series: Sendable {
         public let name: String
@@ -26,23 +26,26 @@ public struct LineChart: Sendable {
     /// Draws the chart into `canvas` inside the given box.
     public func draw(into canvas: inout Canvas, x: Int, y: Int, width: Int, height: Int) {
         let axis: Canvas.Color = (90, 90, 90), grid: Canvas.Color = (225, 225, 225)
-        let left = x + 46, top = y + 22, right = x + width - 10, bottom = y + height - 30
+        let left = x + 46, top = y + 34, right = x + width - 10, bottom = y + height - 30
         canvas.text(title, x: x + (width - BitmapFont.width(of: title, scale: 2)) / 2, y: y + 2, scale: 2)
         let values = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
         let points = series.map(\.values.count).max() ?? 0
         var low = range?.lowerBound ?? values.min() ?? 0, high = range?.upperBound ?? values.max() ?? 1
         if high - low < 1e-9 { low -= 0.5; high += 0.5 }
+        let step = Self.tickStep(high - low)
+        (low, high) = ((low / step).rounded(.down) * step, (high / step).rounded(.up) * step)
+        let ticks = Int(((high - low) / step).rounded())
         let plotWidth = right - left, plotHeight = bottom - top
         func position(_ index: Int, _ value: Double) -> (x: Int, y: Int) {
             let fx = points > 1 ? Double(index) / Double(points - 1) : 0.5
             let fy = (value - low) / (high - low)
             return (left + Int((fx * Double(plotWidth)).rounded()), bottom - Int((fy * Double(plotHeight)).rounded()))
         }
-        for tick in 0...4 {
-            let value = low + (high - low) * Double(tick) / 4
-            let row = bottom - plotHeight * tick / 4
+        for tick in 0...ticks {
+            let value = low + step * Double(tick)
+            let row = bottom - plotHeight * tick / ticks
             canvas.line(from: (left, row), to: (right, row), color: grid)
-            let label = Self.format(value)
+            let label = Self.format(value, step: step)
             canvas.text(label, x: left - 4 - BitmapFont.width(of: label), y: row - 3, color: axis)
         }
         canvas.line(from: (left, top), to: (left, bottom), color: axis)
@@ -66,15 +69,27 @@ public struct LineChart: Sendable {
         }
         var legendX = left + 8
         for line in series {
-            canvas.fill(x: legendX, y: top + 4, width: 12, height: 3, color: line.color)
-            canvas.text(line.name, x: legendX + 16, y: top + 2)
+            canvas.fill(x: legendX, y: y + 23, width: 12, height: 3, color: line.color)
+            canvas.text(line.name, x: legendX + 16, y: y + 21)
             legendX += 16 + BitmapFont.width(of: line.name) + 14
         }
     }
 
-    static func format(_ value: Double) -> String {
-        let magnitude = abs(value)
-        let places = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3
+    /// A round step (1, 2, 2.5 or 5 times a power of ten) that cuts `span` into 3 to 6 parts.
+    static func tickStep(_ span: Double) -> Double {
+        let rough = span / 4
+        var power = 1.0   // the power of ten at or below rough
+        while power * 10 <= rough { power *= 10 }
+        while power > rough { power /= 10 }
+        return [1, 2, 2.5, 5, 10].map { $0 * power }.first { span / $0 <= 6 } ?? 10 * power
+    }
+
+    /// `value` with as many decimals as `step` needs.
+    static func format(_ value: Double, step: Double) -> String {
+        let places = (0...4).first { place in
+            let scaled = step * pow10(place)
+            return abs(scaled - scaled.rounded()) < 1e-6
+        } ?? 4
         var text = String(Int((value * pow10(places)).rounded()))
         guard places > 0 else { return text }
         let negative = text.hasPrefix("-")
@@ -84,5 +99,7 @@ public struct LineChart: Sendable {
         return (negative ? "-" : "") + text
     }
 
-    private static func pow10(_ places: Int) -> Double { (0..<places).reduce(1.0) { value, _ in value * 10 } }
+    private static func pow10(_ places: Int) -> Double {
+        places >= 0 ? (0..<places).reduce(1.0) { value, _ in value * 10 } : 1 / pow10(-places)
+    }
 }

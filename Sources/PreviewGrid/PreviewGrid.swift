@@ -3,7 +3,8 @@ import TensorCore
 
 /// A grid of image tiles in the manner of torchvision's `make_grid` (padding 2, pad value 0):
 /// one row per sample, a column title band on top, and each row's caption (its class name)
-/// under every tile. Tiles of different sizes are centred in equal cells.
+/// right under every tile, with a clear gap before the next row. Each column is as wide as its
+/// widest tile and each row as tall as its tallest; smaller tiles are centred in their cells.
 public struct PreviewGrid: Sendable {
     public struct Row: Sendable {
         public var tiles: [Image<UInt8>]
@@ -35,28 +36,31 @@ public struct PreviewGrid: Sendable {
     }
 
     public func render() -> Canvas {
-        let tiles = rows.flatMap(\.tiles)
-        let cellWidth = max(BitmapFont.advance * 2, (tiles.map(\.width).max() ?? 1) * scale)
-        let cellHeight = (tiles.map(\.height).max() ?? 1) * scale
-        let captionHeight = rows.contains { $0.caption != nil } ? BitmapFont.glyphHeight + 3 : 0
-        let titleHeight = columnTitles.isEmpty ? 0 : BitmapFont.glyphHeight + 3
         let columns = rows.map(\.tiles.count).max() ?? 0
-        let rowHeight = cellHeight + captionHeight + padding
-        var canvas = Canvas(width: padding + columns * (cellWidth + padding), height: titleHeight + padding + rows.count * rowHeight,
-                            background: (0, 0, 0))
+        let widths = (0..<columns).map { column in
+            max(BitmapFont.advance * 2, (rows.compactMap { column < $0.tiles.count ? $0.tiles[column].width : nil }.max() ?? 1) * scale)
+        }
+        let heights = rows.map { ($0.tiles.map(\.height).max() ?? 1) * scale }
+        let lefts = widths.indices.map { column in padding + widths[..<column].reduce(0) { $0 + $1 + padding } }
+        // A caption: 1 pixel under its tile, a line of text, then 4 pixels before the padding.
+        let captionHeight = rows.contains { $0.caption != nil } ? 1 + BitmapFont.lineHeight + 4 : 0
+        let titleHeight = columnTitles.isEmpty ? 0 : BitmapFont.lineHeight + 3
+        let tops = heights.indices.map { row in titleHeight + padding + heights[..<row].reduce(0) { $0 + $1 + captionHeight + padding } }
+        var canvas = Canvas(width: padding + widths.reduce(0) { $0 + $1 + padding },
+                            height: titleHeight + padding + heights.reduce(0) { $0 + $1 + captionHeight + padding }, background: (0, 0, 0))
         let white: Canvas.Color = (255, 255, 255)
         for (column, title) in columnTitles.prefix(columns).enumerated() {
-            let text = Self.fit(title, width: cellWidth)
-            canvas.text(text, x: padding + column * (cellWidth + padding) + (cellWidth - BitmapFont.width(of: text)) / 2, y: 2, color: white)
+            let text = Self.fit(title, width: widths[column])
+            canvas.text(text, x: lefts[column] + (widths[column] - BitmapFont.width(of: text)) / 2, y: 2, color: white)
         }
         for (position, row) in rows.enumerated() {
-            let top = titleHeight + padding + position * rowHeight
+            let (top, height) = (tops[position], heights[position])
             for (column, tile) in row.tiles.enumerated() {
-                let left = padding + column * (cellWidth + padding)
-                canvas.paste(tile, x: left + (cellWidth - tile.width * scale) / 2, y: top + (cellHeight - tile.height * scale) / 2, scale: scale)
+                let (left, width) = (lefts[column], widths[column])
+                canvas.paste(tile, x: left + (width - tile.width * scale) / 2, y: top + (height - tile.height * scale) / 2, scale: scale)
                 if let caption = row.caption {
-                    let text = Self.fit(caption, width: cellWidth)
-                    canvas.text(text, x: left + (cellWidth - BitmapFont.width(of: text)) / 2, y: top + cellHeight + 2, color: white)
+                    let text = Self.fit(caption, width: width)
+                    canvas.text(text, x: left + (width - BitmapFont.width(of: text)) / 2, y: top + height + 1, color: white)
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataPipeline
 import Foundation
 import ImageCodecs
 import ImageTransforms
@@ -14,14 +15,18 @@ struct ApplyCommand: ParsableCommand {
             The images are treated as samples I, I+1, ... of epoch E, so random draws are the \
             ones training would make for those samples (same seed, epoch, index: same bytes). \
             Each result is written as DIR/00000.npy, DIR/00001.npy, ... in input order: uint8 \
-            [H, W, C] before to_float, float32 [C, H, W] after. --png also writes a viewable \
-            DIR/00000.png (float tensors are un-normalized and clamped). An image that cannot be \
-            read, or that the transforms cannot take, is reported and the others are still \
-            written; the exit code is then 65.
+            [H, W, C] before to_float, float32 [C, H, W] after. --sample N takes sample N of \
+            the split itself (a file or an IDX record, with its own index N as in training) \
+            and writes DIR/sample-N.npy. DIR/index.tsv names each output's source, sample \
+            index, epoch and label. --png also writes a viewable PNG beside each .npy (float \
+            tensors are un-normalized and clamped). An image that cannot be read, or that the \
+            transforms cannot take, is reported and the others are still written; the exit \
+            code is then 65.
 
-            Example:
+            Examples:
               sluice apply --pipeline pipelines/photos.yaml --output runs/apply --png \\
                 samples/photos/chelsea.jpg
+              sluice apply --pipeline pipelines/fashion-mnist.yaml --sample 0 7 --png --output runs/s
             """
     )
 
@@ -34,7 +39,10 @@ struct ApplyCommand: ParsableCommand {
     var index: Int = 0
 
     @Argument(help: "Images to transform.")
-    var images: [String]
+    var images: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Samples of the split to transform, by index (IDX records included).")
+    var sample: [Int] = []
 
     @Option(help: "Folder to write the results into (created if missing).")
     var output: String
@@ -44,6 +52,8 @@ struct ApplyCommand: ParsableCommand {
 
     func validate() throws {
         guard epoch >= 0, index >= 0 else { throw ValidationError("--epoch and --index must not be negative") }
+        guard !images.isEmpty || !sample.isEmpty else { throw ValidationError("give images to transform, or --sample N of the split") }
+        guard sample.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--sample indices must not be negative") }
     }
 
     func run() throws {
@@ -55,38 +65,66 @@ struct ApplyCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("\(file.path): transforms.\(split): \(error.message)")
         }
-        do {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure.usage("cannot create \(output): \(error.localizedDescription)")
-        }
+        let reader = try sample.isEmpty ? nil : splitReader(file, split: split)
+        try OutputFile.makeFolder(output)
         let decoder = ImageDecoder(options: file.decodeOptions(split: split))
         let normalize = chain.transforms.compactMap { $0 as? NormalizeTransform }.last
-        var sample = SampleBuffer()
+        var buffer = SampleBuffer()
         var failures = 0
-        for (offset, path) in images.enumerated() {
-            let name = output + String(format: "/%05d", offset)
+        var rows = ["output\tsource\tindex\tepoch\tlabel"]
+        /// Reads one input into `buffer` (returning its label), transforms it as sample
+        /// `sampleIndex` and writes it as `name`; a failure is reported and counted.
+        func transform(_ source: String, sampleIndex: Int, name: String, read: () throws(ImageFileError) -> Int?) throws {
             do {
-                _ = try decoder.decodeFile(path, into: &sample.image)
-                sample.isTensor = false
-                var generator = SampleRNG(seed: file.seed, epoch: UInt64(epoch), index: UInt64(index + offset))
+                let label = try read()
+                var generator = SampleRNG(seed: file.seed, epoch: UInt64(epoch), index: UInt64(sampleIndex))
                 do {
-                    try chain.apply(&sample, using: &generator)
+                    try chain.apply(&buffer, using: &generator)
                 } catch {
-                    // An image the chain cannot take (a crop larger than it, say) is reported
+                    // An input the chain cannot take (a crop larger than it, say) is reported
                     // like a bad file; the others are still written.
-                    Terminal.error("skipped \(path): \(error.message)")
+                    Terminal.error("skipped \(source): \(error.message)")
                     failures += 1
-                    continue
+                    return
                 }
-                try write(sample, to: name, normalize: normalize)
+                try write(buffer, to: (output as NSString).appendingPathComponent(name), normalize: normalize)
+                rows.append([name + ".npy", source, "\(sampleIndex)", "\(epoch)", label.map(String.init) ?? ""].joined(separator: "\t"))
             } catch let error as ImageFileError {
                 Terminal.error("skipped \(error.description)")
                 failures += 1
             }
         }
-        Terminal.status("sluice apply: \(images.count - failures) of \(images.count) images written to \(output)\n")
+        for (offset, path) in images.enumerated() {
+            try transform(path, sampleIndex: index + offset, name: String(format: "%05d", offset)) { () throws(ImageFileError) in
+                _ = try decoder.decodeFile(path, into: &buffer.image)
+                buffer.isTensor = false
+                return nil
+            }
+        }
+        if let reader {
+            for position in sample {
+                guard position < reader.dataset.count else {
+                    throw CommandFailure.usage("--sample \(position): split '\(split)' has \(reader.dataset.count) samples (0-\(reader.dataset.count - 1))")
+                }
+                try transform(reader.path(of: position), sampleIndex: position, name: String(format: "sample-%05d", position)) { () throws(ImageFileError) in
+                    try reader.read(position, into: &buffer)
+                }
+            }
+        }
+        try OutputFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: (output as NSString).appendingPathComponent("index.tsv"))
+        let total = images.count + sample.count
+        Terminal.status("sluice apply: \(total - failures) of \(total) inputs written to \(output)\n")
         if failures > 0 { throw ExitCode(65) }
+    }
+
+    /// A reader of the split's own samples (files, IDX records or shards).
+    private func splitReader(_ file: PipelineFile, split: String) throws -> SampleReader {
+        guard file.data[split] != nil else { throw CommandFailure.usage("\(file.path): --sample needs data for split '\(split)'") }
+        do {
+            return SampleReader(dataset: try file.feed(split).dataset, decode: file.decodeOptions(split: split))
+        } catch {
+            throw CommandFailure.usage("\(file.path): split '\(split)': \(error)")
+        }
     }
 
     private func write(_ sample: SampleBuffer, to name: String, normalize: NormalizeTransform?) throws {
@@ -101,10 +139,10 @@ struct ApplyCommand: ParsableCommand {
             npy = NumPyFormat.uint8(shape: image.shape, values: image.pixels)
             preview = image
         }
-        try npy.write(to: URL(fileURLWithPath: name + ".npy"))
+        try OutputFile.write(npy, to: name + ".npy")
         if png {
             if preview.channels == 2 || preview.channels > 4 { preview = Image(width: preview.width, height: preview.height, channels: 1, pixels: preview.pixels) }
-            try Data(ImageEncoder.png(preview)).write(to: URL(fileURLWithPath: name + ".png"))
+            try OutputFile.write(Data(ImageEncoder.png(preview)), to: name + ".png")
         }
     }
 }

@@ -146,6 +146,26 @@ final class NewcomerPathTests: XCTestCase {
         XCTAssertEqual(lines.count, 1, "--force starts over")
     }
 
+    /// `apply --sample N` is sample N of the split as training sees it: the same bytes as the
+    /// image itself given with --index N, and index.tsv names where each output came from.
+    func testApplyTakesSamplesOfTheSplitByIndex() throws {
+        let pipeline = try makeProject()
+        // Sorted listing: cats/astronaut, cats/chelsea, cats/coffee, dogs/egret, dogs/rocket, ...
+        let bySample = try run(["apply", "--pipeline", pipeline, "--epoch", "2", "--sample", "4", "--output", "\(folder)/a"])
+        XCTAssertEqual(bySample.status, 0, bySample.stderr)
+        let byPath = try run(["apply", "--pipeline", pipeline, "--epoch", "2", "--index", "4", "\(folder)/mydata/train/dogs/rocket.jpg",
+                              "--output", "\(folder)/b"])
+        XCTAssertEqual(byPath.status, 0, byPath.stderr)
+        let sampled = FileManager.default.contents(atPath: "\(folder)/a/sample-00004.npy")
+        XCTAssertNotNil(sampled)
+        XCTAssertEqual(sampled, FileManager.default.contents(atPath: "\(folder)/b/00000.npy"))
+        let index = try String(contentsOfFile: "\(folder)/a/index.tsv", encoding: .utf8)
+        XCTAssertTrue(index.contains("sample-00004.npy\t\(folder)/mydata/train/dogs/rocket.jpg\t4\t2\t1"), index)
+        let outside = try run(["apply", "--pipeline", pipeline, "--sample", "6", "--output", "\(folder)/c"])
+        XCTAssertEqual(outside.status, 64)
+        XCTAssertTrue(outside.stderr.contains("has 6 samples"), outside.stderr)
+    }
+
     func testStatsOnAFolderWithoutImagesIsAUsageError() throws {
         try FileManager.default.createDirectory(atPath: "\(folder)/empty/sub", withIntermediateDirectories: true)
         try "notes".write(toFile: "\(folder)/empty/sub/readme.txt", atomically: true, encoding: .utf8)

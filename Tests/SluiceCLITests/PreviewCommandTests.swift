@@ -47,9 +47,9 @@ final class PreviewCommandTests: XCTestCase {
     /// that sample: the preview shows what training gets.
     func testTilesAreWhatApplyGivesForTheSameSampleAndEpoch() throws {
         let grid = try ImageDecoder(options: DecodeOptions(color: .rgb)).decode(try preview(workers: 2, name: "grid.png"))
-        // Cells 28 wide, 2-pixel padding; a 10-pixel title band, then rows of 28 + 10 (caption) + 2.
+        // Cells 28 wide, 2-pixel padding; a 12-pixel title band, then rows of 28 + 14 (caption) + 2.
         XCTAssertEqual(grid.width, 2 + 4 * 30)
-        XCTAssertEqual(grid.height, 10 + 2 + 2 * 40)
+        XCTAssertEqual(grid.height, 12 + 2 + 2 * 44)
         let images = [folder + "/data/a_dress/0.png", folder + "/data/b_boot/0.png"]
         for row in 0..<2 {
             for epoch in 0..<3 {
@@ -58,7 +58,7 @@ final class PreviewCommandTests: XCTestCase {
                 XCTAssertEqual(result.status, 0, result.stderr)
                 let tile = try ImageDecoder(options: DecodeOptions(color: .gray)).decode(
                     Array(try XCTUnwrap(FileManager.default.contents(atPath: folder + "/apply-\(row)-\(epoch)/00000.png"))))
-                let left = 2 + (epoch + 1) * 30, top = 12 + row * 40
+                let left = 2 + (epoch + 1) * 30, top = 14 + row * 44
                 var cut: [UInt8] = []
                 for y in 0..<28 { for x in 0..<28 { cut.append(grid.pixels[((top + y) * grid.width + left + x) * 3]) } }
                 XCTAssertEqual(cut, tile.pixels, "row \(row), epoch \(epoch)")

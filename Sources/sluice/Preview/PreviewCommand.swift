@@ -13,7 +13,8 @@ struct PreviewCommand: ParsableCommand {
         commandName: "preview",
         abstract: "Draw what the network sees: a PNG grid of samples and their augmented draws.",
         discussion: """
-            One row per sample (the first --samples of the split, from --start). The first \
+            One row per sample: --samples spread evenly over the split (so a class-per-folder \
+            set shows several classes), or, with --start, consecutive samples from there. The first \
             column is the image after the deterministic prefix of the split's transforms; column \
             k + 1 is what training gets for that sample in epoch k (the generator of seed, epoch \
             k, sample index), the same bytes as `sluice apply --epoch k --index I`. Normalized \
@@ -35,8 +36,8 @@ struct PreviewCommand: ParsableCommand {
     @Option(help: "Augmented draws (columns after the first) per sample: epochs 0, 1, ...")
     var variants: Int = 8
 
-    @Option(help: "Index of the first sample.")
-    var start: Int = 0
+    @Option(help: "Show consecutive samples from this index (default: samples spread over the split).")
+    var start: Int?
 
     @Option(help: "Seed of the random draws (default: the file's).")
     var seed: UInt64?
@@ -50,7 +51,7 @@ struct PreviewCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
-        guard samples >= 1, variants >= 0, start >= 0 else { throw ValidationError("--samples must be at least 1, --variants and --start not negative") }
+        guard samples >= 1, variants >= 0, (start ?? 0) >= 0 else { throw ValidationError("--samples must be at least 1, --variants and --start not negative") }
         if let scale, scale < 1 || scale > 32 { throw ValidationError("--scale must be between 1 and 32") }
     }
 
@@ -65,11 +66,12 @@ struct PreviewCommand: ParsableCommand {
         } catch {
             throw CommandFailure.usage("\(error)")
         }
-        guard start < dataset.count else { throw CommandFailure.usage("--start \(start): the split has \(dataset.count) samples") }
+        guard (start ?? 0) < dataset.count else { throw CommandFailure.usage("--start \(start ?? 0): the split has \(dataset.count) samples") }
         var decode = file.decodeOptions(split: split)
         decode.lenient = data.lenient
         decode.maxPixels = data.maxPixels
-        let indices = Array(start..<min(dataset.count, start + samples))
+        let indices = start.map { Array($0..<min(dataset.count, $0 + samples)) }
+            ?? (0..<min(samples, dataset.count)).map { $0 * dataset.count / min(samples, dataset.count) }
         let readers = (0..<data.workers).map { _ in SampleReader(dataset: dataset, decode: decode) }
         let made = PreviewTiles(readers: readers, chain: chain, seed: seed ?? file.seed, variants: variants).make(indices)
         var rows: [PreviewGrid.Row] = []
