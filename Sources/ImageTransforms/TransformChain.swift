@@ -66,7 +66,7 @@ public struct TransformChain: Sendable {
             do {
                 current = try transform.outputShape(current)
             } catch {
-                throw TransformError("transform \(index + 1) (\(transform.opName)): \(error.message)")
+                throw TransformError("transform \(index) (\(transform.opName)): \(error.message)")
             }
             shapes.append(current)
         }

@@ -7,15 +7,20 @@ enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
                       "vertical_flip", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
+    /// The split's list of ops, each checked against what the op before it gives (so an op in
+    /// the wrong place is an error at its line, e.g. a flip after to_float).
     static func chain(_ node: ConfigNode) throws(PipelineError) -> TransformChain {
         var transforms: [any Transform] = []
+        var shape = SampleShape.image(height: nil, width: nil, channels: nil)
         for item in try node.list() {
             let entries = try item.mapping(allowed: ops, what: "op")
             guard entries.count == 1, let (op, fields) = entries.first else {
                 throw item.error("each transform is a mapping with one op name, e.g. '- horizontal_flip: {p: 0.5}'")
             }
             do {
-                transforms.append(try make(op, fields))
+                let transform = try make(op, fields)
+                do { shape = try transform.outputShape(shape) } catch { throw item.error(error.message) }
+                transforms.append(transform)
             } catch let error as TransformError {
                 throw fields.error(error.message)
             } catch let error as PipelineError {

@@ -75,7 +75,7 @@ struct DescribeCommand: ParsableCommand {
             for (position, transform) in chain.transforms.enumerated() {
                 let tag = transform.isRandom ? "  (random)" : position < prefix ? "  (deterministic prefix)" : ""
                 let shape = shapes[position].description.padding(toLength: 27, withPad: " ", startingAt: 0)
-                print("  \(String(format: "%2d", position + 1)). \(shape)  \(transform.description)\(tag)")
+                print("  \(String(format: "%2d", position)). \(shape)  \(transform.description)\(tag)")
             }
             outputs[split] = shapes.last
             if let last = shapes.last, case .tensor(let c?, let h?, let w?) = last {

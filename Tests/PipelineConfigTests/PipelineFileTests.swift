@@ -67,31 +67,37 @@ final class PipelineFileTests: XCTestCase {
         }
     }
 
+    /// An op in the wrong place is an error of the file, at the op's line and key path
+    /// (counted from 0, as every key path); a size only the images tell fails when they do.
     func testAWrongChainFailsBeforeAnyImageIsRead() throws {
-        let file = try PipelineFile.parse("""
+        XCTAssertThrowsError(try PipelineFile.parse("""
             version: 1
             transforms:
               train:
-                - normalize: {mean: [0.5], std: [0.5]}
                 - to_float: {}
-            """, path: "test.yaml")
-        XCTAssertThrowsError(try file.chain("train").shapes(from: .image(height: nil, width: nil, channels: 3))) { error in
-            XCTAssertTrue("\(error)".contains("transform 1 (normalize)"), "\(error)")
+                - horizontal_flip: {}
+            """, path: "test.yaml")) { error in
+            let located = error as? PipelineError
+            XCTAssertEqual(located?.line, 5)
+            XCTAssertEqual(located?.keyPath, "transforms.train[1]")
+            XCTAssertTrue(located?.message.contains("place it before to_float") ?? false, "\(error)")
         }
-        let tooBig = try PipelineFile.parse("version: 1\ntransforms: {train: [random_crop: {size: 40}]}\n", path: "t.yaml")
-        XCTAssertThrowsError(try tooBig.chain("train").shapes(from: .image(height: 32, width: 32, channels: 3)))
+        let crop = try PipelineFile.parse("version: 1\ntransforms: {train: [random_crop: {size: 40}]}\n", path: "t.yaml")
+        XCTAssertThrowsError(try crop.chain("train").shapes(from: .image(height: 32, width: 32, channels: 3))) { error in
+            XCTAssertTrue("\(error)".contains("transform 0 (random_crop)"), "\(error)")
+        }
     }
 
     func testJSONIsAcceptedAndDefaultsFollowTorchvision() throws {
         let file = try PipelineFile.parse("""
-            {"version": 1, "seed": 7, "transforms": {"train": [{"random_resized_crop": {"size": 8}}, {"random_erasing": {}}]}}
+            {"version": 1, "seed": 7, "transforms": {"train": [{"random_resized_crop": {"size": 8}}, {"to_float": {}}, {"random_erasing": {}}]}}
             """, path: "test.json")
         XCTAssertEqual(file.seed, 7)
         let chain = try file.chain("train")
         let crop = try XCTUnwrap(chain.transforms[0] as? RandomResizedCropTransform)
         XCTAssertEqual(crop.scale, 0.08...1)
         XCTAssertEqual(crop.ratio, (3.0 / 4)...(4.0 / 3))
-        let erasing = try XCTUnwrap(chain.transforms[1] as? RandomErasingTransform)
+        let erasing = try XCTUnwrap(chain.transforms[2] as? RandomErasingTransform)
         XCTAssertEqual(erasing.p, 0.5)
         XCTAssertEqual(erasing.scale, 0.02...0.33)
         XCTAssertEqual(erasing.ratio, 0.3...3.3)

@@ -52,7 +52,8 @@ final class ApplyCommandTests: XCTestCase {
         try "version: 1\ntransforms:\n  train:\n    - to_float: {}\n    - horizontal_flip: {}\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
         let result = try SluiceRunner.run(["apply", "--pipeline", pipeline, folder + "/missing.png", "--output", folder + "/x"])
         XCTAssertEqual(result.status, 64)
-        XCTAssertTrue(result.stderr.contains("transform 2 (horizontal_flip)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("wrong.yaml:5:") && result.stderr.contains("transforms.train[1]")
+                      && result.stderr.contains("place it before to_float"), result.stderr)
         let typo = try SluiceRunner.run(["describe", Fixtures.fixture("missing.yaml")])
         XCTAssertEqual(typo.status, 64)
     }
