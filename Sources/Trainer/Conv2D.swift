@@ -33,10 +33,10 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     public private(set) var output = Tensor()
     public private(set) var inputGradient = Tensor()
-    /// [K, N * P]: the column matrix of the last forward pass; reused for its gradient.
-    private var columns: [Float] = []
-    /// [F, N * P]: the product, or the output gradient in the same layout.
-    private var product: [Float] = []
+    /// The im2col path, by blocks of samples.
+    private let columnPath: ColumnConvolution
+    /// [blocks, F * K + F]: the im2col path's per-block weight and bias gradients.
+    private var blockGradients: [Float] = []
     /// The direct path's shape, when this layer takes it.
     private let direct: sl_conv_shape?
     /// [N, F * K + F]: the direct path's per-sample weight and bias gradients, summed in order.
@@ -78,6 +78,7 @@ public final class Conv2D: Layer {
                                 outputHeight: outputHeight, outputWidth: outputWidth)
         self.filters = filters
         self.padding = padding
+        columnPath = ColumnConvolution(geometry: geometry, filters: filters)
         direct = channels <= 3 && stride == 1 && outputWidth >= 16
             ? sl_conv_shape(channels: Int32(channels), height: Int32(height), width: Int32(width), filters: Int32(filters),
                             kernel_height: Int32(kernel.height), kernel_width: Int32(kernel.width), dilation: Int32(dilation),
@@ -104,42 +105,12 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, mode: PassMode, rng: inout SampleRNG) {
         if let direct { return forwardDirect(input, shape: direct) }
         let batch = input.shape[0]
-        let g = geometry, filters = self.filters
-        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
-        columns.resize(to: rows * rowStride)
-        product.resize(to: filters * rowStride)
-        output.reshape([batch, filters, g.outputHeight, g.outputWidth])
-        let sampleSize = g.channels * g.height * g.width
+        output.reshape([batch, filters, geometry.outputHeight, geometry.outputWidth])
         input.values.withUnsafeBufferPointer { x in
-            columns.withUnsafeMutableBufferPointer { cols in
-                let (source, destination) = (x.baseAddress!, cols.baseAddress!)
-                ComputeThreads.forEachChunk(batch) { samples in
-                    for n in samples { g.im2col(source + n * sampleSize, into: destination + n * pixels, rowStride: rowStride) }
-                }
-            }
-        }
-        // product [F, N*P] = weight [F, K] x columns [K, N*P]
-        weight.value.withUnsafeBufferPointer { w in
-            columns.withUnsafeBufferPointer { cols in
-                product.withUnsafeMutableBufferPointer { y in
-                    MatrixProduct(rows: filters, columns: rowStride, depth: rows)
-                        .run(w.baseAddress!, leadingA: rows, cols.baseAddress!, leadingB: rowStride, into: y.baseAddress!, leadingC: rowStride)
-                }
-            }
-        }
-        // output [N, F, P] = product transposed by blocks, plus bias
-        let biasValues = bias?.value ?? Array(repeating: 0, count: filters)
-        product.withUnsafeBufferPointer { y in
-            output.values.withUnsafeMutableBufferPointer { out in
-                let (product, output) = (y.baseAddress!, out.baseAddress!)
-                ComputeThreads.forEachChunk(batch) { samples in
-                    for n in samples {
-                        for f in 0..<filters {
-                            let source = product + f * rowStride + n * pixels
-                            let destination = output + (n * filters + f) * pixels
-                            let b = biasValues[f]
-                            for p in 0..<pixels { destination[p] = source[p] + b }
-                        }
+            weight.value.withUnsafeBufferPointer { w in
+                output.values.withUnsafeMutableBufferPointer { y in
+                    withOptionalPointer(bias?.value) { b in
+                        columnPath.forward(x.baseAddress!, batch: batch, weight: w.baseAddress!, bias: b, into: y.baseAddress!)
                     }
                 }
             }
@@ -147,78 +118,33 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ input: Tensor, outputGradient: Tensor, needsInputGradient: Bool) {
-        if let direct {
-            parameterGradientsDirect(input, outputGradient: outputGradient, shape: direct)
-            guard needsInputGradient else { return }
-            regroup(outputGradient, batch: input.shape[0])
-            inputGradientFromProduct(batch: input.shape[0], inputShape: input.shape)
-            return
-        }
+        if let direct { parameterGradientsDirect(input, outputGradient: outputGradient, shape: direct) }
+        guard direct == nil || needsInputGradient else { return }
         let batch = input.shape[0]
-        let g = geometry, filters = self.filters
-        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
-        regroup(outputGradient, batch: batch)
-        if let bias {
-            product.withUnsafeBufferPointer { y in
-                for f in 0..<filters { bias.gradient[f] = VectorMath.sum(y.baseAddress! + f * rowStride, count: rowStride) }
-            }
-        }
-        // weight gradient [F, K] = product [F, N*P] x columns^T [N*P, K]
-        product.withUnsafeBufferPointer { dy in
-            columns.withUnsafeBufferPointer { cols in
-                weight.gradient.withUnsafeMutableBufferPointer { dw in
-                    MatrixProduct(transposeB: true, rows: filters, columns: rows, depth: rowStride)
-                        .run(dy.baseAddress!, leadingA: rowStride, cols.baseAddress!, leadingB: rowStride, into: dw.baseAddress!, leadingC: rows)
-                }
-            }
-        }
-        guard needsInputGradient else { return }
-        inputGradientFromProduct(batch: batch, inputShape: input.shape)
-    }
-
-    /// product [F, N*P] = outputGradient [N, F, P] regrouped.
-    private func regroup(_ outputGradient: Tensor, batch: Int) {
-        let filters = self.filters, pixels = geometry.outputPixels, rowStride = batch * pixels
-        product.resize(to: filters * rowStride)
-        outputGradient.values.withUnsafeBufferPointer { dy in
-            product.withUnsafeMutableBufferPointer { y in
-                let (gradient, product) = (dy.baseAddress!, y.baseAddress!)
-                ComputeThreads.forEachChunk(batch) { samples in
-                    for n in samples {
-                        for f in 0..<filters {
-                            (product + f * rowStride + n * pixels).update(from: gradient + (n * filters + f) * pixels, count: pixels)
+        if needsInputGradient { inputGradient.reshape(input.shape) }
+        blockGradients.resize(to: columnPath.blocks(batch) * (weight.count + filters))
+        let parameters = direct == nil, needsInput = needsInputGradient
+        func run(biasGradient: UnsafeMutablePointer<Float>?) {
+            input.values.withUnsafeBufferPointer { x in
+                outputGradient.values.withUnsafeBufferPointer { dy in
+                    weight.value.withUnsafeBufferPointer { w in
+                        weight.gradient.withUnsafeMutableBufferPointer { dw in
+                            inputGradient.values.withUnsafeMutableBufferPointer { dx in
+                                blockGradients.withUnsafeMutableBufferPointer { partials in
+                                    columnPath.backward(x.baseAddress!, batch: batch, outputGradient: dy.baseAddress!, weight: w.baseAddress!,
+                                                        weightGradient: parameters ? dw.baseAddress : nil, biasGradient: biasGradient,
+                                                        inputGradient: needsInput ? dx.baseAddress : nil, partials: partials.baseAddress!)
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-    }
-
-    /// The input gradient from the regrouped output gradient in `product`: the transposed
-    /// product, folded back (col2im).
-    private func inputGradientFromProduct(batch: Int, inputShape: [Int]) {
-        let g = geometry, filters = self.filters
-        let pixels = g.outputPixels, rows = g.columnRows, rowStride = batch * pixels
-        columns.resize(to: rows * rowStride)
-        // column gradient [K, N*P] = weight^T [K, F] x product [F, N*P], then folded back
-        weight.value.withUnsafeBufferPointer { w in
-            product.withUnsafeBufferPointer { dy in
-                columns.withUnsafeMutableBufferPointer { cols in
-                    MatrixProduct(transposeA: true, rows: rows, columns: rowStride, depth: filters)
-                        .run(w.baseAddress!, leadingA: rows, dy.baseAddress!, leadingB: rowStride, into: cols.baseAddress!, leadingC: rowStride)
-                }
-            }
-        }
-        inputGradient.reshape(inputShape)
-        let sampleSize = g.channels * g.height * g.width
-        columns.withUnsafeBufferPointer { cols in
-            inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                let (source, destination) = (cols.baseAddress!, dx.baseAddress!)
-                ComputeThreads.forEachChunk(batch) { samples in
-                    (destination + samples.lowerBound * sampleSize).update(repeating: 0, count: samples.count * sampleSize)
-                    for n in samples { g.col2im(source + n * pixels, rowStride: rowStride, into: destination + n * sampleSize) }
-                }
-            }
+        if parameters, let bias {
+            bias.gradient.withUnsafeMutableBufferPointer { run(biasGradient: $0.baseAddress) }
+        } else {
+            run(biasGradient: nil)
         }
     }
 

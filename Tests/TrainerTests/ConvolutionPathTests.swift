@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 @testable import Trainer
 
-/// The direct path of `Conv2D` (few input channels, stride 1, outputs at least 16 wide) against
-/// the convolution written out in Double, and its bits pinned.
-final class DirectConvolutionTests: XCTestCase {
+/// Both paths of `Conv2D` against the convolution written out in Double: the direct one (few
+/// input channels, stride 1, outputs at least 16 wide; its bits pinned) and im2col by blocks of
+/// samples; and both give the same bits on 1 and 2 threads.
+final class ConvolutionPathTests: XCTestCase {
     private struct Case {
         let input: [Int], filters: Int, kernel: (Int, Int), padding: ConvPadding, dilation: Int, bias: Bool
     }
@@ -17,6 +18,14 @@ final class DirectConvolutionTests: XCTestCase {
         Case(input: [2, 7, 33], filters: 9, kernel: (5, 5), padding: .explicit(2), dilation: 1, bias: true),
         Case(input: [3, 12, 21], filters: 3, kernel: (3, 2), padding: .valid, dilation: 2, bias: true),
         Case(input: [1, 4, 17], filters: 1, kernel: (1, 1), padding: .valid, dilation: 1, bias: true),
+    ]
+
+    /// im2col cases: several blocks of samples (the MNIST CNN's second layer has one sample a
+    /// block), strides, and a first layer too narrow for the direct path.
+    private let columnCases = [
+        Case(input: [32, 14, 14], filters: 8, kernel: (3, 3), padding: .same, dilation: 1, bias: true),
+        Case(input: [8, 11, 20], filters: 6, kernel: (3, 2), padding: .explicit(1), dilation: 2, bias: false),
+        Case(input: [3, 9, 9], filters: 4, kernel: (3, 3), padding: .same, dilation: 1, bias: true),
     ]
 
     private func random(_ count: Int, _ rng: inout SampleRNG) -> [Float] { (0..<count).map { _ in Float(rng.normal()) } }
@@ -68,11 +77,11 @@ final class DirectConvolutionTests: XCTestCase {
 
     func testMatchesTheDefinition() throws {
         var rng = SampleRNG(seed: 11, epoch: 0, index: 0)
-        for c in cases {
+        for (c, direct) in cases.map({ ($0, true) }) + columnCases.map({ ($0, false) }) {
             let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
                                    dilation: c.dilation, bias: c.bias, rng: &rng)
-            XCTAssertTrue(layer.takesDirectPath, "\(c.input) \(c.kernel)")
-            let batch = 3
+            XCTAssertEqual(layer.takesDirectPath, direct, "\(c.input) \(c.kernel)")
+            let batch = direct ? 3 : 7
             let input = random(batch * c.input.reduce(1, *), &rng)
             let gradient = random(batch * layer.outputShape.reduce(1, *), &rng)
             let expected = reference(c, layer: layer, input: input, batch: batch, gradient: gradient)
@@ -84,6 +93,27 @@ final class DirectConvolutionTests: XCTestCase {
             assertNear(layer.weight.gradient, expected.weight, tolerance: 1e-5, "\(name) weight gradient")
             if let bias = layer.bias { assertNear(bias.gradient, expected.bias, tolerance: 1e-5, "\(name) bias gradient") }
             assertNear(layer.inputGradient.values, expected.input, tolerance: 1e-5, "\(name) input gradient")
+        }
+    }
+
+    /// Every value is computed the same way whatever the thread count: samples or blocks of
+    /// them go to threads whole, and gradients are summed in sample or block order.
+    func testBothPathsGiveTheSameBitsOnOneAndTwoThreads() throws {
+        for c in [cases[0], columnCases[0], columnCases[1]] {
+            func run(threads: Int) throws -> [[Float]] {
+                ComputeThreads.set(threads)
+                defer { ComputeThreads.set(1) }
+                var rng = SampleRNG(seed: 3, epoch: 0, index: 0)
+                let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
+                                       dilation: c.dilation, bias: c.bias, rng: &rng)
+                let batch = 9
+                let input = Tensor(shape: [batch] + c.input, values: random(batch * c.input.reduce(1, *), &rng))
+                let gradient = Tensor(shape: [batch] + layer.outputShape, values: random(batch * layer.outputShape.reduce(1, *), &rng))
+                layer.forward(input, mode: .training, rng: &rng)
+                layer.backward(input, outputGradient: gradient, needsInputGradient: true)
+                return [layer.output.values, layer.weight.gradient, layer.inputGradient.values] + (layer.bias.map { [$0.gradient] } ?? [])
+            }
+            XCTAssertEqual(try run(threads: 1), try run(threads: 2), "\(c.input) \(c.kernel)")
         }
     }
 
