@@ -2,9 +2,10 @@ import CSluiceBLAS
 
 /// The im2col path of `Conv2D`, a block of samples at a time: a block's column matrix
 /// [K, n * P] (at most 256 KiB) and its product stay in cache, where the whole batch's matrices
-/// would be streamed through memory several times per step. Blocks are fixed by the layer's
-/// shape, each is computed by one thread with single-threaded sgemm, and gradients are summed
-/// block by block in order, so the thread count changes no value.
+/// would be streamed through memory several times per step. Blocks, and the groups of blocks
+/// (at least 8 samples) whose weight gradients accumulate into one partial, are fixed by the
+/// layer's shape; each group is computed by one thread with single-threaded sgemm, and the
+/// partials are summed in group order, so the thread count changes no value.
 struct ColumnConvolution {
     let geometry: ConvGeometry
     let filters: Int
@@ -17,6 +18,11 @@ struct ColumnConvolution {
     var blockSize: Int { max(1, 65_536 / max(1, taps * pixels)) }
 
     func blocks(_ batch: Int) -> Int { (batch + blockSize - 1) / blockSize }
+
+    /// Blocks whose weight gradients accumulate into one partial: at least 8 samples.
+    var groupSize: Int { max(1, (8 + blockSize - 1) / blockSize) }
+
+    func groups(_ batch: Int) -> Int { (blocks(batch) + groupSize - 1) / groupSize }
 
     /// output [N, F, P] = weight [F, K] x columns + bias.
     func forward(_ input: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
@@ -46,18 +52,20 @@ struct ColumnConvolution {
 
     /// Weight and bias gradients (when `weightGradient` is not nil) and the input gradient (when
     /// `inputGradient` is not nil) from the output gradient [N, F, P]. `partials` holds
-    /// blocks x (F * K + F) floats.
+    /// groups x (F * K + F) floats.
     func backward(_ input: UnsafePointer<Float>, batch: Int, outputGradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
                   inputGradient: UnsafeMutablePointer<Float>?, partials: UnsafeMutablePointer<Float>) {
         let (weightCount, stride) = (filters * taps, filters * taps + filters)
         let parameters = weightGradient != nil
         let shared = UncheckedSendable((input, outputGradient, weight, inputGradient, partials))
-        ComputeThreads.forEachChunk(blocks(batch)) { blocks in
+        let (blockCount, groupSize) = (blocks(batch), groupSize)
+        ComputeThreads.forEachChunk(groups(batch)) { groups in
             let (input, outputGradient, weight, inputGradient, partials) = shared.value
             let scratch = Scratch(self)
             defer { scratch.release() }
-            for block in blocks {
+            for block in groups.lowerBound * groupSize..<min(blockCount, groups.upperBound * groupSize) {
+                let (group, firstOfGroup) = (block / groupSize, block % groupSize == 0)
                 let (first, count) = range(block, batch: batch)
                 let width = count * pixels
                 if parameters { columns(input, first: first, count: count, into: scratch.columns) }
@@ -69,10 +77,13 @@ struct ColumnConvolution {
                     }
                 }
                 if parameters {
-                    let partial = partials + block * stride
+                    let partial = partials + group * stride
                     sl_sgemm(false, true, Int32(filters), Int32(taps), Int32(width), scratch.product, Int32(width), scratch.columns,
-                             Int32(width), 0, partial, Int32(taps))
-                    for f in 0..<filters { partial[weightCount + f] = VectorMath.sum(scratch.product + f * width, count: width) }
+                             Int32(width), firstOfGroup ? 0 : 1, partial, Int32(taps))
+                    for f in 0..<filters {
+                        let sum = VectorMath.sum(scratch.product + f * width, count: width)
+                        partial[weightCount + f] = firstOfGroup ? sum : partial[weightCount + f] + sum
+                    }
                 }
                 guard let inputGradient else { continue }
                 // column gradient [K, n * P] = weight^T [K, F] x gradient [F, n * P], folded back.
@@ -88,8 +99,8 @@ struct ColumnConvolution {
         guard let weightGradient else { return }
         weightGradient.update(from: partials, count: weightCount)
         biasGradient?.update(from: partials + weightCount, count: filters)
-        for block in 1..<max(1, blocks(batch)) {
-            let partial = partials + block * stride
+        for group in 1..<max(1, groups(batch)) {
+            let partial = partials + group * stride
             for k in 0..<weightCount { weightGradient[k] += partial[k] }
             if let biasGradient { for f in 0..<filters { biasGradient[f] += partial[weightCount + f] } }
         }

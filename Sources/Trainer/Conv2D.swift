@@ -35,7 +35,7 @@ public final class Conv2D: Layer {
     public private(set) var inputGradient = Tensor()
     /// The im2col path, by blocks of samples.
     private let columnPath: ColumnConvolution
-    /// [blocks, F * K + F]: the im2col path's per-block weight and bias gradients.
+    /// [groups, F * K + F]: the im2col path's weight and bias gradients per group of blocks.
     private var blockGradients: [Float] = []
     /// The direct path's shape, when this layer takes it.
     private let direct: sl_conv_shape?
@@ -122,7 +122,7 @@ public final class Conv2D: Layer {
         guard direct == nil || needsInputGradient else { return }
         let batch = input.shape[0]
         if needsInputGradient { inputGradient.reshape(input.shape) }
-        blockGradients.resize(to: columnPath.blocks(batch) * (weight.count + filters))
+        blockGradients.resize(to: columnPath.groups(batch) * (weight.count + filters))
         let parameters = direct == nil, needsInput = needsInputGradient
         func run(biasGradient: UnsafeMutablePointer<Float>?) {
             input.values.withUnsafeBufferPointer { x in
