@@ -118,9 +118,11 @@ struct DescribeCommand: ParsableCommand {
         }
         for (split, count) in labelCounts.sorted(by: { $0.key < $1.key }) where split == "train" || split == settings.validationSplit {
             if count > model.classes {
-                problems.append("model: the last layer scores \(model.classes) classes, but split \(split) has labels 0-\(count - 1): give it \(count) units")
+                let scores = model.classes == 1 ? "1 class" : "\(model.classes) classes"
+                problems.append("model: the last layer scores \(scores), but split \(split) has labels 0-\(count - 1): give it \(count) units")
             } else if count < model.classes && split == "train" {
-                print("\nnote: the last layer scores \(model.classes) classes and the train split has \(count) labels: \(model.classes - count) outputs are never a target")
+                let unused = model.classes - count == 1 ? "1 output is" : "\(model.classes - count) outputs are"
+                print("\nnote: the last layer scores \(model.classes) classes and the train split has \(count) labels: \(unused) never a target")
             }
         }
         print("\nmodel")
