@@ -65,13 +65,7 @@ public final class ImageDecoder {
         try reader.read(path)
         let result = reader.bytes.withUnsafeBytes { bytes in
             Result { () throws(DecodeError) -> sl_image_info in
-                guard !bytes.isEmpty else { throw .empty }
-                let format: ImageFormat
-                switch ImageFormat.sniff(bytes) {
-                case .decodable(let found): format = found
-                case .unsupported(let name): throw .unsupportedFormat(name)
-                case .unknown: throw .unknownFormat
-                }
+                let format = try Self.format(of: bytes)
                 let info = try readHeader(format, bytes)
                 switch format {
                 case .jpeg: sl_jpeg_abort(jpeg)
@@ -97,13 +91,7 @@ public final class ImageDecoder {
     /// to its end, so a damaged one fails either way.
     public func decode(_ bytes: UnsafeRawBufferPointer, into image: inout Image<UInt8>,
                        region: (_ height: Int, _ width: Int, _ channels: Int) -> PixelRegion? = { _, _, _ in nil }) throws(DecodeError) -> DecodedImageInfo {
-        guard !bytes.isEmpty else { throw .empty }
-        let format: ImageFormat
-        switch ImageFormat.sniff(bytes) {
-        case .decodable(let found): format = found
-        case .unsupported(let name): throw .unsupportedFormat(name)
-        case .unknown: throw .unknownFormat
-        }
+        let format = try Self.format(of: bytes)
         var info = try readHeader(format, bytes)
         let channels = Int(info.channels)
         var part: PixelRegion?
@@ -141,6 +129,16 @@ public final class ImageDecoder {
             max_pixels: UInt64(max(0, options.maxPixels)), max_scans: UInt32(clamping: options.maxScans),
             lenient: options.lenient ? 1 : 0, scale_denom: Int32(clamping: options.jpegScaleDenominator),
             libpng_only: options.pngFastPath ? 0 : 1)
+    }
+
+    /// The format of `bytes`, by content; empty, unsupported and unknown data are errors.
+    private static func format(of bytes: UnsafeRawBufferPointer) throws(DecodeError) -> ImageFormat {
+        guard !bytes.isEmpty else { throw .empty }
+        switch ImageFormat.sniff(bytes) {
+        case .decodable(let found): return found
+        case .unsupported(let name): throw .unsupportedFormat(name)
+        case .unknown: throw .unknownFormat
+        }
     }
 
     private func readHeader(_ format: ImageFormat, _ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> sl_image_info {

@@ -30,6 +30,17 @@ final class ConvolutionPathTests: XCTestCase {
 
     private func random(_ count: Int, _ rng: inout SampleRNG) -> [Float] { (0..<count).map { _ in Float(rng.normal()) } }
 
+    /// A layer for `c`, after one forward and backward pass on random values.
+    private func pass(_ c: Case, batch: Int, needsInputGradient: Bool, rng: inout SampleRNG) throws -> Conv2D {
+        let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
+                               dilation: c.dilation, bias: c.bias, rng: &rng)
+        let input = Tensor(shape: [batch] + c.input, values: random(batch * c.input.reduce(1, *), &rng))
+        let gradient = Tensor(shape: [batch] + layer.outputShape, values: random(batch * layer.outputShape.reduce(1, *), &rng))
+        layer.forward(input, mode: .training, rng: &rng)
+        layer.backward(input, outputGradient: gradient, needsInputGradient: needsInputGradient)
+        return layer
+    }
+
     /// (output, weight gradient, bias gradient, input gradient) in Double, as the definition says.
     private func reference(_ c: Case, layer: Conv2D, input: [Float], batch: Int, gradient: [Float])
         -> (output: [Double], weight: [Double], bias: [Double], input: [Double]) {
@@ -104,13 +115,7 @@ final class ConvolutionPathTests: XCTestCase {
                 ComputeThreads.set(threads)
                 defer { ComputeThreads.set(1) }
                 var rng = SampleRNG(seed: 3, epoch: 0, index: 0)
-                let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
-                                       dilation: c.dilation, bias: c.bias, rng: &rng)
-                let batch = 9
-                let input = Tensor(shape: [batch] + c.input, values: random(batch * c.input.reduce(1, *), &rng))
-                let gradient = Tensor(shape: [batch] + layer.outputShape, values: random(batch * layer.outputShape.reduce(1, *), &rng))
-                layer.forward(input, mode: .training, rng: &rng)
-                layer.backward(input, outputGradient: gradient, needsInputGradient: true)
+                let layer = try pass(c, batch: 9, needsInputGradient: true, rng: &rng)
                 return [layer.output.values, layer.weight.gradient, layer.inputGradient.values] + (layer.bias.map { [$0.gradient] } ?? [])
             }
             XCTAssertEqual(try run(threads: 1), try run(threads: 2), "\(c.input) \(c.kernel)")
@@ -123,13 +128,7 @@ final class ConvolutionPathTests: XCTestCase {
         var rng = SampleRNG(seed: 5, epoch: 0, index: 0)
         var bytes: [UInt8] = []
         for c in cases {
-            let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
-                                   dilation: c.dilation, bias: c.bias, rng: &rng)
-            let batch = 2
-            let input = Tensor(shape: [batch] + c.input, values: random(batch * c.input.reduce(1, *), &rng))
-            let gradient = Tensor(shape: [batch] + layer.outputShape, values: random(batch * layer.outputShape.reduce(1, *), &rng))
-            layer.forward(input, mode: .training, rng: &rng)
-            layer.backward(input, outputGradient: gradient, needsInputGradient: false)
+            let layer = try pass(c, batch: 2, needsInputGradient: false, rng: &rng)
             for values in [layer.output.values, layer.weight.gradient] + (layer.bias.map { [$0.gradient] } ?? []) {
                 values.withUnsafeBytes { bytes += $0 }
             }
