@@ -44,11 +44,14 @@ struct DescribeCommand: ParsableCommand {
             var chain = try file.chain(split)
             print("\nsplit \(split)")
             var fixedShape: SampleShape?
+            var dataset: Dataset?
             if let source = file.data[split] {
-                let (text, problem) = describe(source)
-                print("  source       \(text)")
-                if let problem { problems.append("data.\(split): \(problem)") }
-                if case .idx(let images, let labels) = source, let set = try? IDXImageSet(imagesPath: images, labelsPath: labels) {
+                let reading = describe(source)
+                print("  source       \(reading.text)")
+                if let problem = reading.problem { problems.append("data.\(split): \(problem)") }
+                // The source is read once: an IDX set is a whole decompression.
+                dataset = reading.dataset ?? (try? file.feed(split).dataset)
+                if case .idx(let set)? = reading.dataset?.parts.first {
                     fixedShape = .image(height: set.height, width: set.width, channels: set.channels)
                 }
                 if case .shards(let path) = source, let index = try? ShardIndex.read((path as NSString).appendingPathComponent("index.json")) {
@@ -67,7 +70,7 @@ struct DescribeCommand: ParsableCommand {
                 throw CommandFailure.usage("\(file.path): transforms.\(split): \(error.message)")
             }
             print("  input        \(input)")
-            if file.data[split] != nil, let dataset = try? file.feed(split).dataset {
+            if let dataset {
                 if fixedShape == nil { problems += checkSizes(dataset, chain: chain, decode: file.decodeOptions(split: split), split: split) }
                 labelCounts[split] = Self.labelCount(dataset)
             }
@@ -137,29 +140,29 @@ struct DescribeCommand: ParsableCommand {
         return problems
     }
 
-    /// The source's line, and what is wrong with it.
-    private func describe(_ source: PipelineFile.Source) -> (text: String, problem: String?) {
+    /// The source's line, what is wrong with it, and its samples (listed as the feeder lists
+    /// them; shards are left to `feed`, which checks their digest).
+    private func describe(_ source: PipelineFile.Source) -> (text: String, problem: String?, dataset: Dataset?) {
         switch source {
-        case .folder(let path), .files(let path):
+        case .folder(let path), .files(let path), .idx(images: let path, labels: _):
             let dataset: Dataset
-            do { dataset = try Dataset.listing([path]) } catch {
-                return ("\(path) (not found)", "\(error.description)\(Self.relativeHint(path))")
+            do { dataset = try Dataset.listing([source.datasetInput!]) } catch {
+                let what = if case .idx = source { "IDX \(path) (not readable)" } else { "\(path) (not found)" }
+                return (what, "\(error.description)\(Self.relativeHint(path))", nil)
             }
-            guard dataset.count > 0 else { return ("\(path): no images", "\(path) holds no JPEG or PNG images") }
+            if case .idx(let set)? = dataset.parts.first {
+                return ("IDX \(path): \(Terminal.count(set.count)) images \(set.height)x\(set.width)x\(set.channels)\(set.labels != nil ? ", labelled" : "")",
+                        nil, dataset)
+            }
+            guard dataset.count > 0 else { return ("\(path): no images", "\(path) holds no JPEG or PNG images", dataset) }
             let classes = dataset.classes.isEmpty ? "" : ", \(dataset.classes.count) classes"
-            return ("\(path): \(Terminal.count(dataset.count)) images\(classes)", nil)
-        case .idx(let images, let labels):
-            let set: IDXImageSet
-            do { set = try IDXImageSet(imagesPath: images, labelsPath: labels) } catch {
-                return ("IDX \(images) (not readable)", "\(error)\(Self.relativeHint(images))")
-            }
-            return ("IDX \(images): \(Terminal.count(set.count)) images \(set.height)x\(set.width)x\(set.channels)\(set.labels != nil ? ", labelled" : "")", nil)
+            return ("\(path): \(Terminal.count(dataset.count)) images\(classes)", nil, dataset)
         case .shards(let path):
             let index: ShardIndex
             do { index = try ShardIndex.read((path as NSString).appendingPathComponent("index.json")) } catch {
-                return ("shards \(path) (no readable index.json)", "\(error.description)\(Self.relativeHint(path)) (sluice shard writes it)")
+                return ("shards \(path) (no readable index.json)", "\(error.description)\(Self.relativeHint(path)) (sluice shard writes it)", nil)
             }
-            return ("shards \(path): \(Terminal.count(index.storedSamples)) images \(index.imageShape.map(String.init).joined(separator: "x")) in \(index.shards.count) shards", nil)
+            return ("shards \(path): \(Terminal.count(index.storedSamples)) images \(index.imageShape.map(String.init).joined(separator: "x")) in \(index.shards.count) shards", nil, nil)
         }
     }
 

@@ -4,7 +4,7 @@ import Trainer
 
 /// `sluice bench --suite train`: training steps (forward + backward + optimizer step) per
 /// second on a fixed random batch held in memory, for the course notes' two reference CNNs at
-/// each compute thread count: the compute step only, as `../shared/bench/peers/bench_train.py`
+/// each compute thread count: the compute step only, as the PyTorch peer `bench_train.py`
 /// measures PyTorch.
 struct TrainBench {
     struct Row: Encodable {
