@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Layers (DESIGN.md §1), each importing only from the layers below it:
 /// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals, to_float, resize), CSluiceBLAS (OpenBLAS loaded at run time) · 1 TensorCore ·
-/// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable.
+/// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable, and SluiceABI (the C ABI).
 // Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
 
@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
         .library(name: "DatasetStatistics", targets: ["DatasetStatistics"]),
+        // The C ABI (Sources/CSluiceABI/include/sluice.h) as libSluiceABI.so: the Python package's core.
+        .library(name: "SluiceABI", type: .dynamic, targets: ["SluiceABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +37,8 @@ let package = Package(
         // Layer 0: OpenBLAS opened at run time (so its kernel can be chosen first: BLASLibrary),
         // and the CPUID facts the choice reads.
         .target(name: "CSluiceBLAS", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("dl")]),
+        // Layer 0: the C ABI's header, its option defaults and per-thread error message.
+        .target(name: "CSluiceABI", cSettings: [.unsafeFlags(["-O2"])]),
         // Layer 0: numeric kernels (bulk normals, to_float, resize). Fused multiply-adds only
         // where the code asks for them, so every build gives the same bits; AVX2 and FMA as the
         // release Swift targets (haswell), in debug builds too, so that the tests run the
@@ -69,6 +73,12 @@ let package = Package(
                 "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: optimize
+        ),
+        // Layer 4: the C ABI over the feeder, one sample's transforms and the statistics.
+        .target(
+            name: "SluiceABI",
+            dependencies: ["CSluiceABI", "DataPipeline", "DatasetStatistics", "DatasetSources", "PipelineConfig", "ImageCodecs", "ImageTransforms", "TensorCore", "TensorShards"],
             swiftSettings: optimize
         ),
         // Tests

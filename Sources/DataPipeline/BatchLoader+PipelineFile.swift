@@ -53,13 +53,13 @@ extension BatchLoader {
     /// The loader of a pipeline file's split, with its data source, decode colour, transforms,
     /// seed and loader block; `workers` nil takes the file's (`auto`: cores - 1, at least 1,
     /// leaving room for the trainer); `limit` keeps the first samples only; `shuffle` nil takes
-    /// the file's; `shards` reads the split from that shard folder instead of its source, and
+    /// the file's, as does `prefetch` nil; `shards` reads the split from that shard folder instead of its source, and
     /// `input` from those files.
     public convenience init(pipeline file: PipelineFile, split: String, workers: Int? = nil, rank: Int = 0,
-                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, shards: String? = nil,
-                            input: Dataset.Input? = nil) throws {
+                            worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, prefetch: Int? = nil,
+                            shards: String? = nil, input: Dataset.Input? = nil) throws {
         let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: shuffle ?? file.loader.shuffle, dropLast: file.loader.dropLast,
-                                      workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: file.loader.prefetch,
+                                      workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: prefetch ?? file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
         let channels = file.color.channels
         var (dataset, chain) = try file.feed(split, shards: shards, input: input)

@@ -85,6 +85,13 @@ public struct EpochBatches: Sequence, Sendable {
     }
 }
 
+/// What a wait for the next batch gave.
+public enum BatchWait: Sendable {
+    case batch(Batch)
+    case finished
+    case timedOut
+}
+
 /// Hands out batches in order while a producer prepares up to `prefetch` ahead.
 public final class BatchIterator: IteratorProtocol {
     private let queue: PrefetchQueue
@@ -99,6 +106,10 @@ public final class BatchIterator: IteratorProtocol {
     }
 
     public func next() -> Batch? { queue.take() }
+
+    /// The next batch, waiting until `deadline` at most: a caller that must stay responsive
+    /// (to Ctrl-C in Python, say) waits in slices.
+    public func next(before deadline: DispatchTime) -> BatchWait { queue.take(before: deadline) }
 
     deinit {
         queue.cancel()

@@ -43,6 +43,18 @@ final class PrefetchQueue: Sendable {
     /// Consumer: the next batch, or nil when the epoch is over.
     func take() -> Batch? {
         items.wait()
+        return takeReady()
+    }
+
+    /// Consumer: the next batch, nil when the epoch is over, or `.timedOut` when neither came
+    /// by `deadline`.
+    func take(before deadline: DispatchTime) -> BatchWait {
+        guard items.wait(timeout: deadline) == .success else { return .timedOut }
+        return takeReady().map { .batch($0) } ?? .finished
+    }
+
+    /// After a successful wait on `items`: a batch, or nil when finished.
+    private func takeReady() -> Batch? {
         let batch = state.withLock { state -> Batch? in
             state.batches.isEmpty ? nil : state.batches.removeFirst()
         }

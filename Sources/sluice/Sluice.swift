@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TensorCore
 import Trainer
 
 @main
@@ -17,7 +18,7 @@ struct Sluice: ParsableCommand {
             shows a command's options and examples. --version names the BLAS kernel the trainer \
             runs. Shell completion: sluice --generate-completion-script bash (or zsh, fish).
             """,
-        version: "0.1.0",
+        version: SluiceVersion.current,
         subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, ShardCommand.self, TrainCommand.self, BenchCommand.self]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DatasetSources
+import DataPipeline
 import DatasetStatistics
 import Foundation
 import ImageCodecs
@@ -61,7 +62,8 @@ struct StatsCommand: ParsableCommand {
         @OptionGroup var ranks: RankOptions
 
         func run() throws {
-            let (inputs, pipelineColor, classNames) = try PipelineInputs.resolve(paths, split: split)
+            let (inputs, pipelineColor, classNames): ([Dataset.Input], ColorMode?, [String]?)
+            do { (inputs, pipelineColor, classNames) = try PipelineInputs.resolve(paths, split: split) } catch { throw CommandFailure.usage(error.message) }
             let (rank, worldSize) = try ranks.resolve()
             let dataset: Dataset
             do {
@@ -82,12 +84,7 @@ struct StatsCommand: ParsableCommand {
             let outcome = runner.run(dataset, progress: counter)
             let seconds = display.finish()
 
-            var report = StatisticsReport(outcome.accumulator)
-            if let classNames {   // a pipeline file's `classes:` name its labels
-                report.classes = Dictionary(report.classes.map { key, count in
-                    (Int(key).flatMap { $0 >= 0 && $0 < classNames.count ? classNames[$0] : nil } ?? key, count)
-                }, uniquingKeysWith: +)
-            }
+            let report = StatisticsReport(outcome.accumulator).namingClasses(classNames)   // a pipeline file's `classes:`
             if let stoppedAt = outcome.stoppedAt {
                 throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
             }

@@ -9,22 +9,9 @@ enum StatsOutput {
         var seconds: Double?
     }
 
-    /// The report plus the run's timing, with keys sorted so files diff well.
+    /// Writes `report.json(seconds:)` to `path` ('-': stdout).
     static func writeJSON(_ report: StatisticsReport, seconds: Double, to path: String) throws {
-        struct Timed: Encodable {
-            var report: StatisticsReport
-            var seconds: Double
-            func encode(to encoder: any Encoder) throws {
-                try report.encode(to: encoder)
-                var container = encoder.container(keyedBy: Key.self)
-                try container.encode(seconds, forKey: Key(stringValue: "seconds"))
-                try container.encode(seconds > 0 ? Double(report.images) / seconds : 0, forKey: Key(stringValue: "images_per_second"))
-            }
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(Timed(report: report, seconds: seconds))
-        data.append(0x0A)
+        let data = try report.json(seconds: seconds)
         if path == "-" {
             FileHandle.standardOutput.write(data)
         } else {
@@ -57,12 +44,4 @@ enum StatsOutput {
         if report.otherFiles > 0 { lines.append("other files         \(Terminal.count(report.otherFiles)) (not images by name, not read)") }
         return lines.joined(separator: "\n")
     }
-}
-
-/// A JSON key made at run time.
-struct Key: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

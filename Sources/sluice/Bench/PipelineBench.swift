@@ -44,7 +44,8 @@ struct PipelineBench {
         let file: PipelineFile
         do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
         let input = data.map { Dataset.Input.path($0.folder) }
-        let dataset = try input.map { try Dataset.listing([$0]) } ?? PipelineInputs.dataset(pipeline, split: split)
+        let dataset: Dataset
+        do { dataset = try input.map { try Dataset.listing([$0]) } ?? PipelineInputs.dataset(pipeline, split: split) } catch { throw CommandFailure.usage("\(error)") }
         let shards = try writeShards(file, dataset: dataset, input: input)
         defer { if let shards { try? FileManager.default.removeItem(atPath: shards) } }
         var rows: [Row] = []

@@ -1,0 +1,41 @@
+import Foundation
+
+extension StatisticsReport {
+    /// The report with a pipeline file's `classes:` naming its labels ("0" -> "T-shirt").
+    public func namingClasses(_ names: [String]?) -> StatisticsReport {
+        guard let names else { return self }
+        var named = self
+        named.classes = Dictionary(classes.map { key, count in
+            (Int(key).flatMap { $0 >= 0 && $0 < names.count ? names[$0] : nil } ?? key, count)
+        }, uniquingKeysWith: +)
+        return named
+    }
+
+    /// What `sluice stats --json` writes: the report plus the run's timing, keys sorted so files
+    /// diff well, ending in a newline.
+    public func json(seconds: Double) throws -> Data {
+        struct Timed: Encodable {
+            var report: StatisticsReport
+            var seconds: Double
+            func encode(to encoder: any Encoder) throws {
+                try report.encode(to: encoder)
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(seconds, forKey: Key(stringValue: "seconds"))
+                try container.encode(seconds > 0 ? Double(report.images) / seconds : 0, forKey: Key(stringValue: "images_per_second"))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(Timed(report: self, seconds: seconds))
+        data.append(0x0A)
+        return data
+    }
+}
+
+/// A JSON key made at run time.
+private struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,97 @@
+import CSluiceABI
+import DataPipeline
+import Dispatch
+import ImageCodecs
+import Synchronization
+import TensorCore
+
+/// One epoch opened through the C ABI: its batch iterator, and the bad files its workers met,
+/// kept for `sluice_epoch_failure` (skip) or turned into the error that ends it (fail).
+final class EpochHandle {
+    private var iterator: BatchIterator?
+    private let failures: FailureList
+    private let failOnError: Bool
+
+    init(_ handle: LoaderHandle, epoch: Int) {
+        let failures = FailureList()
+        self.failures = failures
+        failOnError = handle.failOnError
+        iterator = handle.loader.epoch(epoch) { failures.append($0) }.makeIterator()
+    }
+
+    /// The next batch, nil at the end, or `.timedOut`; under fail, the first bad file ends the
+    /// epoch with its error.
+    func next(timeoutMilliseconds: Int32) throws -> BatchWait {
+        guard let iterator else { return .finished }
+        let wait: BatchWait
+        if timeoutMilliseconds < 0 {
+            wait = iterator.next().map { .batch($0) } ?? .finished
+        } else {
+            wait = iterator.next(before: .now() + .milliseconds(Int(timeoutMilliseconds)))
+        }
+        if failOnError, let failure = failures.takeFirst() {
+            stop()
+            throw failure
+        }
+        if case .finished = wait { stop() }
+        return wait
+    }
+
+    func takeFailure() -> ImageFileError? { failures.takeFirst() }
+
+    /// Stops the producer and waits for its workers (the iterator's deinit does both).
+    func stop() { iterator = nil }
+}
+
+/// Bad files reported by the workers, oldest first.
+final class FailureList: Sendable {
+    private let list = Mutex<[ImageFileError]>([])
+
+    func append(_ failure: ImageFileError) { list.withLock { $0.append(failure) } }
+
+    func takeFirst() -> ImageFileError? {
+        list.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+}
+
+@_cdecl("sluice_loader_epoch")
+public func sluice_loader_epoch(_ loader: OpaquePointer?, _ epoch: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    ABI.call {
+        guard let loader, let out else { throw ABIFailure.argument("loader or epoch is NULL") }
+        out.pointee = nil
+        guard epoch >= 0 else { throw ABIFailure.argument("epoch \(epoch) is negative") }
+        out.pointee = ABI.retain(EpochHandle(ABI.object(loader, as: LoaderHandle.self), epoch: Int(epoch)))
+        return Int32(SLUICE_OK)
+    }
+}
+
+@_cdecl("sluice_epoch_next")
+public func sluice_epoch_next(_ epoch: OpaquePointer?, _ timeoutMilliseconds: Int32, _ out: UnsafeMutablePointer<UnsafeMutablePointer<sluice_batch>?>?) -> Int32 {
+    ABI.call {
+        guard let epoch, let out else { throw ABIFailure.argument("epoch or batch is NULL") }
+        out.pointee = nil
+        switch try ABI.object(epoch, as: EpochHandle.self).next(timeoutMilliseconds: timeoutMilliseconds) {
+        case .batch(let batch):
+            out.pointee = BatchHandle(batch).view
+            return Int32(SLUICE_OK)
+        case .finished: return Int32(SLUICE_END)
+        case .timedOut: return Int32(SLUICE_TIMEOUT)
+        }
+    }
+}
+
+@_cdecl("sluice_epoch_failure")
+public func sluice_epoch_failure(_ epoch: OpaquePointer?, _ path: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                 _ reason: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let epoch, let failure = ABI.object(epoch, as: EpochHandle.self).takeFailure() else { return 0 }
+    path?.pointee = ABI.copy(failure.path)
+    reason?.pointee = ABI.copy(failure.message)
+    return 1
+}
+
+@_cdecl("sluice_epoch_close")
+public func sluice_epoch_close(_ epoch: OpaquePointer?) {
+    guard let epoch else { return }
+    ABI.object(epoch, as: EpochHandle.self).stop()
+    ABI.release(epoch, as: EpochHandle.self)
+}

@@ -1,0 +1,226 @@
+"""The feeder of batches: a pipeline file's split, epoch by epoch, as NumPy arrays."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from ctypes import POINTER, byref, c_int64, c_void_p, cast
+from typing import Callable, Iterator, Tuple, Union
+
+import numpy as np
+
+from . import _native
+from ._native import lib
+from .errors import SkippedSampleWarning
+
+PathLike = Union[str, "os.PathLike[str]"]
+#: How long one wait for a batch lasts before Python gets control back (to see Ctrl-C).
+_WAIT_MS = 100
+
+
+class _BatchOwner:
+    """Holds a batch of the library until no array views it any more, then gives it back."""
+
+    __slots__ = ("pointer",)
+
+    def __init__(self, pointer: "POINTER(_native.Batch)") -> None:
+        self.pointer = pointer
+
+    def __del__(self) -> None:
+        lib.sluice_batch_release(self.pointer)
+
+
+class _View:
+    """One array of a batch, for ``np.asarray``: the array keeps this view, which keeps the owner."""
+
+    __slots__ = ("__array_interface__", "owner")
+
+    def __init__(self, owner: _BatchOwner, address: int, typestr: str, shape: Tuple[int, ...]) -> None:
+        self.owner = owner
+        self.__array_interface__ = {"version": 3, "data": (address, False), "typestr": typestr, "shape": shape}
+
+
+def batch_arrays(pointer: "POINTER(_native.Batch)") -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero-copy arrays (images, labels, indices) over a batch the library handed out."""
+    owner = _BatchOwner(pointer)
+    batch = pointer.contents
+    images = batch.images
+    shape = tuple(images.shape[: images.ndim])
+    typestr = "<f4" if images.dtype == _native.FLOAT32 else "|u1"
+    count = (batch.count,)
+    return (
+        np.asarray(_View(owner, images.data, typestr, shape)),
+        np.asarray(_View(owner, _address(batch.labels), "<i8", count)),
+        np.asarray(_View(owner, _address(batch.indices), "<i8", count)),
+    )
+
+
+def _address(pointer: "POINTER(c_int64)") -> int:
+    return cast(pointer, c_void_p).value or 0
+
+
+class Loader:
+    """The batches of one split of a pipeline file, the same bytes for any number of workers.
+
+    Each epoch's order, and every random draw of its samples, comes from (seed, epoch, sample
+    index): ``loader.epoch(3)`` gives the same batches today and tomorrow, on one process or
+    split over ranks. Images are float32 ``[B, C, H, W]`` and labels int64 ``[B]`` (-1 when the
+    split has none); both view the batch's storage without a copy, which goes back to the
+    loader's pool once no array (or torch tensor made with ``torch.from_numpy``) views it.
+
+    Args:
+        pipeline: the pipeline file (YAML or JSON). With ``text``, only names it in messages and
+            anchors its relative paths (may be None).
+        split: the split to feed ("train", "test", ...).
+        workers: decode and transform threads; None takes the file's ``loader.workers``, else the
+            cores - 1 (at least 1).
+        rank, world_size: this process takes samples rank, rank + world_size, ... of each epoch.
+        prefetch: batches prepared ahead; None takes the file's.
+        on_error: "skip" reports each bad file (``SkippedSampleWarning``, or ``on_skip(path,
+            reason)``) and fills the batch from the next samples; "fail" raises ``DecodeError``.
+        shuffle: None takes the file's.
+        limit: only the first ``limit`` samples of the split.
+        shards: read the split from this ``sluice shard`` folder instead of its source.
+        text: the pipeline as YAML text instead of a file.
+        on_skip: called with (path, reason) for each bad file instead of a warning.
+
+    Raises:
+        PipelineError: the pipeline is invalid (the message gives file:line:column).
+        DataError: the split's data cannot be listed.
+        ValueError: a bad argument (unknown split, rank >= world_size, ...).
+    """
+
+    def __init__(
+        self,
+        pipeline: PathLike | None,
+        split: str = "train",
+        *,
+        workers: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        prefetch: int | None = None,
+        on_error: str = "skip",
+        shuffle: bool | None = None,
+        limit: int | None = None,
+        shards: PathLike | None = None,
+        text: str | None = None,
+        on_skip: Callable[[str, str], None] | None = None,
+    ) -> None:
+        if on_error not in _native.ON_ERROR:
+            raise ValueError(f"on_error={on_error!r}: use 'skip' or 'fail'")
+        for name, value in (("workers", workers), ("prefetch", prefetch), ("limit", limit)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name}={value}: must be at least 1 (or None)")
+        options = _native.LoaderOptions()
+        lib.sluice_loader_options_init(byref(options))
+        options.split = split.encode()
+        options.workers = workers or 0
+        options.prefetch = prefetch or 0
+        options.rank = rank
+        options.world_size = world_size
+        options.on_error = _native.ON_ERROR[on_error]
+        options.shuffle = -1 if shuffle is None else int(bool(shuffle))
+        options.limit = limit or 0
+        options.shards = _native.encode(shards)
+        handle = c_void_p()
+        _native.check(lib.sluice_loader_open(_native.encode(pipeline), None if text is None else text.encode(), byref(options), byref(handle)))
+        self._handle = handle
+        self._on_skip = on_skip
+        info = c_void_p()
+        _native.check(lib.sluice_loader_info(handle, byref(info)))
+        self.info: dict = json.loads(_native.take_string(info))
+        """split, sample_shape, batch_size, samples, batches, dataset_size, classes, seed, shuffle,
+        drop_last, workers, prefetch, rank, world_size."""
+
+    @property
+    def sample_shape(self) -> Tuple[int, int, int]:
+        """[C, H, W] of every sample."""
+        return tuple(self.info["sample_shape"])  # type: ignore[return-value]
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.info["batch_size"])
+
+    @property
+    def num_samples(self) -> int:
+        """Samples per epoch for this rank."""
+        return int(self.info["samples"])
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names by label (the pipeline file's ``classes:``, or the folders'), if known."""
+        return list(self.info["classes"])
+
+    def __len__(self) -> int:
+        """Batches per epoch for this rank (the last may be smaller unless drop_last)."""
+        return int(lib.sluice_loader_batches(self._live()))
+
+    def order(self, epoch: int) -> np.ndarray:
+        """This rank's dataset indices of ``epoch``, in the order the batches hold them (int64)."""
+        count = self.num_samples
+        indices = np.empty(count, dtype=np.int64)
+        _native.check(lib.sluice_loader_order(self._live(), epoch, indices.ctypes.data_as(POINTER(c_int64)), count))
+        return indices
+
+    def epoch(self, epoch: int, *, indices: bool = False) -> Iterator[tuple]:
+        """The batches of ``epoch`` (>= 0): ``(images, labels)``, or ``(images, labels, indices)``
+        with ``indices=True``. Workers start now and stop when the loop ends, is broken, or is
+        interrupted (Ctrl-C); the GIL is released while a batch is awaited."""
+        if epoch < 0:
+            raise ValueError(f"epoch {epoch} is negative")
+        handle = c_void_p()
+        _native.check(lib.sluice_loader_epoch(self._live(), epoch, byref(handle)))
+        return self._batches(handle, indices)
+
+    def _batches(self, handle: c_void_p, with_indices: bool) -> Iterator[tuple]:
+        try:
+            batch = POINTER(_native.Batch)()
+            while True:
+                status = lib.sluice_epoch_next(handle, _WAIT_MS, byref(batch))
+                self._report_skipped(handle)
+                _native.check(status)
+                if status == _native.TIMEOUT:
+                    continue
+                if status == _native.END:
+                    return
+                images, labels, indices = batch_arrays(batch)
+                batch = POINTER(_native.Batch)()
+                yield (images, labels, indices) if with_indices else (images, labels)
+        finally:
+            lib.sluice_epoch_close(handle)
+
+    def _report_skipped(self, handle: c_void_p) -> None:
+        path, reason = c_void_p(), c_void_p()
+        while lib.sluice_epoch_failure(handle, byref(path), byref(reason)) == 1:
+            path_text, reason_text = _native.take_string(path), _native.take_string(reason)
+            if self._on_skip is not None:
+                self._on_skip(path_text, reason_text)
+            else:
+                warnings.warn(f"skipped {path_text}: {reason_text}", SkippedSampleWarning, stacklevel=3)
+
+    def _live(self) -> c_void_p:
+        if self._handle is None:
+            raise ValueError("the loader is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Frees the loader; epochs still running and batches already taken stay valid."""
+        if getattr(self, "_handle", None) is not None:
+            lib.sluice_loader_close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Loader":
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        info = self.info
+        return (f"Loader(split={info['split']!r}, samples={info['samples']}, batches={info['batches']}, "
+                f"batch_size={info['batch_size']}, sample_shape={tuple(info['sample_shape'])}, "
+                f"workers={info['workers']}, rank={info['rank']}/{info['world_size']})")
