@@ -2,7 +2,8 @@
 # Each installs the system packages it needs (when missing) before building.
 
 SHELL := /bin/bash
-APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zlib1g-dev dataset-fashion-mnist
+APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zlib1g-dev dataset-fashion-mnist \
+  python3-venv python3-numpy python3-pytest python3-torch
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SLUICE := .build/release/sluice
@@ -20,10 +21,12 @@ run: build
 	$(SLUICE) preview --pipeline pipelines/fashion-mnist.yaml --output runs/fashion-mnist-preview.png
 	$(SLUICE) train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --output runs/fashion-mnist --force
 
-## test: build and run the whole test suite
+## test: build and run the whole test suite: Swift (XCTest), then the Python package (pytest)
 test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
+	$(TEST_VENV)/bin/pip install -q ./python
+	cd python/tests && SLUICE_CLI=$(CURDIR)/.build/debug/sluice $(CURDIR)/$(TEST_VENV)/bin/python -m pytest -q
 
 ## bench: decode, stats, transform, feeder and training throughput, release build
 bench: build
@@ -56,11 +59,13 @@ deps:
 	fi
 
 # The CLI tests check the statistics against a float64 NumPy computation, and read tensor
-# shards with the safetensors package from a virtual environment of their own.
+# shards with the safetensors package; the Python package's tests run in the same virtual
+# environment: Debian's Python with its NumPy, pytest and (CPU) PyTorch, plus safetensors.
+TEST_VENV := .venv-test
 python-deps:
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
-	@.venv-test/bin/python -c "import numpy, safetensors" 2>/dev/null || \
-	  { python3 -m venv .venv-test && .venv-test/bin/pip install -q numpy safetensors; }
+	@$(TEST_VENV)/bin/python -c "import numpy, safetensors, pytest, torch" 2>/dev/null || \
+	  { rm -rf $(TEST_VENV) && /usr/bin/python3 -m venv --system-site-packages $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q safetensors; }
 
 clean:
 	rm -rf .build

@@ -31,6 +31,7 @@ final class EpochHandle {
         }
         if failOnError, let failure = failures.takeFirst() {
             stop()
+            failures.removeAll()   // the epoch ends at the first: the others are not skipped
             throw failure
         }
         if case .finished = wait { stop() }
@@ -48,6 +49,8 @@ final class FailureList: Sendable {
     private let list = Mutex<[ImageFileError]>([])
 
     func append(_ failure: ImageFileError) { list.withLock { $0.append(failure) } }
+
+    func removeAll() { list.withLock { $0.removeAll() } }
 
     func takeFirst() -> ImageFileError? {
         list.withLock { $0.isEmpty ? nil : $0.removeFirst() }

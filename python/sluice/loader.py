@@ -127,6 +127,7 @@ class Loader:
         _native.check(lib.sluice_loader_open(_native.encode(pipeline), None if text is None else text.encode(), byref(options), byref(handle)))
         self._handle = handle
         self._on_skip = on_skip
+        self._skips = on_error == "skip"
         info = c_void_p()
         _native.check(lib.sluice_loader_info(handle, byref(info)))
         self.info: dict = json.loads(_native.take_string(info))
@@ -178,7 +179,8 @@ class Loader:
             batch = POINTER(_native.Batch)()
             while True:
                 status = lib.sluice_epoch_next(handle, _WAIT_MS, byref(batch))
-                self._report_skipped(handle)
+                if self._skips:
+                    self._report_skipped(handle)
                 _native.check(status)
                 if status == _native.TIMEOUT:
                     continue
