@@ -10,7 +10,7 @@ void sluice_loader_options_init(sluice_loader_options *options) {
     if (options == NULL) return;
     *options = (sluice_loader_options){
         .split = "train", .workers = 0, .prefetch = 0, .rank = 0, .world_size = 1,
-        .on_error = SLUICE_ON_ERROR_SKIP, .shuffle = -1, .limit = 0, .shards = NULL,
+        .on_error = SLUICE_ON_ERROR_SKIP, .shuffle = -1, .limit = 0, .shards = NULL, .source = NULL,
     };
 }
 

@@ -46,7 +46,7 @@ public func sluice_loader_info(_ loader: OpaquePointer?, _ json: UnsafeMutablePo
             "drop_last": settings.dropLast, "workers": settings.workers, "prefetch": settings.prefetch,
             "rank": settings.rank, "world_size": settings.worldSize,
         ]
-        let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes])
         json.pointee = ABI.copy(String(decoding: data, as: UTF8.self))
         return Int32(SLUICE_OK)
     }

@@ -14,7 +14,8 @@ final class LoaderHandle: Sendable {
     init(pipelinePath: String?, pipelineText: String?, options: sluice_loader_options) throws {
         let file = try PipelineText.load(path: pipelinePath, text: pipelineText)
         let split = try ABI.string(options.split, "options.split")
-        guard file.data[split] != nil || options.shards != nil else {
+        let source = options.source.map { String(cString: $0) }
+        guard file.data[split] != nil || options.shards != nil || source != nil else {
             let available = file.data.keys.sorted().joined(separator: ", ")
             throw ABIFailure.argument("\(file.path): no data for split '\(split)' (it has: \(available.isEmpty ? "none" : available))")
         }
@@ -30,7 +31,7 @@ final class LoaderHandle: Sendable {
             rank: Int(options.rank), worldSize: Int(options.world_size), cores: ProcessInfo.processInfo.activeProcessorCount,
             limit: options.limit > 0 ? Int(options.limit) : nil, shuffle: options.shuffle < 0 ? nil : options.shuffle == 1,
             prefetch: options.prefetch > 0 ? Int(options.prefetch) : nil,
-            shards: options.shards.map { String(cString: $0) })
+            shards: options.shards.map { String(cString: $0) }, input: source.map { .path($0) })
         self.split = split
         classNames = file.classNames ?? loader.dataset.classes
         failOnError = Int(options.on_error) == SLUICE_ON_ERROR_FAIL

@@ -21,8 +21,8 @@ class Tensor(Structure):
 class Batch(Structure):
     _fields_ = [
         ("images", Tensor),
-        ("labels", POINTER(c_int64)),
-        ("indices", POINTER(c_int64)),
+        ("labels", c_void_p),    # const int64_t *, read as an address
+        ("indices", c_void_p),
         ("count", c_int64),
         ("owner", c_void_p),
     ]
@@ -39,6 +39,7 @@ class LoaderOptions(Structure):
         ("shuffle", c_int32),
         ("limit", c_int64),
         ("shards", c_char_p),
+        ("source", c_char_p),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from ctypes import POINTER, byref, c_int64, c_void_p, cast
+from ctypes import POINTER, byref, c_int64, c_void_p
 from typing import Callable, Iterator, Tuple, Union
 
 import numpy as np
@@ -41,23 +41,18 @@ class _View:
         self.__array_interface__ = {"version": 3, "data": (address, False), "typestr": typestr, "shape": shape}
 
 
-def batch_arrays(pointer: "POINTER(_native.Batch)") -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zero-copy arrays (images, labels, indices) over a batch the library handed out."""
+def batch_arrays(pointer: "POINTER(_native.Batch)", with_indices: bool = True) -> tuple:
+    """Zero-copy arrays (images, labels[, indices]) over a batch the library handed out."""
     owner = _BatchOwner(pointer)
     batch = pointer.contents
     images = batch.images
     shape = tuple(images.shape[: images.ndim])
-    typestr = "<f4" if images.dtype == _native.FLOAT32 else "|u1"
     count = (batch.count,)
-    return (
-        np.asarray(_View(owner, images.data, typestr, shape)),
-        np.asarray(_View(owner, _address(batch.labels), "<i8", count)),
-        np.asarray(_View(owner, _address(batch.indices), "<i8", count)),
+    arrays = (
+        np.asarray(_View(owner, images.data, "<f4" if images.dtype == _native.FLOAT32 else "|u1", shape)),
+        np.asarray(_View(owner, batch.labels, "<i8", count)),
     )
-
-
-def _address(pointer: "POINTER(c_int64)") -> int:
-    return cast(pointer, c_void_p).value or 0
+    return arrays + (np.asarray(_View(owner, batch.indices, "<i8", count)),) if with_indices else arrays
 
 
 class Loader:
@@ -82,6 +77,7 @@ class Loader:
         shuffle: None takes the file's.
         limit: only the first ``limit`` samples of the split.
         shards: read the split from this ``sluice shard`` folder instead of its source.
+        source: run the split's recipe on these images instead (a folder, file list, IDX file).
         text: the pipeline as YAML text instead of a file.
         on_skip: called with (path, reason) for each bad file instead of a warning.
 
@@ -104,6 +100,7 @@ class Loader:
         shuffle: bool | None = None,
         limit: int | None = None,
         shards: PathLike | None = None,
+        source: PathLike | None = None,
         text: str | None = None,
         on_skip: Callable[[str, str], None] | None = None,
     ) -> None:
@@ -123,6 +120,7 @@ class Loader:
         options.shuffle = -1 if shuffle is None else int(bool(shuffle))
         options.limit = limit or 0
         options.shards = _native.encode(shards)
+        options.source = _native.encode(source)
         handle = c_void_p()
         _native.check(lib.sluice_loader_open(_native.encode(pipeline), None if text is None else text.encode(), byref(options), byref(handle)))
         self._handle = handle
@@ -170,25 +168,27 @@ class Loader:
         interrupted (Ctrl-C); the GIL is released while a batch is awaited."""
         if epoch < 0:
             raise ValueError(f"epoch {epoch} is negative")
+        self._live()
+        return self._batches(epoch, indices)
+
+    def _batches(self, epoch: int, with_indices: bool) -> Iterator[tuple]:
+        # Workers start at the first next(): an iterator never looped over holds nothing.
         handle = c_void_p()
         _native.check(lib.sluice_loader_epoch(self._live(), epoch, byref(handle)))
-        return self._batches(handle, indices)
-
-    def _batches(self, handle: c_void_p, with_indices: bool) -> Iterator[tuple]:
         try:
             batch = POINTER(_native.Batch)()
             while True:
                 status = lib.sluice_epoch_next(handle, _WAIT_MS, byref(batch))
                 if self._skips:
                     self._report_skipped(handle)
-                _native.check(status)
-                if status == _native.TIMEOUT:
-                    continue
-                if status == _native.END:
+                if status == _native.OK:
+                    arrays = batch_arrays(batch, with_indices)
+                    batch = POINTER(_native.Batch)()   # the arrays' owner keeps the last one
+                    yield arrays
+                elif status == _native.END:
                     return
-                images, labels, indices = batch_arrays(batch)
-                batch = POINTER(_native.Batch)()
-                yield (images, labels, indices) if with_indices else (images, labels)
+                else:
+                    _native.check(status)   # TIMEOUT: Python looks at its signals (Ctrl-C), then waits again
         finally:
             lib.sluice_epoch_close(handle)
 

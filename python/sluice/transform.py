@@ -36,5 +36,5 @@ def apply(
     batch = POINTER(_native.Batch)()
     _native.check(lib.sluice_apply(_native.encode(pipeline), None if text is None else text.encode(), split.encode(),
                                    _native.encode(image), epoch, index, byref(batch)))
-    images, _, _ = batch_arrays(batch)
+    images, _ = batch_arrays(batch, with_indices=False)
     return images[0]

@@ -73,6 +73,7 @@ typedef struct {
     int32_t shuffle;           // -1: the file's; 0: no; 1: yes
     int64_t limit;             // 0: every sample; else the first `limit` samples of the split
     const char *shards;        // NULL: the split's source; else a `sluice shard` folder to read instead
+    const char *source;        // NULL: the split's source; else a folder, file list, IDX file or image to run the split's recipe on
 } sluice_loader_options;
 
 typedef struct {
