@@ -54,10 +54,10 @@ extension BatchLoader {
     /// seed and loader block; `workers` nil takes the file's (`auto`: cores - 1, at least 1,
     /// leaving room for the trainer); `limit` keeps the first samples only; `shuffle` nil takes
     /// the file's, as does `prefetch` nil; `shards` reads the split from that shard folder instead of its source, and
-    /// `input` from those files.
+    /// `input` from those files; `allowsPixels` accepts a chain that stops before `to_float`.
     public convenience init(pipeline file: PipelineFile, split: String, workers: Int? = nil, rank: Int = 0,
                             worldSize: Int = 1, cores: Int, limit: Int? = nil, shuffle: Bool? = nil, prefetch: Int? = nil,
-                            shards: String? = nil, input: Dataset.Input? = nil) throws {
+                            shards: String? = nil, input: Dataset.Input? = nil, allowsPixels: Bool = false) throws {
         let settings = LoaderSettings(batchSize: file.loader.batchSize, shuffle: shuffle ?? file.loader.shuffle, dropLast: file.loader.dropLast,
                                       workers: workers ?? file.loader.workers ?? max(1, cores - 1), prefetch: prefetch ?? file.loader.prefetch,
                                       seed: file.seed, rank: rank, worldSize: worldSize)
@@ -65,6 +65,6 @@ extension BatchLoader {
         var (dataset, chain) = try file.feed(split, shards: shards, input: input)
         if let limit { dataset = dataset.prefix(limit) }
         try self.init(dataset: dataset, chain: chain, decode: file.decodeOptions(split: split),
-                      settings: settings, inputChannels: channels)
+                      settings: settings, inputChannels: channels, allowsPixels: allowsPixels)
     }
 }

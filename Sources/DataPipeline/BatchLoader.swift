@@ -16,17 +16,24 @@ public final class BatchLoader: Sendable {
     public let chain: TransformChain
     public let decode: DecodeOptions
     public let settings: LoaderSettings
-    /// [C, H, W] of every sample.
+    /// [C, H, W] of every float sample, or [H, W, C] of every uint8 one (`sampleKind`).
     public let sampleShape: [Int]
+    /// Float32 after `to_float`; uint8 pixels when the chain stops before it (`allowsPixels`).
+    public let sampleKind: SampleKind
     /// Storage of batches the consumer has dropped, written again by the next ones.
     let storage: BatchStoragePool
     /// Workers between epochs, with their decoders and grown buffers (like PyTorch's
     /// `persistent_workers`): an epoch starts without allocating.
     let idleWorkers = IdleWorkers()
 
-    /// Checks the chain: it must end in a float tensor whose size does not depend on the input.
+    public enum SampleKind: Sendable {
+        case float32, uint8
+    }
+
+    /// Checks the chain: it must end in a float tensor whose size does not depend on the input,
+    /// or, with `allowsPixels`, in a uint8 image of fixed size (batches of `Batch.pixelShape`).
     public init(dataset: Dataset, chain: TransformChain, decode: DecodeOptions, settings: LoaderSettings,
-                inputChannels: Int?) throws(TransformError) {
+                inputChannels: Int?, allowsPixels: Bool = false) throws(TransformError) {
         guard settings.batchSize >= 1, settings.workers >= 1, settings.prefetch >= 1 else {
             throw TransformError("batch size, workers and prefetch must be at least 1")
         }
@@ -34,18 +41,31 @@ public final class BatchLoader: Sendable {
             throw TransformError("rank \(settings.rank) is not in 0..<\(settings.worldSize)")
         }
         let shapes = try chain.shapes(from: Self.inputShape(of: dataset, channels: inputChannels))
-        guard case .tensor(let c?, let h?, let w?)? = shapes.last else {
-            if case .tensor(nil, _?, _?)? = shapes.last {
-                throw TransformError("the channels of the images are not fixed: set decode: {color: rgb} (or gray) in the pipeline file")
-            }
-            throw TransformError("the transforms must end in a float tensor of fixed size (crop or resize, then to_float); they end in \(shapes.last?.description ?? "the decoded image")")
+        switch shapes.last {
+        case .tensor(let c?, let h?, let w?)?:
+            (sampleShape, sampleKind) = ([c, h, w], .float32)
+        case .image(let h?, let w?, let c?)? where allowsPixels:
+            (sampleShape, sampleKind) = ([h, w, c], .uint8)
+        case .tensor(nil, _?, _?)?, .image(_?, _?, nil)?:
+            throw TransformError("the channels of the images are not fixed: set decode: {color: rgb} (or gray) in the pipeline file")
+        default:
+            let ending = allowsPixels ? "an image or float tensor of fixed size (crop or resize, then optionally to_float)" : "a float tensor of fixed size (crop or resize, then to_float)"
+            throw TransformError("the transforms must end in \(ending); they end in \(shapes.last?.description ?? "the decoded image")")
         }
         self.dataset = dataset
         self.chain = chain
         self.decode = decode
         self.settings = settings
-        sampleShape = [c, h, w]
         storage = BatchStoragePool(capacity: settings.prefetch + 2)
+    }
+
+    /// Bytes of one sample in a batch.
+    var sampleBytes: Int { sampleShape.reduce(1, *) * (sampleKind == .float32 ? 4 : 1) }
+
+    /// The storage tensor of a batch of `count` samples: [count] + sampleShape, or for uint8
+    /// pixels the floats that hold their bytes.
+    func storageShape(count: Int) -> [Int] {
+        sampleKind == .float32 ? [count] + sampleShape : [(count * sampleBytes + 3) / 4]
     }
 
     /// The decoded sample shape: known for IDX sets and shards of one size, else only the channels.

@@ -17,8 +17,8 @@ struct BatchProducer {
     func run(into queue: PrefetchQueue) {
         let indices = loader.indices(epoch: epoch)
         let settings = loader.settings
-        let batchSize = settings.batchSize, shape = [settings.batchSize] + loader.sampleShape
-        let sampleSize = loader.sampleShape.reduce(1, *)
+        let batchSize = settings.batchSize, shape = loader.storageShape(count: batchSize)
+        let sampleSize = loader.sampleBytes
         let workers = loader.idleWorkers.take(settings.workers) { Worker(loader: loader) }
         defer { loader.idleWorkers.give(workers) }
         // A round fills the current batch and, when the prefetch depth allows, the next one too:
@@ -50,7 +50,7 @@ struct BatchProducer {
                     let from = base + offset, to = labels.count
                     if from != to {
                         Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
-                            places[to].update(from: places[from], count: sampleSize)
+                            places[to].copyMemory(from: places[from], byteCount: sampleSize)
                         }
                     }
                     labels.append(label)
@@ -69,7 +69,7 @@ struct BatchProducer {
         }
         if queue.isCancelled { return }
         if var partial = current, !chosen.isEmpty, !settings.dropLast {
-            partial.images.reshape([chosen.count] + loader.sampleShape)
+            partial.images.reshape(loader.storageShape(count: chosen.count))
             emit(partial, labels: labels, indices: chosen, into: queue)
         }
         queue.finish()
@@ -78,25 +78,26 @@ struct BatchProducer {
     private func emit(_ storage: (images: Tensor, token: BatchStorageToken), labels: [Int64], indices: [Int], into queue: PrefetchQueue) {
         var batch = Batch(images: storage.images, labels: labels, indices: indices)
         batch.storageToken = storage.token
+        if loader.sampleKind == .uint8 { batch.pixelShape = [labels.count] + loader.sampleShape }
         loader.storage.keep(storage.images, token: storage.token)
         queue.put(batch)
     }
 
     /// The samples of the batches being filled: place q is slot q of the first, or slot
-    /// q - batchSize of the second. Workers write disjoint places.
+    /// q - batchSize of the second (`sampleSize` bytes each). Workers write disjoint places.
     struct Places: @unchecked Sendable {
-        let first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>?
+        let first: UnsafeMutableRawPointer, second: UnsafeMutableRawPointer?
         let batchSize: Int, sampleSize: Int
 
-        subscript(_ q: Int) -> UnsafeMutablePointer<Float> {
+        subscript(_ q: Int) -> UnsafeMutableRawPointer {
             q < batchSize ? first + q * sampleSize : second! + (q - batchSize) * sampleSize
         }
 
         static func with<R>(_ first: inout (images: Tensor, token: BatchStorageToken)?, _ second: inout (images: Tensor, token: BatchStorageToken)?,
                             batchSize: Int, sampleSize: Int, _ body: (Places) -> R) -> R {
-            first!.images.values.withUnsafeMutableBufferPointer { a in
+            first!.images.values.withUnsafeMutableBytes { a in
                 guard second != nil else { return body(Places(first: a.baseAddress!, second: nil, batchSize: batchSize, sampleSize: sampleSize)) }
-                return second!.images.values.withUnsafeMutableBufferPointer { b in
+                return second!.images.values.withUnsafeMutableBytes { b in
                     body(Places(first: a.baseAddress!, second: b.baseAddress!, batchSize: batchSize, sampleSize: sampleSize))
                 }
             }
@@ -135,20 +136,23 @@ final class Worker: @unchecked Sendable {
     let seed: UInt64
     let sampleShape: [Int]
     let sampleSize: Int
+    let writesPixels: Bool
 
     init(loader: BatchLoader) {
         chain = loader.chain
         seed = loader.settings.seed
         sampleShape = loader.sampleShape
         sampleSize = loader.sampleShape.reduce(1, *)
+        writesPixels = loader.sampleKind == .uint8
         var decode = loader.decode
-        if decode.color == .rgb && loader.chain.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
+        if decode.color == .rgb && !writesPixels && loader.chain.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
         reader = SampleReader(dataset: loader.dataset, decode: decode)
     }
 
-    func run(_ index: Int, epoch: Int, into output: UnsafeMutablePointer<Float>) -> BatchProducer.Outcome {
+    func run(_ index: Int, epoch: Int, into output: UnsafeMutableRawPointer) -> BatchProducer.Outcome {
         do {
             var generator = SampleRNG(seed: seed, epoch: UInt64(epoch), index: UInt64(index))
+            if writesPixels { return .success(try runToPixels(index, generator: &generator, into: output)) }
             // The chain's first draws are taken once the decoded size is known, so that a JPEG
             // photo is decoded only where its first crop (and resize) read it.
             var plan: TransformChain.ReadPlan?
@@ -156,7 +160,7 @@ final class Worker: @unchecked Sendable {
                 plan = self.chain.plan(height: height, width: width, channels: channels, taps: &self.planTaps, using: &generator)
                 return plan?.region
             }
-            let slot = UnsafeMutableBufferPointer(start: output, count: sampleSize)
+            let slot = UnsafeMutableBufferPointer(start: output.assumingMemoryBound(to: Float.self), count: sampleSize)
             do {
                 try chain.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
             } catch {
@@ -168,5 +172,21 @@ final class Worker: @unchecked Sendable {
         } catch {
             return .failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)")))
         }
+    }
+
+    /// A chain that stops before `to_float`: the sample's pixels, transformed as `sluice apply`
+    /// does, copied into the slot; returns the label.
+    private func runToPixels(_ index: Int, generator: inout SampleRNG, into output: UnsafeMutableRawPointer) throws -> Int64 {
+        let label = try reader.read(index, into: &sample)
+        do {
+            try chain.apply(&sample, using: &generator)
+        } catch {
+            throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
+        }
+        guard !sample.isTensor, sample.image.shape == sampleShape else {
+            throw ImageFileError(path: reader.path(of: index), reason: .malformed("the transforms gave \(sample.image.shape), not \(sampleShape)"))
+        }
+        sample.image.pixels.withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: sampleSize) }
+        return Int64(label ?? -1)
     }
 }

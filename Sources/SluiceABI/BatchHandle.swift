@@ -12,9 +12,9 @@ final class BatchHandle {
     private let indices: [Int64]
     let view: UnsafeMutablePointer<sluice_batch>
 
-    /// A float32 batch [N, C, H, W].
+    /// A float32 batch [N, C, H, W], or a uint8 one [N, H, W, C] (`Batch.pixelShape`).
     convenience init(_ batch: Batch) {
-        self.init(batch, pixels: [], shape: batch.images.shape)
+        self.init(batch, pixels: [], shape: batch.pixelShape ?? batch.images.shape)
     }
 
     /// A batch of one uint8 image [1, H, W, C] (a sample before to_float).
@@ -26,14 +26,14 @@ final class BatchHandle {
         self.batch = batch
         self.pixels = pixels
         indices = batch.indices.map(Int64.init)
-        let isFloat = pixels.isEmpty
+        let isFloat = pixels.isEmpty && batch.pixelShape == nil
         var images = sluice_tensor()
         images.dtype = Int32(isFloat ? SLUICE_FLOAT32 : SLUICE_UINT8)
         images.ndim = Int32(shape.count)
         withUnsafeMutableBytes(of: &images.shape) { bytes in
             for (axis, size) in shape.enumerated() { bytes.storeBytes(of: Int64(size), toByteOffset: axis * 8, as: Int64.self) }
         }
-        images.data = isFloat
+        images.data = pixels.isEmpty
             ? self.batch.images.values.withUnsafeBufferPointer { UnsafeMutableRawPointer(mutating: $0.baseAddress) }
             : self.pixels.withUnsafeBufferPointer { UnsafeMutableRawPointer(mutating: $0.baseAddress) }
         view = .allocate(capacity: 1)

@@ -31,7 +31,7 @@ final class LoaderHandle: Sendable {
             rank: Int(options.rank), worldSize: Int(options.world_size), cores: ProcessInfo.processInfo.activeProcessorCount,
             limit: options.limit > 0 ? Int(options.limit) : nil, shuffle: options.shuffle < 0 ? nil : options.shuffle == 1,
             prefetch: options.prefetch > 0 ? Int(options.prefetch) : nil,
-            shards: options.shards.map { String(cString: $0) }, input: source.map { .path($0) })
+            shards: options.shards.map { String(cString: $0) }, input: source.map { .path($0) }, allowsPixels: true)
         self.split = split
         classNames = file.classNames ?? loader.dataset.classes
         failOnError = Int(options.on_error) == SLUICE_ON_ERROR_FAIL

@@ -1,7 +1,10 @@
 /// A batch of samples: where the data pipeline and the trainer meet (DESIGN §1).
 public struct Batch: Sendable, Equatable {
-    /// float32 [N, C, H, W].
+    /// float32 [N, C, H, W]; or, when `pixelShape` is set, the storage of the uint8 pixels.
     public var images: Tensor
+    /// uint8 [N, H, W, C], for a loader whose transforms stop before `to_float`: the pixels are
+    /// packed in the storage of `images`, byte k of it being value k (`withPixels`).
+    public var pixelShape: [Int]?
     /// One per sample; -1 for unlabelled samples.
     public var labels: [Int64]
     /// Dataset index of each sample.
@@ -18,8 +21,14 @@ public struct Batch: Sendable, Equatable {
 
     public var count: Int { labels.count }
 
+    /// The uint8 pixels of a `pixelShape` batch ([N, H, W, C], row-major).
+    public func withPixels<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let count = pixelShape?.reduce(1, *) ?? 0
+        return try images.values.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+    }
+
     public static func == (lhs: Batch, rhs: Batch) -> Bool {
-        lhs.images == rhs.images && lhs.labels == rhs.labels && lhs.indices == rhs.indices
+        lhs.images == rhs.images && lhs.pixelShape == rhs.pixelShape && lhs.labels == rhs.labels && lhs.indices == rhs.indices
     }
 }
 

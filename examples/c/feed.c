@@ -52,7 +52,9 @@ int main(int argc, char **argv) {
         int64_t values = 1;
         for (int axis = 0; axis < images->ndim; axis++) values *= images->shape[axis];
         double sum = 0;
-        for (int64_t i = 0; i < values; i++) sum += ((const float *)images->data)[i];
+        for (int64_t i = 0; i < values; i++) {
+            sum += images->dtype == SLUICE_FLOAT32 ? ((const float *)images->data)[i] : ((const uint8_t *)images->data)[i];
+        }
         if (batches < 3) {
             printf("batch %lld: [%lld, %lld, %lld, %lld] labels %lld %lld %lld ... sum %.4f\n", (long long)batches,
                    (long long)images->shape[0], (long long)images->shape[1], (long long)images->shape[2],

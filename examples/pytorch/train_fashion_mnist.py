@@ -3,7 +3,7 @@ training img/s and test accuracy beside the same loop fed by torchvision's DataL
 batch held in memory (the loop's ceiling: no feeder at all).
 
     pip install ./python torch torchvision      # from the repository root
-    python examples/pytorch/train_fashion_mnist.py --loader all --epochs 1
+    python examples/pytorch/train_fashion_mnist.py --loader all --epochs 1 --rounds 3
 
 The recipe is pipelines/fashion-mnist.yaml's: random_crop 28 with 2 pixels of padding, to_float,
 normalize (0.2860, 0.3530), batch 64, shuffled; RMSprop (lr 1e-3), as the course notes train it.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import statistics
 import time
 from pathlib import Path
 
@@ -112,23 +113,30 @@ def main() -> None:
     parser.add_argument("--loader", choices=["sluice", "torchvision", "memory", "all"], default="all",
                         help="what feeds the loop; all: each in turn, then a table (default)")
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the comparison, alternating the order (default 1)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="PyTorch's threads (default: its own choice)")
     parser.add_argument("--sluice-workers", type=int, default=1, help="Sluice's decode threads (default 1)")
     parser.add_argument("--torchvision-workers", type=int, default=2, help="DataLoader processes (default 2)")
     arguments = parser.parse_args()
-    if arguments.epochs < 1:
-        parser.error("--epochs must be at least 1")
+    if arguments.epochs < 1 or arguments.rounds < 1:
+        parser.error("--epochs and --rounds must be at least 1")
     loaders = ["memory", "sluice", "torchvision"] if arguments.loader == "all" else [arguments.loader]
-    results = {}
+    rates: dict[str, list[float]] = {loader: [] for loader in loaders}
+    accuracy: dict[str, float | None] = {}
+    for round_number in range(arguments.rounds):
+        # Machines drift: each round runs every loader (in turn reversed order), and a loader's
+        # ratio to memory is taken within its round.
+        for loader in loaders if round_number % 2 == 0 else reversed(loaders):
+            workers = arguments.sluice_workers if loader == "sluice" else arguments.torchvision_workers
+            rate, accuracy[loader] = train(loader, arguments.epochs, arguments.threads, workers)
+            rates[loader].append(rate)
+    print(f"\n{'fed by':<34} {'img/s':>8} {'vs memory':>10} {'test accuracy':>14}   (median of {arguments.rounds} rounds)")
     for loader in loaders:
-        workers = arguments.sluice_workers if loader == "sluice" else arguments.torchvision_workers
-        results[loader] = train(loader, arguments.epochs, arguments.threads, workers)
-    print(f"\n{'fed by':<34} {'img/s':>8} {'vs memory':>10} {'test accuracy':>14}")
-    for loader, (rate, accuracy) in results.items():
         name = {"sluice": f"Sluice ({arguments.sluice_workers} worker)", "memory": "one batch in memory",
                 "torchvision": f"torchvision DataLoader ({arguments.torchvision_workers} workers)"}[loader]
-        ratio = f"{rate / results['memory'][0]:.1%}" if "memory" in results else "-"
-        print(f"{name:<34} {rate:>8,.0f} {ratio:>10} {'-' if accuracy is None else f'{accuracy:.2%}':>14}")
+        ratio = f"{statistics.median(r / m for r, m in zip(rates[loader], rates['memory'])):.1%}" if "memory" in rates else "-"
+        shown = accuracy[loader]
+        print(f"{name:<34} {statistics.median(rates[loader]):>8,.0f} {ratio:>10} {'-' if shown is None else f'{shown:.2%}':>14}")
     print(f"PyTorch {torch.__version__}, {arguments.threads} threads, sluice {sluice.__version__}")
 
 

@@ -60,8 +60,9 @@ class Loader:
 
     Each epoch's order, and every random draw of its samples, comes from (seed, epoch, sample
     index): ``loader.epoch(3)`` gives the same batches today and tomorrow, on one process or
-    split over ranks. Images are float32 ``[B, C, H, W]`` and labels int64 ``[B]`` (-1 when the
-    split has none); both view the batch's storage without a copy, which goes back to the
+    split over ranks. Images are float32 ``[B, C, H, W]`` after ``to_float`` (uint8
+    ``[B, H, W, C]`` when the split's transforms stop before it, say to augment on a GPU), and
+    labels int64 ``[B]`` (-1 when the split has none); both view the batch's storage without a copy, which goes back to the
     loader's pool once no array (or torch tensor made with ``torch.from_numpy``) views it.
 
     Args:
@@ -134,7 +135,7 @@ class Loader:
 
     @property
     def sample_shape(self) -> Tuple[int, int, int]:
-        """[C, H, W] of every sample."""
+        """[C, H, W] of every float32 sample, or [H, W, C] of every uint8 one."""
         return tuple(self.info["sample_shape"])  # type: ignore[return-value]
 
     @property

@@ -36,7 +36,7 @@ def test_the_c_example_feeds_what_python_feeds(feed: Path, mixed_folder: Path, t
     assert re.findall(r"^skipped .*$", output, re.M) == skipped and len(skipped) == 4
     assert f"{len(batches)} batches, {sum(len(labels) for _, labels in batches)} samples" in output
     for number, (images, labels) in enumerate(batches[:3]):
-        line = re.search(rf"^batch {number}: \[(.*?)\] labels (\d+) (\d+) (\d+) ... sum (\S+)$", output, re.M)
+        line = re.search(rf"^batch {number}: \[(.*?)\] labels (-?\d+) (-?\d+) (-?\d+) ... sum (\S+)$", output, re.M)
         assert line is not None
         assert [int(size) for size in line.group(1).split(", ")] == list(images.shape)
         assert [int(label) for label in line.group(2, 3, 4)] == labels[:3].tolist()

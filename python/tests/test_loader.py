@@ -52,6 +52,25 @@ def test_apply_on_an_image_path_is_the_cli_output(pipeline: Path, cli: Path, tmp
     assert raw.dtype == np.uint8 and raw.shape == (24, 24, 1)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_uint8_batches_when_the_transforms_stop_before_to_float(pipeline: Path, cli: Path, tmp_path: Path, workers: int) -> None:
+    uint8 = tmp_path / "uint8.yaml"
+    uint8.write_text(pipeline.read_text().replace("    - to_float: {}\n", "").split("    - normalize")[0]
+                     + "loader: {batch_size: 16, shuffle: true, workers: 1}\n")
+    loader = sluice.Loader(uint8, workers=workers)
+    assert loader.sample_shape == (24, 24, 1)
+    batches = epoch_batches(loader, 1)
+    images = np.concatenate([images for images, _, _ in batches])
+    assert images.dtype == np.uint8 and images.shape == (100, 24, 24, 1) and batches[-1][0].shape == (4, 24, 24, 1)
+    order = loader.order(1)
+    subprocess.run([str(cli), "apply", "--pipeline", str(uint8), "--epoch", "1", "--sample", str(order[0]), str(order[99]),
+                    "--output", str(tmp_path / "out")], check=True, capture_output=True)
+    for position in (0, 99):
+        index = int(order[position])
+        assert same_bits(images[position], sluice.apply(uint8, None, epoch=1, index=index))
+        assert same_bits(images[position], np.load(tmp_path / "out" / f"sample-{index:05d}.npy"))
+
+
 def test_any_worker_count_and_prefetch_give_the_same_batches(pipeline: Path) -> None:
     reference = epoch_batches(sluice.Loader(pipeline, workers=1, prefetch=1), 5)
     for workers, prefetch in [(2, 4), (3, 2)]:

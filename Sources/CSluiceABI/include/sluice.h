@@ -45,7 +45,7 @@ enum { SLUICE_ON_ERROR_SKIP = 0, SLUICE_ON_ERROR_FAIL = 1 };
 /// A dense, C-contiguous array owned by the batch that holds it.
 typedef struct {
     void *data;
-    int32_t dtype;             // SLUICE_FLOAT32 [N, C, H, W] (after to_float), SLUICE_UINT8 [H, W, C] (sluice_apply before to_float)
+    int32_t dtype;             // SLUICE_FLOAT32 [N, C, H, W] after to_float; SLUICE_UINT8 [N, H, W, C] when the transforms stop before it
     int32_t ndim;
     int64_t shape[4];
 } sluice_tensor;
