@@ -23,6 +23,7 @@ struct sl_jpeg_decoder {
     size_t row_capacity;
     uint8_t *scratch;        // rows decoded off alignment (see scratch_rows), reused
     size_t scratch_capacity;
+    unsigned dropped_tables; // tables forgotten since the decompressor was made (forget_tables)
 };
 
 static void fail(sl_jpeg_decoder *decoder, sl_status status) {
@@ -76,6 +77,33 @@ sl_jpeg_decoder *sl_jpeg_decoder_create(void) {
     return decoder;
 }
 
+// libjpeg keeps quantization and Huffman tables from one image to the next (for abbreviated
+// streams, whose tables come separately), so a file that uses a table it never defines would
+// get the previous file's: accepted or not, and its pixels, would depend on its neighbours.
+// Each image starts instead with no tables, as in a new decompressor. The forgotten tables stay
+// in libjpeg's permanent pool until the decompressor is remade, every 256 of them (72 KiB at
+// most), which costs far less than a new decompressor per image. Call inside a setjmp scope.
+static void forget_tables(sl_jpeg_decoder *decoder) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    if (decoder->dropped_tables >= 256 || cinfo->mem == NULL) {   // NULL: a remake ran out of memory
+        jpeg_destroy_decompress(cinfo);
+        decoder->dropped_tables = 0;
+        jpeg_create_decompress(cinfo);   // keeps cinfo->err; out of memory longjmps
+        cinfo->progress = &decoder->progress;
+        return;
+    }
+    for (int i = 0; i < NUM_QUANT_TBLS; i++) {
+        if (cinfo->quant_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
+        cinfo->quant_tbl_ptrs[i] = NULL;
+    }
+    for (int i = 0; i < NUM_HUFF_TBLS; i++) {
+        if (cinfo->dc_huff_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
+        if (cinfo->ac_huff_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
+        cinfo->dc_huff_tbl_ptrs[i] = NULL;
+        cinfo->ac_huff_tbl_ptrs[i] = NULL;
+    }
+}
+
 void sl_jpeg_decoder_destroy(sl_jpeg_decoder *decoder) {
     if (decoder == NULL) return;
     jpeg_destroy_decompress(&decoder->cinfo);
@@ -123,6 +151,7 @@ sl_status sl_jpeg_read_header(sl_jpeg_decoder *decoder, const uint8_t *data, siz
         copy_reason(decoder, message);
         return decoder->status;
     }
+    forget_tables(decoder);
     jpeg_mem_src(cinfo, data, (unsigned long)size);
     jpeg_read_header(cinfo, TRUE);
 
@@ -135,6 +164,17 @@ sl_status sl_jpeg_read_header(sl_jpeg_decoder *decoder, const uint8_t *data, siz
                  cinfo->image_height, (unsigned long long)pixels,
                  (unsigned long long)options->max_pixels);
         fail(decoder, SL_TOO_MANY_PIXELS);
+    }
+    // A complete Huffman-coded JPEG spends at least one bit on every 8x8 block of its first
+    // component (the block's DC code), so a file smaller than that is truncated, or a header
+    // alone declaring a vast image: refused before anything is allocated for it. Arithmetic
+    // coding has no such floor; --lenient decodes whatever data there is.
+    uint64_t blocks = (uint64_t)cinfo->comp_info[0].width_in_blocks * cinfo->comp_info[0].height_in_blocks;
+    if (!options->lenient && !cinfo->arith_code && blocks / 8 > size) {
+        snprintf(decoder->reason, sizeof decoder->reason,
+                 "%zu bytes cannot hold the %ux%u image the header declares: the file is truncated", size,
+                 cinfo->image_width, cinfo->image_height);
+        fail(decoder, SL_WARNING);
     }
     decoder->cmyk = 0;
     switch (cinfo->jpeg_color_space) {

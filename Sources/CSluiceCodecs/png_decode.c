@@ -128,6 +128,15 @@ static sl_status finish_with_error(sl_png_decoder *decoder, char *message) {
     return decoder->status;
 }
 
+// Deflate expands data at most 1032-fold (zlib's bound), so a PNG whose rows (a filter byte
+// and the samples each) need more than 1032 times the file's size, plus slack for the chunks,
+// cannot be complete: a truncated file, or a header alone declaring a vast image. Refused
+// before anything is allocated (a 10000x10000 image of zeros, about 100 KB, still fits).
+static int too_small_for(uint64_t width, uint64_t height, uint32_t bits_per_pixel, size_t size) {
+    uint64_t row_bytes = 1 + (width * bits_per_pixel + 7) / 8;
+    return height * row_bytes > (uint64_t)size * 1032 + 65536;
+}
+
 static sl_status libpng_read_header(sl_png_decoder *decoder, const uint8_t *data, size_t size,
                                     const sl_decode_options *options, sl_image_info *out,
                                     char *message) {
@@ -181,6 +190,12 @@ static sl_status libpng_read_header(sl_png_decoder *decoder, const uint8_t *data
         fail(decoder, SL_TOO_MANY_PIXELS);
     }
     uint32_t source_channels = png_get_channels(png, info);
+    if (!options->lenient && too_small_for(width, height, source_channels * (uint32_t)bit_depth, size)) {
+        snprintf(decoder->reason, sizeof decoder->reason,
+                 "%zu bytes cannot hold the %ux%u image the header declares: the file is truncated", size,
+                 (unsigned)width, (unsigned)height);
+        fail(decoder, SL_WARNING);
+    }
     // Pillow's convert("RGB") / convert("L"): high byte of 16-bit samples, palette expanded,
     // low gray depths scaled to 0-255, alpha dropped (not composited), gamma ignored.
     if (bit_depth == 16) png_set_strip_16(png);
@@ -232,7 +247,8 @@ sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_
                              char *message) {
     sl_png_abort(decoder);
     decoder->fast = !options->libpng_only &&
-                    sl_png_fast_probe(data, size, options->max_pixels, fast_scratch_limit, &decoder->plan);
+                    sl_png_fast_probe(data, size, options->max_pixels, fast_scratch_limit, &decoder->plan) &&
+                    (options->lenient || !too_small_for(decoder->plan.width, decoder->plan.height, decoder->plan.channels * 8, size));
     if (!decoder->fast) return libpng_read_header(decoder, data, size, options, out, message);
     decoder->data = data;
     decoder->size = size;

@@ -31,7 +31,11 @@ extension Dataset {
                 }
             case .path(let path):
                 var info = stat()
-                guard stat(path, &info) == 0 else { throw .notFound(path) }
+                guard stat(path, &info) == 0 else {
+                    let code = errno
+                    if code == ENOENT || code == ENOTDIR { throw .notFound(path) }
+                    throw .unsupportedInput(path, code == ELOOP ? "symbolic link loop" : FileReader.describe(code))
+                }
                 if (info.st_mode & S_IFMT) == S_IFDIR {
                     builder.addFolder(path)
                 } else {
@@ -79,7 +83,9 @@ extension Dataset {
             if sniffed != .unknown || prefix.isEmpty || FolderWalker.isImageName((path as NSString).lastPathComponent) {
                 // Images, and empty, unreadable or damaged ones: decoding says what is wrong.
                 pending.append(.files([(path, nil)]))
-            } else if IDXFile.looksLikeIDX(prefix) {
+            } else if IDXFile.looksLikeIDX(prefix) || prefix.starts(with: [0, 0]) || prefix.first == 0 && prefix.count < 4 {
+                // IDX files start 00 00 08 0N: one that starts with a zero is read as IDX, so a
+                // damaged one says what is wrong with it rather than not being text.
                 do {
                     pending.append(.idx(try IDXImageSet(imagesPath: path)))
                 } catch {

@@ -15,7 +15,12 @@ enum FileList {
     static func parse(_ listPath: String) throws(ImageFileError) -> [Line] {
         guard let data = FileManager.default.contents(atPath: listPath),
               let text = String(data: data, encoding: .utf8) else {
-            throw ImageFileError(path: listPath, reason: .malformed("file list is not readable UTF-8 text"))
+            throw ImageFileError(path: listPath, reason: .malformed("holds binary data or text that is not UTF-8: not an image (JPEG, PNG), an IDX file or a text file list"))
+        }
+        // Text has no control characters but tabs and line ends: anything else is binary data,
+        // whose bytes must not become paths.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 && !["\t", "\n", "\r"].contains($0) || $0.value == 0x7F }) else {
+            throw ImageFileError(path: listPath, reason: .malformed("holds binary data: not an image (JPEG, PNG), an IDX file or a text file list"))
         }
         let folder = (listPath as NSString).deletingLastPathComponent
         func resolve(_ path: String) -> String {

@@ -55,7 +55,17 @@ struct FolderWalker {
         while let entry = readdir(stream) {
             // Read the name in place: dirent records are variable-length, so copying the
             // 256-byte d_name field can read past the end of the last record in the buffer.
-            let name = String(cString: (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self))
+            let cName = (UnsafeRawPointer(entry) + Self.nameOffset).assumingMemoryBound(to: CChar.self)
+            guard let name = String(validatingCString: cName) else {
+                // Paths are Swift strings: a name that is not UTF-8 cannot be opened by its
+                // repaired form, so it is reported (shown with U+FFFD) rather than misread.
+                let shown = String(cString: cName)
+                if !shown.hasPrefix(".") {
+                    failures.append(ImageFileError(path: folder.hasSuffix("/") ? folder + shown : folder + "/" + shown,
+                                                   reason: .unreadable("the name is not valid UTF-8; rename the file")))
+                }
+                continue
+            }
             if name.hasPrefix(".") { continue }
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             var type = entry.pointee.d_type

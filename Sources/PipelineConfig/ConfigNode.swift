@@ -64,9 +64,14 @@ struct ConfigNode {
         return sequence.enumerated().map { ConfigNode(node: $0.element, keyPath: "\(keyPath)[\($0.offset)]", file: file) }
     }
 
-    func int(minimum: Int? = nil) throws(PipelineError) -> Int {
+    /// The largest image side, crop, padding or layer width a pipeline file may ask for: sizes
+    /// are checked against it before anything is allocated (65,535 is JPEG's largest side).
+    static let maximumSize = 65_535
+
+    func int(minimum: Int? = nil, maximum: Int = ConfigNode.maximumSize) throws(PipelineError) -> Int {
         guard case .scalar = node, let value = node.int else { throw error("expected an integer, got '\(node.string ?? "a collection")'") }
         if let minimum, value < minimum { throw error("must be at least \(minimum), got \(value)") }
+        if value > maximum { throw error("must be at most \(maximum), got \(value)") }
         return value
     }
 
@@ -105,14 +110,14 @@ struct ConfigNode {
     }
 
     /// One integer or a list of integers.
-    func ints(minimum: Int? = nil) throws(PipelineError) -> [Int] {
+    func ints(minimum: Int? = nil, maximum: Int = ConfigNode.maximumSize) throws(PipelineError) -> [Int] {
         if case .sequence = node {
             var values: [Int] = []
-            for item in try list() { values.append(try item.int(minimum: minimum)) }
+            for item in try list() { values.append(try item.int(minimum: minimum, maximum: maximum)) }
             guard !values.isEmpty else { throw error("expected at least one integer") }
             return values
         }
-        return [try int(minimum: minimum)]
+        return [try int(minimum: minimum, maximum: maximum)]
     }
 
     /// A `[low, high]` range with low <= high.

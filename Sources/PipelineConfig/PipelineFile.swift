@@ -79,7 +79,7 @@ public struct PipelineFile: Sendable {
         guard let versionNode = top["version"] else { throw root.error("'version: 1' is required") }
         let version = try versionNode.int()
         guard version == 1 else { throw versionNode.error("only version 1 is supported") }
-        let seed = UInt64(try top["seed"]?.int(minimum: 0) ?? 0)
+        let seed = UInt64(try top["seed"]?.int(minimum: 0, maximum: Int.max) ?? 0)
 
         var sources: [String: Source] = [:]
         if let dataNode = top["data"] {
@@ -159,7 +159,7 @@ public struct PipelineFile: Sendable {
         loader.dropLast = try fields["drop_last"]?.bool() ?? loader.dropLast
         loader.prefetch = try fields["prefetch"]?.int(minimum: 1) ?? loader.prefetch
         if let workers = fields["workers"], workers.node.string != "auto" {
-            loader.workers = try workers.int(minimum: 1)
+            loader.workers = try workers.int(minimum: 1, maximum: 256)
         }
         return loader
     }

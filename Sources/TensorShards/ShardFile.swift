@@ -65,6 +65,12 @@ public enum ShardFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw ShardError(path: path, "missing or unreadable") }
         let failure = data.withUnsafeBytes { bytes -> ShardError? in
             do { try ShardSet.check(bytes, path: path, shard: shard, index: index) } catch let error as ShardError { return error } catch { return nil }
+            // The index's pixel sums (its mean and std) against the stored pixels.
+            guard let layout = try? SafetensorsFile.layout(of: bytes), let images = layout.tensor("images") else { return nil }
+            let (sums, squares) = pixelSums(Array(bytes[images.range]), channels: index.imageShape.last ?? 1)
+            guard sums.map({ "\($0)" }) == shard.pixelSums, squares.map({ "\($0)" }) == shard.pixelSquareSums else {
+                return ShardError(path: path, "its pixel sums are not the index's (the index's mean and std are wrong)")
+            }
             return nil
         }
         if let failure { throw failure }

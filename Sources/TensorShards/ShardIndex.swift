@@ -94,10 +94,14 @@ public struct ShardIndex: Codable, Equatable, Sendable {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
+    /// Reads and validates an index (`validate`): what it says is then safe to act on.
     public static func read(_ path: String) throws(ShardError) -> ShardIndex {
         guard let data = FileManager.default.contents(atPath: path) else { throw ShardError(path: path, "cannot read the shard index") }
-        do { return try JSONDecoder().decode(ShardIndex.self, from: data) } catch {
-            throw ShardError(path: path, "not a shard index: \(error)")
+        let index: ShardIndex
+        do { index = try JSONDecoder().decode(ShardIndex.self, from: data) } catch {
+            throw ShardError(path: path, "not a shard index: \(reason(error))")
         }
+        try index.validate(path: path)
+        return index
     }
 }

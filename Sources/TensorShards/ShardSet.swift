@@ -20,7 +20,6 @@ public final class ShardSet: @unchecked Sendable {
     public init(folder: String) throws(ShardError) {
         let indexPath = (folder as NSString).appendingPathComponent("index.json")
         let index = try ShardIndex.read(indexPath)
-        guard index.format == "sluice-shards-1" else { throw ShardError(path: indexPath, "unknown format \(index.format)") }
         self.folder = folder
         self.index = index
         recordBytes = index.imageShape.reduce(1, *)
@@ -100,8 +99,11 @@ public final class ShardSet: @unchecked Sendable {
             guard let tensor = layout.tensor(name) else { throw ShardError(path: path, "tensor '\(name)' is missing") }
             guard tensor.shape == shapes[name] else { throw ShardError(path: path, "tensor '\(name)' is \(tensor.shape), expected \(shapes[name]!)") }
             let checksum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[tensor.range]))
-            guard checksum == shard.crc32c[name], layout.metadata["crc32c_" + name] == "\(checksum)" else {
+            guard checksum == shard.crc32c[name] else {
                 throw ShardError(path: path, "tensor '\(name)' is corrupted (CRC-32C \(checksum), the index says \(shard.crc32c[name].map(String.init) ?? "none"))")
+            }
+            guard layout.metadata["crc32c_" + name] == "\(checksum)" else {
+                throw ShardError(path: path, "the file's metadata gives tensor '\(name)' CRC-32C \(layout.metadata["crc32c_" + name] ?? "none"), its data has \(checksum) (as the index says)")
             }
         }
     }

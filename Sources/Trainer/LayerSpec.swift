@@ -28,7 +28,8 @@ public enum LayerSpec: Sendable, Equatable {
 
     /// The layer for a per-sample input shape, its weights drawn from `rng`.
     func makeLayer(inputShape: [Int], rng: inout SampleRNG) throws(ModelError) -> any Layer {
-        switch self {
+        try checkSize(inputShape: inputShape)
+        return switch self {
         case let .conv2d(filters, kernel, stride, padding, dilation, bias, initializer):
             try Conv2D(inputShape: inputShape, filters: filters, kernel: kernel, stride: stride, padding: padding,
                        dilation: dilation, bias: bias, initializer: initializer, rng: &rng)
@@ -41,6 +42,27 @@ public enum LayerSpec: Sendable, Equatable {
             try Dense(inputShape: inputShape, units: units, bias: bias, initializer: initializer, rng: &rng)
         case let .dropout(rate): try Dropout(inputShape: inputShape, rate: rate)
         case let .batchNorm(momentum, epsilon): try BatchNorm(inputShape: inputShape, momentum: momentum, epsilon: epsilon)
+        }
+    }
+
+    /// The most weights one layer may have: 2^28 float32 values (1 GiB), 2.6 times VGG-16's
+    /// largest layer (fc6, 102.8 million). Checked before anything is allocated, so a mistyped width is an error,
+    /// not an attempt to allocate terabytes.
+    public static let maximumWeights = 1 << 28
+
+    private func checkSize(inputShape: [Int]) throws(ModelError) {
+        let factors: [Int]
+        switch self {
+        case let .conv2d(filters, kernel, _, _, _, _, _): factors = [filters, inputShape.first ?? 1, kernel.height, kernel.width]
+        case let .dense(units, _, _): factors = [units] + inputShape
+        default: return
+        }
+        // The product, or nil past Int's range.
+        let weights = factors.reduce(Int?(1)) { product, factor in
+            product.flatMap { let next = $0.multipliedReportingOverflow(by: factor); return next.overflow ? nil : next.partialValue }
+        }
+        guard let weights, weights <= Self.maximumWeights else {
+            throw ModelError(layer: nil, "this layer would have \(weights.map(String.init) ?? "more than 2^63") weights for input \(inputShape), over the limit of \(Self.maximumWeights) (1 GiB of float32) per layer")
         }
     }
 }

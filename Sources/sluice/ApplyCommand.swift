@@ -88,7 +88,7 @@ struct ApplyCommand: ParsableCommand {
                     return
                 }
                 try write(buffer, to: (output as NSString).appendingPathComponent(name), normalize: normalize)
-                rows.append([name + ".npy", source, "\(sampleIndex)", "\(epoch)", label.map(String.init) ?? ""].joined(separator: "\t"))
+                rows.append([name + ".npy", source.escapingControlCharacters, "\(sampleIndex)", "\(epoch)", label.map(String.init) ?? ""].joined(separator: "\t"))
             } catch let error as ImageFileError {
                 Terminal.error("skipped \(error.description)")
                 failures += 1

@@ -3,9 +3,10 @@ import TensorCore
 
 /// Messages to the user: errors and progress on stderr, results on stdout.
 enum Terminal {
+    /// One line per error: control characters in it (from a file name, say) are escaped.
     static func error(_ message: String) {
         fflush(nil)   // every C stream, stdout included
-        FileHandle.standardError.write(Data("sluice: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("sluice: \(message.escapingControlCharacters)\n".utf8))
     }
 
     /// Progress and summaries; stdout is flushed first so the two streams do not interleave.

@@ -121,6 +121,25 @@ extension DatasetListingTests {
 }
 
 extension DatasetListingTests {
+    /// Binary files that are neither images nor IDX are not read as file lists: a plain IDX file
+    /// with a bad magic number says so, and a few stray bytes do not become a path.
+    func testBinaryFilesAreNotFileLists() throws {
+        var idx = Data([0, 0, 0x0D, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2])   // element type 0x0D: float
+        idx.append(Data([1, 2, 3, 4]))
+        let badMagic = folder + "/train-images-idx3-ubyte"
+        FileManager.default.createFile(atPath: badMagic, contents: idx)
+        let tiny = folder + "/stray"
+        FileManager.default.createFile(atPath: tiny, contents: Data([0, 7, 1]))
+        let binary = folder + "/blob.bin"
+        FileManager.default.createFile(atPath: binary, contents: Data([0xFF, 0xFE, 0x80, 0x01, 0x02]))
+        let dataset = try Dataset.listing([badMagic, tiny, binary])
+        XCTAssertEqual(dataset.count, 0)
+        let reasons = Dictionary(uniqueKeysWithValues: dataset.listingFailures.map { ($0.path, $0.message) })
+        XCTAssertEqual(reasons[badMagic], "not a valid IDX file: element type 0xd is not unsigned byte")
+        XCTAssertEqual(reasons[tiny]?.hasPrefix("not a valid IDX file"), true, "\(reasons)")
+        XCTAssertEqual(reasons[binary]?.contains("binary data"), true, "\(reasons)")
+    }
+
     func testStridedViewsCoverEverySampleOnce() throws {
         let dataset = try Dataset.listing([Fixtures.sample("fashion-mnist"), Fixtures.sample("bad")])
         func paths(_ view: Dataset) -> [String] {

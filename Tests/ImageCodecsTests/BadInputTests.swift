@@ -112,11 +112,58 @@ final class BadInputTests: XCTestCase {
         let sof = try XCTUnwrap((0..<(jpeg.count - 1)).first { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xC0 })
         jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0xEA, 0x60, 0xEA, 0x60])
         XCTAssertEqual(failure(try write(jpeg, "huge.jpg"))?.kind, "too_many_pixels")
+        // With the limit lifted, a header alone cannot make the decoder allocate what its
+        // bytes cannot hold (a 631-byte JPEG declaring 65000x65000 took 12 GB): refused up
+        // front, as truncated. A real 10000x10000 PNG of zeros (under 100 KB) still decodes.
+        jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0xFD, 0xE8, 0xFD, 0xE8])
+        let unlimited = DecodeOptions(maxPixels: 0)
+        guard case .decode(.recoverable(.jpeg, let jpegReason))? = failure(try write(jpeg, "vast.jpg"), options: unlimited)?.reason else {
+            return XCTFail("a 65000x65000 JPEG header alone is refused as truncated")
+        }
+        XCTAssertTrue(jpegReason.contains("cannot hold the 65000x65000 image"), jpegReason)
+        guard case .decode(.recoverable(.png, let pngReason))? = failure(try write(png, "vast.png"), options: unlimited)?.reason else {
+            return XCTFail("a 100000x100000 PNG header is refused as truncated")
+        }
+        XCTAssertTrue(pngReason.contains("cannot hold the 100000x100000 image"), pngReason)
+        let zeros = try ImageEncoder.png(Image(width: 10_000, height: 10_000, channels: 1, pixels: [UInt8](repeating: 0, count: 100_000_000)))
+        XCTAssertLessThan(zeros.count, 120_000)
+        XCTAssertEqual(try ImageDecoder(options: unlimited).decode(zeros).shape, [10_000, 10_000, 1])
         // The limit is configurable.
         let small = try write(try ImageEncoder.png(SyntheticImages.gradient(width: 20, height: 10, channels: 1)), "small.png")
         XCTAssertEqual(failure(small, options: DecodeOptions(maxPixels: 199))?.reason,
                        .decode(.tooManyPixels(width: 20, height: 10, limit: 199)))
         XCTAssertNil(failure(small, options: DecodeOptions(maxPixels: 200)))
+    }
+
+    /// A JPEG that uses a table it never defines fails the same way whatever the decoder read
+    /// before it: libjpeg keeps tables across images, so a reused decoder used to take the
+    /// previous file's (a gray JPEG using quantization table 1 passed after a colour one).
+    func testTablesDoNotCarryOverFromThePreviousImage() throws {
+        let colour = try ImageEncoder.jpeg(SyntheticImages.gradient(width: 16, height: 16, channels: 3))
+        let gray = try ImageEncoder.jpeg(SyntheticImages.gradient(width: 16, height: 16, channels: 1))
+        // SOF0: FF C0, length (2), precision, height (2), width (2), components, then per
+        // component id, sampling, Tq. SOS: FF DA, length (2), count, then id and Td<<4|Ta.
+        let sof = try XCTUnwrap((0..<(gray.count - 1)).first { gray[$0] == 0xFF && gray[$0 + 1] == 0xC0 })
+        let sos = try XCTUnwrap((0..<(gray.count - 1)).first { gray[$0] == 0xFF && gray[$0 + 1] == 0xDA })
+        var undefinedQuantization = gray
+        undefinedQuantization[sof + 12] = 1
+        var undefinedHuffman = gray
+        undefinedHuffman[sos + 6] = 0x23   // DC table 2, AC table 3: neither has a standard default
+        for (bytes, expected) in [(undefinedQuantization, "Quantization table 0x01 was not defined"), (undefinedHuffman, "table 0x02 was not defined")] {
+            let alone = Result { try ImageDecoder().decode(bytes) }
+            let decoder = ImageDecoder()
+            XCTAssertNoThrow(try decoder.decode(colour))
+            let afterColour = Result { try decoder.decode(bytes) }
+            guard case .failure(let first) = alone, case .failure(let second) = afterColour else {
+                return XCTFail("\(expected): alone \(alone), after a colour JPEG \(afterColour)")
+            }
+            XCTAssertEqual("\(first)", "\(second)")
+            XCTAssertTrue("\(first)".contains(expected), "\(first)")
+            XCTAssertEqual(try decoder.decode(gray), try ImageDecoder().decode(gray))   // and the decoder goes on
+        }
+        // Many images through one decoder (its tables are remade every 256 forgotten ones).
+        let decoder = ImageDecoder()
+        for _ in 0..<300 { XCTAssertEqual(try decoder.decode(colour).shape, [16, 16, 3]) }
     }
 
     func testProgressiveScanLimit() throws {

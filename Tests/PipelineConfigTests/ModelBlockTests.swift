@@ -67,4 +67,24 @@ final class ModelBlockTests: XCTestCase {
         XCTAssertEqual(shape?.keyPath, "model[2].dense")
         XCTAssertEqual(shape?.line, 9)
     }
+
+    /// Sizes a file cannot mean (a mistyped width, 2^62 units) are located errors before
+    /// anything is allocated, not an abort or gigabytes of memory.
+    func testHostileSizesAreRefusedBeforeAllocating() {
+        let cases: [(String, String, Int)] = [
+            ("model: [conv2d: {filters: 1000000000, kernel: 3}, flatten: {}, dense: {units: 2}]\n", "must be at most 65535, got 1000000000", 6),
+            ("model: [flatten: {}, dense: {units: 4611686018427387904}]\n", "must be at most 65535", 6),
+            ("model: [flatten: {}, dense: {units: 9223372036854775807}]\n", "must be at most 65535", 6),
+            ("model: [conv2d: {filters: 65535, kernel: 65535}, flatten: {}, dense: {units: 2}]\n", "over the limit of 268435456", 6),
+        ]
+        for (blocks, expected, line) in cases {
+            let problem = error(blocks)
+            XCTAssertTrue(problem?.description.contains(expected) ?? false, "\(blocks): \(String(describing: problem))")
+            XCTAssertEqual(problem?.line, line, blocks)
+        }
+        let crop = "version: 1\ntransforms:\n  train: [random_crop: {size: 2147483647, padding: 2147483647}, to_float: {}]\n"
+        XCTAssertThrowsError(try PipelineFile.parse(crop, path: "c.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("c.yaml:3:") && "\(error)".contains("must be at most 65535"), "\(error)")
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct SluiceRunner {
         process.environment = base.merging(environment) { $1 }
         // stderr goes to a file, so neither stream can fill up and block the process.
         let errorPath = NSTemporaryDirectory() + "sluice-stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         let output = Pipe()

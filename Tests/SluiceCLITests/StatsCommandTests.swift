@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TestSupport
 import XCTest
 
@@ -31,6 +32,31 @@ final class StatsCommandTests: XCTestCase {
         for key in ["pixels", "mean", "std", "min", "max", "per_image_std_mean", "width", "height", "formats", "classes"] {
             XCTAssertNotNil(report[key], key)
         }
+    }
+
+    /// File names are data too: one that is not UTF-8 is reported (not "no such file"), one with
+    /// a newline cannot forge a second line on stderr, a link loop given by name says so.
+    func testHostileFileNamesAreReportedPlainly() throws {
+        let images = folder + "/images"
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.files(under: Fixtures.sample("fashion-mnist/test"))[0]))
+        try good.write(to: URL(fileURLWithPath: images + "/good.png"))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: images + "/forged\nsluice: skipped x.png: fake.png"))
+        let raw = Array((images + "/").utf8) + [0xFF, 0xFE, 0x80] + Array(".png".utf8) + [0]
+        let descriptor = raw.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        close(descriptor)
+        let result = try SluiceRunner.run(["stats", images])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let skipped = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sluice: skipped ") }
+        XCTAssertEqual(skipped.count, 2, result.stderr)
+        XCTAssertTrue(skipped.contains { $0.hasPrefix("sluice: skipped \(images)/forged\\nsluice: skipped x.png: fake.png: ") }, result.stderr)
+        XCTAssertTrue(skipped.contains { $0.contains("\u{FFFD}") && $0.hasSuffix("the name is not valid UTF-8; rename the file") }, result.stderr)
+        // A link loop named directly.
+        XCTAssertEqual(symlink(folder + "/loop", folder + "/loop"), 0)
+        let loop = try SluiceRunner.run(["stats", folder + "/loop"])
+        XCTAssertEqual(loop.status, 64)
+        XCTAssertTrue(loop.stderr.contains("\(folder)/loop: symbolic link loop"), loop.stderr)
     }
 
     func testOnErrorFailExitsWith65NamingTheFile() throws {

@@ -29,7 +29,7 @@ final class ShardFormatTests: XCTestCase {
         XCTAssertEqual(shard.pixelSums[0], "\(channel0.reduce(0, +))")
         XCTAssertEqual(shard.pixelSquareSums[0], "\(channel0.map { $0 * $0 }.reduce(0, +))")
         let index = ShardIndex(pipelineDigest: "abc", split: "train", imageShape: [2, 2, 3], classes: ["a", "b", "c"], totalSamples: 44,
-                               samplesPerShard: 10, worldSize: 1, ranks: [0], shards: [shard])
+                               samplesPerShard: 10, worldSize: 3, ranks: [0, 1, 2], shards: [shard])   // shard 4 is written by rank 4 % 3 = 1
         try AtomicFile.write(Array(try index.encoded()), to: folder + "/index.json")
         let set = try ShardSet(folder: folder)
         XCTAssertEqual(set.labels, [0, 2, 1])
@@ -46,6 +46,51 @@ final class ShardFormatTests: XCTestCase {
         XCTAssertThrowsError(try ShardSet(folder: folder))
     }
 
+    /// An index is checked before it is trusted: every way of editing it that the reader used to
+    /// follow is now an error naming the index and what is wrong.
+    func testEditedIndexesAreRefused() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { Fixtures.removeTemporary(folder) }
+        let shard = try ShardFile.write(folder: folder, rank: 0, number: 0, imageShape: [1, 2, 1], images: [10, 20, 30, 40], labels: [0, 1],
+                                        indices: [0, 1], pipelineDigest: "abc")
+        let index = ShardIndex(pipelineDigest: "abc", split: "train", imageShape: [1, 2, 1], classes: [], totalSamples: 2,
+                               samplesPerShard: 2, worldSize: 1, ranks: [0], shards: [shard])
+        let text = String(decoding: try index.encoded(), as: UTF8.self)
+        let path = folder + "/index.json"
+        func refusal(_ edited: String) -> String {
+            try? Data(edited.utf8).write(to: URL(fileURLWithPath: path))
+            do { _ = try ShardSet(folder: folder); return "accepted" } catch { return error.description }
+        }
+        XCTAssertEqual(refusal(text), "accepted")
+        var twice = index
+        twice.shards.append(shard)
+        let cases: [(String, String)] = [
+            (String(decoding: try twice.encoded(), as: UTF8.self), "is listed twice"),
+            (text.replacingOccurrences(of: "\"shard-00000-00000.safetensors\"", with: "\"../other/shard-00000-00000.safetensors\""), "the file must be shard-00000-00000.safetensors in the index's folder"),
+            (text.replacingOccurrences(of: "\"samples_per_shard\" : 2", with: "\"samples_per_shard\" : 0"), "samples_per_shard 0"),
+            (text.replacingOccurrences(of: "\"total_samples\" : 2", with: "\"total_samples\" : 1"), "do not fit its place"),
+            (text.replacingOccurrences(of: "sluice-shards-1", with: "sluice-shards-9"), "unknown format 'sluice-shards-9'"),
+            (text.replacingOccurrences(of: "\"split\" : \"train\",", with: ""), "not a shard index: key 'split' is missing at the top level"),
+            (text.replacingOccurrences(of: "\"number\" : 0", with: "\"number\" : \"zero\""), "not a shard index: shards[0].number is not an integer"),
+            (String(text.prefix(40)), "not a shard index: not valid JSON"),
+        ]
+        for (edited, expected) in cases {
+            let problem = refusal(edited)
+            XCTAssertTrue(problem.hasPrefix(path + ": ") && problem.contains(expected), "\(expected): \(problem)")
+        }
+        // A mean edited by hand no longer matches the exact sums.
+        let mean = try XCTUnwrap(text.range(of: #""mean" : \[\s*[0-9.e-]+"#, options: .regularExpression))
+        XCTAssertTrue(refusal(text.replacingCharacters(in: mean, with: "\"mean\" : [ 0.5")).contains("are not what the shards' pixel sums give"))
+        // Sums edited together with the mean pass the index check but not verify.
+        var forged = index
+        forged.shards[0].pixelSums = ["101"]
+        forged = ShardIndex(pipelineDigest: "abc", split: "train", imageShape: [1, 2, 1], classes: [], totalSamples: 2, samplesPerShard: 2,
+                            worldSize: 1, ranks: [0], shards: forged.shards)
+        XCTAssertThrowsError(try ShardFile.verify(folder + "/" + shard.file, shard: forged.shards[0], index: forged)) { error in
+            XCTAssertTrue("\(error)".contains("its pixel sums are not the index's"), "\(error)")
+        }
+    }
+
     func testMergeNeedsEveryRankOnce() throws {
         func part(_ rank: Int) -> ShardIndex {
             let shard = ShardIndex.Shard(file: "shard-0000\(rank)-0000\(rank).safetensors", number: rank, rank: rank, count: 2, bytes: 10,
@@ -53,10 +98,14 @@ final class ShardFormatTests: XCTestCase {
             return ShardIndex(pipelineDigest: "d", split: "train", imageShape: [1, 1, 1], classes: [], totalSamples: 6, samplesPerShard: 2,
                               worldSize: 3, ranks: [rank], shards: [shard])
         }
-        let merged = try ShardIndex.merge([(part(2), "/data/x"), (part(0), "/data/x"), (part(1), "/data/y")], into: "/data/x")
+        let merged = try ShardIndex.merge([(part(2), "/data/x"), (part(0), "/data/x"), (part(1), "/data/x/y")], into: "/data/x")
         XCTAssertEqual(merged.ranks, [0, 1, 2])
         XCTAssertEqual(merged.shards.map(\.number), [0, 1, 2])
-        XCTAssertEqual(merged.shards[1].file, "../y/shard-00001-00001.safetensors")
+        XCTAssertEqual(merged.shards[1].file, "y/shard-00001-00001.safetensors")
+        // An index names files inside its folder only.
+        XCTAssertThrowsError(try ShardIndex.merge([(part(0), "/data/x"), (part(1), "/data/y"), (part(2), "/data/x")], into: "/data/x")) { error in
+            XCTAssertTrue("\(error)".contains("/data/y: is not inside /data/x"), "\(error)")
+        }
         XCTAssertThrowsError(try ShardIndex.merge([(part(0), "/x"), (part(1), "/x")], into: "/x"))   // rank 2 missing
         XCTAssertThrowsError(try ShardIndex.merge([(part(0), "/x"), (part(0), "/x"), (part(1), "/x")], into: "/x"))
     }

@@ -1,7 +1,8 @@
 """The feeder from Python against the same feeder in `sluice bench --suite pipeline`: what the
 binding costs. Each round runs the CLI's pipeline suite (median of its timed epochs) and, right
 after or before it (alternating), the same epochs through `sluice.Loader` in this process;
-the ratio is the median of the rounds' ratios, with its range.
+the ratio is the median of the rounds' ratios, with its range, and the same for images per
+CPU-second (all threads of each process: what the binding costs, less moved by a busy host).
 
     python python/benchmarks/bench_feeder.py [--workers 1 2] [--rounds 3] [--photos samples/photos]
 
@@ -31,27 +32,30 @@ CASES = [
 ]
 
 
-def cli_rate(cli: Path, pipeline: str, data_set: str | None, workers: int, repeats: int, photos: str, cache: str) -> float:
+def cli_rate(cli: Path, pipeline: str, data_set: str | None, workers: int, repeats: int, photos: str, cache: str) -> tuple[float, float]:
     with tempfile.NamedTemporaryFile(suffix=".json") as output:
         command = [str(cli), "bench", "--suite", "pipeline", "--pipeline", pipeline, "--workers", str(workers),
                    "--repeats", str(repeats), "--photos", photos, "--cache", cache, "--json", output.name]
         if data_set:
             command += ["--set", data_set]
         subprocess.run(command, cwd=REPOSITORY, check=True, capture_output=True)
-        return json.loads(Path(output.name).read_text())[0]["images_per_second"]
+        row = json.loads(Path(output.name).read_text())[0]
+        return row["images_per_second"], row["images_per_cpu_second"]
 
 
-def python_rate(pipeline: str, source: str | None, workers: int, repeats: int) -> float:
+def python_rate(pipeline: str, source: str | None, workers: int, repeats: int) -> tuple[float, float]:
+    """Images per second and per CPU-second (every thread of this process), medians."""
     loader = sluice.Loader(REPOSITORY / pipeline, "train", workers=workers, source=source)
     for _ in loader.epoch(0):   # warm-up, as the CLI's
         pass
-    rates = []
+    rates, cpu_rates = [], []
     for epoch in range(repeats):
-        start, images = time.perf_counter(), 0
+        start, cpu_start, images = time.perf_counter(), time.process_time(), 0
         for _, labels in loader.epoch(epoch):
             images += len(labels)
         rates.append(images / (time.perf_counter() - start))
-    return statistics.median(rates)
+        cpu_rates.append(images / (time.process_time() - cpu_start))
+    return statistics.median(rates), statistics.median(cpu_rates)
 
 
 def main() -> None:
@@ -65,7 +69,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if not arguments.sluice.exists():
         parser.error(f"{arguments.sluice}: build it first (swift build -c release)")
-    print(f"{'case':<26} {'workers':>7} {'CLI img/s':>11} {'Python img/s':>13} {'Python/CLI':>11}  range")
+    print(f"{'case':<26} {'workers':>7} {'CLI img/s':>11} {'Python img/s':>13} {'Python/CLI':>11}  {'range':<13}  per CPU-second")
     for name, pipeline, data_set in CASES:
         photos = str(REPOSITORY / arguments.photos)
         source = None if data_set is None else (photos if data_set == "photos" else os.path.join(arguments.cache, data_set))
@@ -76,9 +80,11 @@ def main() -> None:
                          lambda: python_rates.append(python_rate(pipeline, source, workers, arguments.repeats))]
                 for side in sides if round_number % 2 == 0 else reversed(sides):
                     side()   # the CLI writes the set on its first run, before Python reads it
-            ratios = [p / c for p, c in zip(python_rates, cli_rates)]
-            print(f"{name:<26} {workers:>7} {statistics.median(cli_rates):>11,.0f} {statistics.median(python_rates):>13,.0f} "
-                  f"{statistics.median(ratios):>11.1%}  {min(ratios):.1%}-{max(ratios):.1%}", flush=True)
+            ratios = [p[0] / c[0] for p, c in zip(python_rates, cli_rates)]
+            cpu_ratios = [p[1] / c[1] for p, c in zip(python_rates, cli_rates)]
+            print(f"{name:<26} {workers:>7} {statistics.median(c[0] for c in cli_rates):>11,.0f} "
+                  f"{statistics.median(p[0] for p in python_rates):>13,.0f} {statistics.median(ratios):>11.1%}  "
+                  f"{f'{min(ratios):.1%}-{max(ratios):.1%}':<13}  {statistics.median(cpu_ratios):.1%}", flush=True)
 
 
 if __name__ == "__main__":

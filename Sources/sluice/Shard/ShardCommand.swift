@@ -125,7 +125,9 @@ struct ShardCommand: ParsableCommand {
             abstract: "Combine the partial indexes of a multi-rank shard job into one index.json.",
             discussion: """
                 Reads every index-rank-*.json in the given folders; every rank of the job must be \
-                there once. Exit 64 if not. The --output folder is made if missing.
+                there once. Exit 64 if not. The --output folder is made if missing; shards of \
+                rank folders outside it are hard-linked into it (copied across file systems), \
+                since an index names files in its own folder only.
 
                 Example: sluice shard merge shards/photos --output shards/photos
                 """
@@ -152,7 +154,7 @@ struct ShardCommand: ParsableCommand {
             let target = output ?? folders[0]
             try OutputFile.makeFolder(target)
             do {
-                let merged = try ShardIndex.merge(parts, into: target)
+                let merged = try ShardIndex.merge(try ShardIndex.bringInside(parts, output: target), into: target)
                 try AtomicFile.write(Array(try merged.encoded()), to: (target as NSString).appendingPathComponent("index.json"))
                 Terminal.status("sluice shard merge: \(parts.count) ranks, \(merged.shards.count) shards, \(Terminal.count(merged.storedSamples)) samples; \((target as NSString).appendingPathComponent("index.json"))\n")
             } catch let error as ShardError {
@@ -166,8 +168,9 @@ struct ShardCommand: ParsableCommand {
             commandName: "verify",
             abstract: "Check every shard of a folder against its index: sizes, shapes and each tensor's CRC-32C.",
             discussion: """
-                Names each damaged or missing shard and tensor; exit 65 if any, 64 if the index \
-                cannot be read.
+                Names each damaged or missing shard and tensor, and checks the index itself (each \
+                shard once, files inside the folder, counts, the mean and std against the exact \
+                sums of the stored pixels); exit 65 if anything is damaged, 64 if DIR has no index.
 
                 Example: sluice shard verify shards/cifar10
                 """
@@ -177,9 +180,12 @@ struct ShardCommand: ParsableCommand {
         var folder: String
 
         func run() throws {
-            let index: ShardIndex
-            do { index = try ShardIndex.read((folder as NSString).appendingPathComponent("index.json")) } catch {
-                throw CommandFailure.usage(error.description)
+            let index: ShardIndex, indexPath = (folder as NSString).appendingPathComponent("index.json")
+            guard FileManager.default.fileExists(atPath: indexPath) else {
+                throw CommandFailure.usage("\(folder): no index.json: not a shard folder (after a run over ranks, `sluice shard merge \(folder)` writes it)")
+            }
+            do { index = try ShardIndex.read(indexPath) } catch {
+                throw CommandFailure.data(error.description)   // damaged or edited: a data error, as a damaged shard
             }
             var bad = 0
             for shard in index.shards {
