@@ -23,8 +23,11 @@ struct sl_jpeg_decoder {
     size_t row_capacity;
     uint8_t *scratch;        // rows decoded off alignment (see scratch_rows), reused
     size_t scratch_capacity;
-    unsigned dropped_tables; // tables forgotten since the decompressor was made (forget_tables)
+    unsigned dropped_tables; // tables dropped since the decompressor was made (forget_tables)
+    JHUFF_TBL standard_huffman[2][2];   // [DC, AC][table 0, 1]: libjpeg's standard tables
 };
+
+static int read_standard_tables(sl_jpeg_decoder *decoder);
 
 static void fail(sl_jpeg_decoder *decoder, sl_status status) {
     decoder->status = status;
@@ -50,6 +53,10 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
 
 static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
+static void on_error_exit_compress(j_common_ptr cinfo) {
+    longjmp(*(jmp_buf *)cinfo->client_data, 1);
+}
+
 // Called while libjpeg consumes input; bounds the work a progressive file can ask for.
 static void on_progress(j_common_ptr cinfo) {
     sl_jpeg_decoder *decoder = (sl_jpeg_decoder *)cinfo;
@@ -74,34 +81,97 @@ sl_jpeg_decoder *sl_jpeg_decoder_create(void) {
     jpeg_create_decompress(&decoder->cinfo);
     decoder->progress.progress_monitor = on_progress;
     decoder->cinfo.progress = &decoder->progress;
+    if (!read_standard_tables(decoder)) {
+        jpeg_destroy_decompress(&decoder->cinfo);
+        free(decoder);
+        return NULL;
+    }
     return decoder;
 }
 
 // libjpeg keeps quantization and Huffman tables from one image to the next (for abbreviated
 // streams, whose tables come separately), so a file that uses a table it never defines would
-// get the previous file's: accepted or not, and its pixels, would depend on its neighbours.
-// Each image starts instead with no tables, as in a new decompressor. The forgotten tables stay
-// in libjpeg's permanent pool until the decompressor is remade, every 256 of them (72 KiB at
-// most), which costs far less than a new decompressor per image. Call inside a setjmp scope.
+// get the previous file's: whether it is accepted, and its pixels, would depend on its
+// neighbours. Each image starts instead as in a new decompressor, without allocating (new
+// tables go to libjpeg's permanent pool, whose every allocation walks its blocks):
+// - quantization tables are zeroed (the standard allows no zero entry; a file's all-zero table
+//   counts as undefined) and check_defined_tables fails an image that uses one it did not
+//   define, with libjpeg's message;
+// - Huffman tables 0 and 1 get libjpeg's standard tables, which a new decompressor falls back
+//   to when a file defines none (motion-JPEG frames);
+// - Huffman tables 2 and 3, which few files define, are dropped as a new decompressor has
+//   none; the dropped ones stay in the pool until it is remade, every 64.
+// Call inside a setjmp scope (remaking the decompressor can run out of memory).
 static void forget_tables(sl_jpeg_decoder *decoder) {
     struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
-    if (decoder->dropped_tables >= 256 || cinfo->mem == NULL) {   // NULL: a remake ran out of memory
+    if (decoder->dropped_tables >= 64 || cinfo->mem == NULL) {   // NULL: a remake ran out of memory
         jpeg_destroy_decompress(cinfo);
         decoder->dropped_tables = 0;
-        jpeg_create_decompress(cinfo);   // keeps cinfo->err; out of memory longjmps
+        jpeg_create_decompress(cinfo);   // keeps cinfo->err
         cinfo->progress = &decoder->progress;
         return;
     }
     for (int i = 0; i < NUM_QUANT_TBLS; i++) {
-        if (cinfo->quant_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
-        cinfo->quant_tbl_ptrs[i] = NULL;
+        if (cinfo->quant_tbl_ptrs[i] != NULL) memset(cinfo->quant_tbl_ptrs[i]->quantval, 0, sizeof cinfo->quant_tbl_ptrs[i]->quantval);
     }
     for (int i = 0; i < NUM_HUFF_TBLS; i++) {
-        if (cinfo->dc_huff_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
-        if (cinfo->ac_huff_tbl_ptrs[i] != NULL) decoder->dropped_tables += 1;
-        cinfo->dc_huff_tbl_ptrs[i] = NULL;
-        cinfo->ac_huff_tbl_ptrs[i] = NULL;
+        JHUFF_TBL **tables[2] = { &cinfo->dc_huff_tbl_ptrs[i], &cinfo->ac_huff_tbl_ptrs[i] };
+        for (int kind = 0; kind < 2; kind++) {
+            JHUFF_TBL *table = *tables[kind];
+            if (table == NULL) continue;
+            if (i < 2) {
+                const JHUFF_TBL *standard = &decoder->standard_huffman[kind][i];
+                memcpy(table->bits, standard->bits, sizeof table->bits);
+                memcpy(table->huffval, standard->huffval, sizeof table->huffval);
+            } else {
+                *tables[kind] = NULL;
+                decoder->dropped_tables += 1;
+            }
+        }
     }
+}
+
+// After jpeg_start_decompress (which latches every table the decoded scans use): a zeroed
+// quantization table is one this image never defined.
+static void check_defined_tables(sl_jpeg_decoder *decoder) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    for (int c = 0; c < cinfo->num_components; c++) {
+        const JQUANT_TBL *table = cinfo->comp_info[c].quant_table;
+        if (table == NULL) continue;
+        int defined = 0;
+        for (int k = 0; k < DCTSIZE2 && !defined; k++) defined = table->quantval[k] != 0;
+        if (!defined) {
+            snprintf(decoder->reason, sizeof decoder->reason, "Quantization table 0x%02x was not defined",
+                     cinfo->comp_info[c].quant_tbl_no);
+            fail(decoder, SL_CORRUPT);
+        }
+    }
+}
+
+// libjpeg's standard Huffman tables, as its compressor sets them (jpeg_set_defaults): what a
+// new decompressor uses for tables 0 and 1 when a file defines none. 0 when out of memory.
+static int read_standard_tables(sl_jpeg_decoder *decoder) {
+    struct jpeg_compress_struct compress;
+    struct jpeg_error_mgr errors;
+    compress.err = jpeg_std_error(&errors);
+    errors.error_exit = on_error_exit_compress;
+    errors.output_message = on_output_message;
+    jmp_buf jump;
+    compress.client_data = &jump;
+    if (setjmp(jump)) {
+        jpeg_destroy_compress(&compress);
+        return 0;
+    }
+    jpeg_create_compress(&compress);
+    compress.in_color_space = JCS_RGB;
+    compress.input_components = 3;
+    jpeg_set_defaults(&compress);
+    for (int i = 0; i < 2; i++) {
+        decoder->standard_huffman[0][i] = *compress.dc_huff_tbl_ptrs[i];
+        decoder->standard_huffman[1][i] = *compress.ac_huff_tbl_ptrs[i];
+    }
+    jpeg_destroy_compress(&compress);
+    return 1;
 }
 
 void sl_jpeg_decoder_destroy(sl_jpeg_decoder *decoder) {
@@ -266,6 +336,7 @@ sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_s
         return decoder->status;
     }
     jpeg_start_decompress(cinfo);
+    check_defined_tables(decoder);
     JDIMENSION width = cinfo->output_width;
     if (decoder->cmyk) {
         grow(decoder, &decoder->row, &decoder->row_capacity, (size_t)width * 4);
@@ -322,6 +393,7 @@ sl_status sl_jpeg_decode_region(sl_jpeg_decoder *decoder, uint8_t *pixels, size_
         fail(decoder, SL_INVALID_ARGUMENT);
     }
     jpeg_start_decompress(cinfo);
+    check_defined_tables(decoder);
     const JDIMENSION full_width = cinfo->output_width, channels = (JDIMENSION)cinfo->output_components;
     JDIMENSION left = (JDIMENSION)region.left, width = (JDIMENSION)region.width;
     JDIMENSION first = left > REGION_MARGIN ? left - REGION_MARGIN : 0;

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Tuple
 
-import torch
-import torch.distributed
-import torch.utils.data
+try:
+    import torch
+    import torch.distributed
+    import torch.utils.data
+except ImportError as error:   # pragma: no cover - depends on the environment
+    raise ImportError("sluice.torch needs PyTorch: pip install torch (or pip install ./python[torch])") from error
 
 from .loader import Loader, PathLike
 
