@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SLUICE := .build/release/sluice
 PHOTOS ?= samples/photos
 
-.PHONY: run test build deps python-deps bench install clean
+.PHONY: run test test-sanitize fuzz fuzz-replay build deps python-deps bench install clean
 
 ## run: build release and run the main job: dataset statistics of samples/ and Fashion-MNIST,
 ## the plan of the Fashion-MNIST pipeline, a preview of its augmentations, and 3 epochs of
@@ -27,6 +27,41 @@ test: deps python-deps
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
 	$(TEST_VENV)/bin/pip install -q ./python
 	cd python/tests && SLUICE_CLI=$(CURDIR)/.build/debug/sluice $(CURDIR)/$(TEST_VENV)/bin/python -m pytest -q
+
+## test-sanitize: the whole Swift test suite under AddressSanitizer (+ UndefinedBehaviorSanitizer
+## for the C code), then the feeder, preview, shard and trainer tests under ThreadSanitizer;
+## any report fails the run (suppressions, with their reasons: Tests/sanitizers/)
+SANITIZE_SUITES := DataPipelineTests|PreviewCommandTests|ShardCommandTests|ShardFormatTests|TrainerTests|DatasetStatisticsTests
+test-sanitize: deps python-deps
+	swift build --build-tests --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined --scratch-path .build-asan
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  swift test --skip-build --disable-swift-testing --sanitize=address --scratch-path .build-asan
+	swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/Tests/sanitizers/tsan.supp" \
+	  swift test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_SUITES)'
+
+## fuzz: each parser under libFuzzer with AddressSanitizer for FUZZ_SECONDS (default 60) a
+## target, starting from Tests/Fixtures/fuzz/TARGET; a finding stops the run and is saved as
+## .fuzz/crashers/TARGET-... (add it to Tests/Fixtures/fuzz/crashers/ with the fix)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := jpeg png png-differential idx safetensors shard-index pipeline
+fuzz: deps
+	swift build --product sluice-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link --scratch-path .build-fuzz
+	@mkdir -p .fuzz/crashers
+	@for target in $(FUZZ_TARGETS); do \
+	  dict=""; case $$target in jpeg) dict=-dict=Tests/Fixtures/fuzz/jpeg.dict;; png*) dict=-dict=Tests/Fixtures/fuzz/png.dict;; \
+	    pipeline) dict=-dict=Tests/Fixtures/fuzz/pipeline.dict;; esac; \
+	  mkdir -p .fuzz/corpus/$$target; echo "fuzz $$target for $(FUZZ_SECONDS) s"; \
+	  SLUICE_FUZZ_TARGET=$$target ASAN_OPTIONS=detect_leaks=0 .build-fuzz/debug/sluice-fuzz .fuzz/corpus/$$target \
+	    Tests/Fixtures/fuzz/$$target $$dict -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -malloc_limit_mb=2048 \
+	    -timeout=10 -print_final_stats=1 -artifact_prefix=.fuzz/crashers/$$target- 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|INFO: Loaded|finding|==[0-9]+==ERROR|SUMMARY)" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz $$target: finding saved under .fuzz/crashers/"; exit 1; }; \
+	done
+
+## fuzz-replay: replay every seed corpus and saved crasher through the fuzz targets (no libFuzzer)
+fuzz-replay: deps
+	swift build --product sluice-fuzz
+	@for target in $(FUZZ_TARGETS); do .build/debug/sluice-fuzz $$target Tests/Fixtures/fuzz/$$target || exit 1; done
 
 ## bench: decode, stats, transform, feeder and training throughput, release build
 bench: build
@@ -68,4 +103,4 @@ python-deps:
 	  { rm -rf $(TEST_VENV) && /usr/bin/python3 -m venv --system-site-packages $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q safetensors; }
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-fuzz .fuzz

@@ -81,6 +81,10 @@ let package = Package(
             dependencies: ["CSluiceABI", "DataPipeline", "DatasetStatistics", "DatasetSources", "PipelineConfig", "ImageCodecs", "ImageTransforms", "TensorCore", "TensorShards"],
             swiftSettings: optimize
         ),
+        // Layer 4: the parsers of untrusted bytes as fuzz targets, and `sluice-fuzz`, which runs
+        // them under libFuzzer (`make fuzz`: built with -sanitize=fuzzer -D FUZZING) or replays files.
+        .target(name: "FuzzTargets", dependencies: ["ImageCodecs", "PipelineConfig", "Safetensors", "TensorCore", "TensorShards"]),
+        .executableTarget(name: "sluice-fuzz", dependencies: ["FuzzTargets"]),
         // Tests
         .target(name: "TestSupport", dependencies: ["TensorCore", "ImageCodecs"], path: "Tests/TestSupport",
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
@@ -92,6 +96,7 @@ let package = Package(
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TensorCore", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport", "ImageCodecs", "Safetensors", "TensorShards", "DatasetSources"]),
     ]
 )

@@ -22,7 +22,11 @@ public struct IDXFile: Sendable {
     public static func read(_ path: String, maxBytes: Int = defaultMaxBytes) throws(ImageFileError) -> IDXFile {
         var reader = FileReader(maxFileBytes: maxBytes)
         try reader.read(path)
-        let raw = reader.bytes
+        return try decode(reader.bytes, path: path, maxBytes: maxBytes)
+    }
+
+    /// The file from its bytes (plain or gzip); `path` names it in errors.
+    public static func decode(_ raw: [UInt8], path: String, maxBytes: Int = defaultMaxBytes) throws(ImageFileError) -> IDXFile {
         let isGzip = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B
         let bytes = isGzip ? try inflate(raw, path: path, maxBytes: maxBytes) : raw
         return try parse(bytes, path: path)

@@ -35,9 +35,12 @@ extension ShardIndex {
             guard Self.isInsideFolder(shard.file), (shard.file as NSString).lastPathComponent == ShardFile.name(rank: shard.rank, number: shard.number) else {
                 throw fail("\(place): the file must be \(ShardFile.name(rank: shard.rank, number: shard.number)) in the index's folder (or a folder inside it)")
             }
+            // Each channel's sums can be at most 255 (and 255^2) per stored pixel.
+            let most = UInt128(shard.count) * UInt128(imageShape[0] * imageShape[1]) * 255
             guard shard.pixelSums.count == channels, shard.pixelSquareSums.count == channels,
-                  (shard.pixelSums + shard.pixelSquareSums).allSatisfy({ UInt128($0) != nil }) else {
-                throw fail("\(place): pixel_sums and pixel_square_sums must be \(channels) whole numbers each")
+                  shard.pixelSums.allSatisfy({ UInt128($0).map { $0 <= most } ?? false }),
+                  shard.pixelSquareSums.allSatisfy({ UInt128($0).map { $0 <= most * 255 } ?? false }) else {
+                throw fail("\(place): pixel_sums and pixel_square_sums must be \(channels) whole numbers each, at most 255 (255^2) a pixel")
             }
         }
         guard storedSamples <= totalSamples else { throw fail("the shards hold \(storedSamples) samples, more than the split's \(totalSamples)") }

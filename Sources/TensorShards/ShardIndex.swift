@@ -82,8 +82,12 @@ public struct ShardIndex: Codable, Equatable, Sendable {
                 squares += UInt128(shard.pixelSquareSums[channel]) ?? 0
             }
             means.append(Double(sum) / Double(pixels) / 255)
-            let spread = squares * pixels - sum * sum
-            stds.append((Double(spread) / (Double(pixels) * Double(pixels))).squareRoot() / 255)
+            // Exact while n * sum(x^2) fits in 128 bits (every real split), else in doubles.
+            let product = squares.multipliedReportingOverflow(by: pixels), square = sum.multipliedReportingOverflow(by: sum)
+            let variance = product.overflow || square.overflow
+                ? max(0, Double(squares) / Double(pixels) - (Double(sum) / Double(pixels)) * (Double(sum) / Double(pixels)))
+                : Double(product.partialValue >= square.partialValue ? product.partialValue - square.partialValue : 0) / (Double(pixels) * Double(pixels))
+            stds.append(variance.squareRoot() / 255)
         }
         return (means, stds)
     }
@@ -97,6 +101,11 @@ public struct ShardIndex: Codable, Equatable, Sendable {
     /// Reads and validates an index (`validate`): what it says is then safe to act on.
     public static func read(_ path: String) throws(ShardError) -> ShardIndex {
         guard let data = FileManager.default.contents(atPath: path) else { throw ShardError(path: path, "cannot read the shard index") }
+        return try decode(data, path: path)
+    }
+
+    /// An index from its JSON, validated; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws(ShardError) -> ShardIndex {
         let index: ShardIndex
         do { index = try JSONDecoder().decode(ShardIndex.self, from: data) } catch {
             throw ShardError(path: path, "not a shard index: \(reason(error))")
