@@ -1,4 +1,3 @@
-import Synchronization
 import TensorCore
 
 /// Batch tensors taken back for reuse once their consumer has let go of them. A batch of photos
@@ -15,7 +14,7 @@ final class BatchStoragePool: Sendable {
         var values: [Float]
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Locked<[Entry]>([])
     private let capacity: Int
 
     /// Keeps at most `capacity` batches (the prefetch depth plus the ones in use).

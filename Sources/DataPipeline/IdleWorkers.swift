@@ -1,9 +1,9 @@
-import Synchronization
+import TensorCore
 
 /// The workers of finished epochs, kept for the next one. Epochs that run at the same time
 /// each get their own workers.
 final class IdleWorkers: Sendable {
-    private let workers = Mutex<[Worker]>([])
+    private let workers = Locked<[Worker]>([])
 
     /// `count` workers: idle ones first, then new ones from `make`.
     func take(_ count: Int, make: () -> Worker) -> [Worker] {

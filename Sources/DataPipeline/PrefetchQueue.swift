@@ -8,7 +8,7 @@ final class PrefetchQueue: Sendable {
         var batches: [Batch] = []
         var finished = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Free places; the producer waits on it before making a batch.
     private let space: DispatchSemaphore
     /// Batches ready (and one extra signal when finished).

@@ -2,7 +2,6 @@ import CSluiceABI
 import DataPipeline
 import Dispatch
 import ImageCodecs
-import Synchronization
 import TensorCore
 
 /// One epoch opened through the C ABI: its batch iterator, and the bad files its workers met,
@@ -46,7 +45,7 @@ final class EpochHandle {
 
 /// Bad files reported by the workers, oldest first.
 final class FailureList: Sendable {
-    private let list = Mutex<[ImageFileError]>([])
+    private let list = Locked<[ImageFileError]>([])
 
     func append(_ failure: ImageFileError) { list.withLock { $0.append(failure) } }
 

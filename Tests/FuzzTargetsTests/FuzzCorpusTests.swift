@@ -39,7 +39,7 @@ final class FuzzCorpusTests: XCTestCase {
         var generator = SampleRNG(seed: 19, epoch: 0, index: 0)
         for target in FuzzTarget.allCases {
             let corpus = inputs(target.rawValue)
-            for round in 0..<150 {
+            for round in 0..<400 {
                 var bytes = corpus[round % corpus.count].bytes
                 guard !bytes.isEmpty else { continue }
                 for _ in 0..<(1 + Int(generator.next() % 4)) {

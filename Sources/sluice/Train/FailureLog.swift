@@ -1,12 +1,12 @@
 import ImageCodecs
-import Synchronization
+import TensorCore
 import Trainer
 
 /// Bad samples met while training: each is reported on stderr as it happens (the loader skips
 /// it); under `--on-error fail` the pass that met one ends the run with exit 65.
 final class FailureLog: Sendable {
     private let failFast: Bool
-    private let failures = Mutex<[ImageFileError]>([])
+    private let failures = Locked<[ImageFileError]>([])
 
     init(failFast: Bool) {
         self.failFast = failFast
