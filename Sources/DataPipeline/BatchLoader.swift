@@ -46,7 +46,9 @@ public final class BatchLoader: Sendable {
             (sampleShape, sampleKind) = ([c, h, w], .float32)
         case .image(let h?, let w?, let c?)? where allowsPixels:
             (sampleShape, sampleKind) = ([h, w, c], .uint8)
-        case .tensor(nil, _?, _?)?, .image(_?, _?, nil)?:
+        case .tensor(nil, _?, _?)?:
+            throw TransformError("the channels of the images are not fixed: set decode: {color: rgb} (or gray) in the pipeline file")
+        case .image(_?, _?, nil)? where allowsPixels:
             throw TransformError("the channels of the images are not fixed: set decode: {color: rgb} (or gray) in the pipeline file")
         default:
             let ending = allowsPixels ? "an image or float tensor of fixed size (crop or resize, then optionally to_float)" : "a float tensor of fixed size (crop or resize, then to_float)"
