@@ -58,8 +58,16 @@ public struct PipelineFile: Sendable {
 
     /// Reads and validates the file at `path` (YAML, or JSON, which is YAML too).
     public static func load(_ path: String) throws(PipelineError) -> PipelineFile {
+        guard FileManager.default.fileExists(atPath: path) else {
+            // A mistyped name: the closest file of that folder, if one is near.
+            let folder = (path as NSString).deletingLastPathComponent
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            let guess = ConfigNode.closest(to: (path as NSString).lastPathComponent, in: names.sorted())
+                .map { ": did you mean '\((folder as NSString).appendingPathComponent($0))'?" } ?? ""
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "no such pipeline file\(guess)")
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "cannot read the pipeline file")
+            throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "cannot read the pipeline file (not UTF-8 text, or not readable)")
         }
         return try parse(text, path: path)
     }

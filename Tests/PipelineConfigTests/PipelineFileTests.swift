@@ -26,6 +26,16 @@ final class PipelineFileTests: XCTestCase {
         }
     }
 
+    func testAMistypedFileNameSuggestsTheFileMeant() {
+        let folder = Fixtures.root.appendingPathComponent("pipelines").path
+        XCTAssertThrowsError(try PipelineFile.load(folder + "/fashion-mnist.yml")) { error in
+            XCTAssertEqual("\(error)", "\(folder)/fashion-mnist.yml: no such pipeline file: did you mean '\(folder)/fashion-mnist.yaml'?")
+        }
+        XCTAssertThrowsError(try PipelineFile.load(folder + "/nothing-like-it.yaml")) { error in
+            XCTAssertTrue("\(error)".hasSuffix(": no such pipeline file"), "\(error)")
+        }
+    }
+
     func testUnknownKeysAndOpsNameTheKeyAndItsPlace() throws {
         let misspelt = error("""
             version: 1
