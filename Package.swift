@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "ImageTransforms", dependencies: ["TensorCore", "CSluiceKernels"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
         .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
-        .target(name: "TensorShards", dependencies: ["TensorCore", "Safetensors"], swiftSettings: optimize),
+        .target(name: "TensorShards", dependencies: ["Safetensors"], swiftSettings: optimize),
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.

@@ -198,7 +198,6 @@ public final class ImageDecoder {
         if status == SL_OK || status == SL_TOO_MANY_PIXELS { return status }
         let message = self.message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch status {
-        case SL_OK, SL_TOO_MANY_PIXELS: return status
         case SL_TOO_MANY_SCANS: throw .tooManyScans(limit: options.maxScans)
         case SL_WARNING: throw .recoverable(format, message)
         case SL_UNSUPPORTED: throw .unsupportedLayout(format, message)
