@@ -27,8 +27,10 @@ class _BatchOwner:
     def __init__(self, pointer: "POINTER(_native.Batch)") -> None:
         self.pointer = pointer
 
-    def __del__(self) -> None:
-        lib.sluice_batch_release(self.pointer)
+    # The function is bound at definition: at interpreter exit, module globals may be gone
+    # before the last batch is.
+    def __del__(self, release=lib.sluice_batch_release) -> None:  # type: ignore[no-untyped-def]
+        release(self.pointer)
 
 
 class _View:
@@ -172,7 +174,7 @@ class Loader:
         self._live()
         return self._batches(epoch, indices)
 
-    def _batches(self, epoch: int, with_indices: bool) -> Iterator[tuple]:
+    def _batches(self, epoch: int, with_indices: bool, _close=lib.sluice_epoch_close) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
         # Workers start at the first next(): an iterator never looped over holds nothing.
         handle = c_void_p()
         _native.check(lib.sluice_loader_epoch(self._live(), epoch, byref(handle)))
@@ -191,7 +193,7 @@ class Loader:
                 else:
                     _native.check(status)   # TIMEOUT: Python looks at its signals (Ctrl-C), then waits again
         finally:
-            lib.sluice_epoch_close(handle)
+            _close(handle)   # bound at definition, as in _BatchOwner
 
     def _report_skipped(self, handle: c_void_p) -> None:
         path, reason = c_void_p(), c_void_p()
@@ -207,10 +209,10 @@ class Loader:
             raise ValueError("the loader is closed")
         return self._handle
 
-    def close(self) -> None:
+    def close(self, _close=lib.sluice_loader_close) -> None:  # type: ignore[no-untyped-def]
         """Frees the loader; epochs still running and batches already taken stay valid."""
         if getattr(self, "_handle", None) is not None:
-            lib.sluice_loader_close(self._handle)
+            _close(self._handle)
             self._handle = None
 
     def __enter__(self) -> "Loader":
