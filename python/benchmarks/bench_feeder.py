@@ -65,12 +65,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs per side and round")
     parser.add_argument("--photos", default="samples/photos")
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "sluice-bench-v1"), help="as sluice bench --cache")
+    parser.add_argument("--case", default="", help="only the cases whose name contains this (e.g. IDX)")
     parser.add_argument("--sluice", type=Path, default=REPOSITORY / ".build" / "release" / "sluice")
     arguments = parser.parse_args()
     if not arguments.sluice.exists():
         parser.error(f"{arguments.sluice}: build it first (swift build -c release)")
     print(f"{'case':<26} {'workers':>7} {'CLI img/s':>11} {'Python img/s':>13} {'Python/CLI':>11}  {'range':<13}  per CPU-second")
-    for name, pipeline, data_set in CASES:
+    for name, pipeline, data_set in (case for case in CASES if arguments.case in case[0]):
         photos = str(REPOSITORY / arguments.photos)
         source = None if data_set is None else (photos if data_set == "photos" else os.path.join(arguments.cache, data_set))
         for workers in arguments.workers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from ctypes import POINTER, byref, c_int64, c_void_p
+from ctypes import POINTER, byref, c_float, c_int64, c_uint8, c_void_p
 from typing import Callable, Iterator, Tuple, Union
 
 import numpy as np
@@ -33,14 +33,19 @@ class _BatchOwner:
         release(self.pointer)
 
 
-class _View:
-    """One array of a batch, for ``np.asarray``: the array keeps this view, which keeps the owner."""
+#: Per (element type, length): a ctypes array type whose instances can carry the batch's owner.
+_array_types: dict = {}
 
-    __slots__ = ("__array_interface__", "owner")
 
-    def __init__(self, owner: _BatchOwner, address: int, typestr: str, shape: Tuple[int, ...]) -> None:
-        self.owner = owner
-        self.__array_interface__ = {"version": 3, "data": (address, False), "typestr": typestr, "shape": shape}
+def _view(owner: _BatchOwner, address: int, ctype, count: int):  # type: ignore[no-untyped-def]
+    """A ctypes array over `count` elements at `address`, holding `owner`: NumPy arrays made from
+    it with ``np.frombuffer`` keep it (their ``base``), and so the batch, alive."""
+    array_type = _array_types.get((ctype, count))
+    if array_type is None:
+        array_type = _array_types[(ctype, count)] = type("BatchView", (ctype * count,), {})
+    view = array_type.from_address(address)
+    view.owner = owner
+    return view
 
 
 def batch_arrays(pointer: "POINTER(_native.Batch)", with_indices: bool = True) -> tuple:
@@ -49,12 +54,15 @@ def batch_arrays(pointer: "POINTER(_native.Batch)", with_indices: bool = True) -
     batch = pointer.contents
     images = batch.images
     shape = tuple(images.shape[: images.ndim])
-    count = (batch.count,)
+    size = 1
+    for side in shape:
+        size *= side
+    is_float = images.dtype == _native.FLOAT32
     arrays = (
-        np.asarray(_View(owner, images.data, "<f4" if images.dtype == _native.FLOAT32 else "|u1", shape)),
-        np.asarray(_View(owner, batch.labels, "<i8", count)),
+        np.frombuffer(_view(owner, images.data, c_float if is_float else c_uint8, size), np.float32 if is_float else np.uint8).reshape(shape),
+        np.frombuffer(_view(owner, batch.labels, c_int64, batch.count), np.int64),
     )
-    return arrays + (np.asarray(_View(owner, batch.indices, "<i8", count)),) if with_indices else arrays
+    return arrays + (np.frombuffer(_view(owner, batch.indices, c_int64, batch.count), np.int64),) if with_indices else arrays
 
 
 class Loader:
