@@ -13,7 +13,7 @@ import numpy as np
 import albumentations as A
 from PIL import Image
 
-photo = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/photos/skimage/chelsea.jpg"
+photo = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "photos", "chelsea.jpg")
 source = Image.open(photo).convert("RGB")
 side = min(source.size)
 left, top = (source.width - side) // 2, (source.height - side) // 2

@@ -5,8 +5,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Mean, std and per-image std mean agree with NumPy float64 (../shared/golden dataset_stats,
-/// copied to Tests/Fixtures/golden-stats) to 1e-6.
+/// Mean, std and per-image std mean agree with NumPy float64 (the reference values in
+/// Tests/Fixtures/golden-stats/dataset_stats.json) to 1e-6.
 final class StatisticsGoldenTests: XCTestCase {
     struct Golden: Decodable {
         struct Group: Decodable {
