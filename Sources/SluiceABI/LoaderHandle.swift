@@ -37,7 +37,11 @@ final class LoaderHandle: Sendable {
         failOnError = Int(options.on_error) == SLUICE_ON_ERROR_FAIL
     }
 
-    var samples: Int { loader.indices(epoch: 0).count }
+    /// This rank's samples per epoch, from the partition's arithmetic (no epoch order is drawn).
+    var samples: Int {
+        let settings = loader.settings
+        return Partition(rank: settings.rank, worldSize: settings.worldSize, dropLast: settings.dropLast).samplesPerRank(loader.dataset.count)
+    }
 
     var batches: Int {
         let size = loader.settings.batchSize
