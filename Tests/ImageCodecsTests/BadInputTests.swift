@@ -113,8 +113,8 @@ final class BadInputTests: XCTestCase {
         jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0xEA, 0x60, 0xEA, 0x60])
         XCTAssertEqual(failure(try write(jpeg, "huge.jpg"))?.kind, "too_many_pixels")
         // With the limit lifted, a header alone cannot make the decoder allocate what its
-        // bytes cannot hold (a 631-byte JPEG declaring 65000x65000 took 12 GB): refused up
-        // front, as truncated. A real 10000x10000 PNG of zeros (under 100 KB) still decodes.
+        // bytes cannot hold (a small JPEG declaring 65000x65000 would ask for 12 GB): refused
+        // up front, as truncated. A real 10000x10000 PNG of zeros (under 100 KB) still decodes.
         jpeg.replaceSubrange((sof + 5)..<(sof + 9), with: [0xFD, 0xE8, 0xFD, 0xE8])
         let unlimited = DecodeOptions(maxPixels: 0)
         guard case .decode(.recoverable(.jpeg, let jpegReason))? = failure(try write(jpeg, "vast.jpg"), options: unlimited)?.reason else {
