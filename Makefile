@@ -41,20 +41,23 @@ test-sanitize: deps python-deps
 	  swift test --skip-build --disable-swift-testing --sanitize=thread --scratch-path .build-tsan --filter '$(SANITIZE_SUITES)' \
 	    --skip testMemoryStaysFlat   # resident memory there includes ThreadSanitizer's shadow memory
 
-## fuzz: each parser under libFuzzer with AddressSanitizer for FUZZ_SECONDS (default 60) a
+## fuzz: each parser under libFuzzer with AddressSanitizer (optimised build) for FUZZ_SECONDS (default 60) a
 ## target, starting from Tests/Fixtures/fuzz/TARGET; a finding stops the run and is saved as
 ## .fuzz/crashers/TARGET-... (add it to Tests/Fixtures/fuzz/crashers/ with the fix)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS ?=
 FUZZ_TARGETS := jpeg png png-differential idx safetensors shard-index pipeline
+# swiftc keeps only its last -sanitize= flag, and SwiftPM writes its two in either order, so
+# Swift code would sometimes get ASan without coverage: -sanitize=address,fuzzer comes last.
 fuzz: deps
-	swift build --product sluice-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link --scratch-path .build-fuzz
+	swift build -c release --product sluice-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=address,fuzzer -Xswiftc -DFUZZING \
+	  -Xcc -fsanitize=fuzzer-no-link --scratch-path .build-fuzz
 	@mkdir -p .fuzz/crashers
 	@for target in $(FUZZ_TARGETS); do \
 	  dict=""; case $$target in jpeg) dict=-dict=Tests/Fixtures/fuzz/jpeg.dict;; png*) dict=-dict=Tests/Fixtures/fuzz/png.dict;; \
 	    pipeline) dict=-dict=Tests/Fixtures/fuzz/pipeline.dict;; esac; \
 	  mkdir -p .fuzz/corpus/$$target; echo "fuzz $$target for $(FUZZ_SECONDS) s"; \
-	  SLUICE_FUZZ_TARGET=$$target ASAN_OPTIONS=detect_leaks=0 .build-fuzz/debug/sluice-fuzz .fuzz/corpus/$$target \
+	  SLUICE_FUZZ_TARGET=$$target ASAN_OPTIONS=detect_leaks=0 .build-fuzz/release/sluice-fuzz .fuzz/corpus/$$target \
 	    Tests/Fixtures/fuzz/$$target $$dict -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -malloc_limit_mb=2048 \
 	    -timeout=10 -print_final_stats=1 $(FUZZ_FLAGS) -artifact_prefix=.fuzz/crashers/$$target- 2>&1 | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|INFO: Loaded|finding|==[0-9]+==ERROR|SUMMARY)" ; \
 	  test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz $$target: finding saved under .fuzz/crashers/"; exit 1; }; \

@@ -9,7 +9,8 @@ import TensorShards
 /// typed error, never a crash, a hang or an allocation the input cannot justify. `sluice-fuzz`
 /// runs them under libFuzzer (`make fuzz`) and replays files; the tests replay the corpus.
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    /// JPEG: strict and lenient, whole, at draft scales, and a region.
+    /// JPEG: strict or lenient, whole or a region, at full or 1/4 draft scale, in its own colours,
+    /// RGB or gray (the last byte says which: `everyWay`).
     case jpeg
     /// PNG: the fast path and libpng, strict and lenient.
     case png
@@ -27,21 +28,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Images a fuzz input may declare: enough for every path, small enough to stay fast.
     static let maxPixels = 1 << 22
 
+    /// `bytes` as inputs that together take every way the target has: the JPEG target reads its
+    /// way from the last byte, so a seed followed by each byte 0-23.
+    public func everyWay(_ bytes: [UInt8]) -> [[UInt8]] {
+        self == .jpeg ? (0..<24).map { bytes + [UInt8($0)] } : [bytes]
+    }
+
     /// Runs one input; a finding (the two PNG decoders disagree) is returned, not thrown, so
     /// that the caller chooses to trap (fuzzing) or to report (tests).
     public func run(_ bytes: [UInt8]) -> String? {
         switch self {
         case .jpeg:
-            for lenient in [false, true] {
-                for denominator in [1, 4] {
-                    let decoder = ImageDecoder(options: DecodeOptions(color: .auto, maxPixels: Self.maxPixels, lenient: lenient, jpegScaleDenominator: denominator))
-                    var image = Image<UInt8>()
-                    _ = bytes.withUnsafeBytes { try? decoder.decode($0, into: &image) }
-                    _ = bytes.withUnsafeBytes { buffer in
-                        try? decoder.decode(buffer, into: &image) { height, width, _ in
-                            PixelRegion(top: height / 3, left: width / 4, height: max(1, height / 2), width: max(1, width / 2))
-                        }
-                    }
+            // One way a run, chosen by the last byte (libjpeg ignores what follows the image), so
+            // that each execution is one decode and the fuzzer learns which ways reach new code.
+            let way = Int(bytes.last ?? 0)
+            let color: ColorMode = [.auto, .rgb, .gray][(way >> 3) % 3]
+            let decoder = ImageDecoder(options: DecodeOptions(color: color, maxPixels: Self.maxPixels, lenient: way & 1 != 0,
+                                                              jpegScaleDenominator: way & 2 != 0 ? 4 : 1))
+            var image = Image<UInt8>()
+            _ = bytes.withUnsafeBytes { buffer in
+                try? decoder.decode(buffer, into: &image) { height, width, _ in
+                    way & 4 == 0 ? nil : PixelRegion(top: height / 3, left: width / 4, height: max(1, height / 2), width: max(1, width / 2))
                 }
             }
         case .png:

@@ -52,9 +52,12 @@ struct Replay {
         var findings = 0
         for input in inputs {
             guard let data = FileManager.default.contents(atPath: input) else { continue }
-            if let finding = target.run(Array(data)) {
-                print("\(input): \(finding)")
-                findings += 1
+            for bytes in target.everyWay(Array(data)) {
+                if let finding = target.run(bytes) {
+                    print("\(input): \(finding)")
+                    findings += 1
+                    break
+                }
             }
         }
         print("sluice-fuzz \(target.rawValue): \(inputs.count) inputs, \(findings) findings")
