@@ -262,7 +262,7 @@ sl_status sl_png_read_header(sl_png_decoder *decoder, const uint8_t *data, size_
     return SL_OK;
 }
 
-// The fast path; 0 when libpng must decode the file instead.
+// Makes *buffer hold at least `needed` bytes (contents kept); 0 when memory is short.
 static int grow(uint8_t **buffer, size_t *capacity, size_t needed) {
     if (needed <= *capacity) return 1;
     uint8_t *grown = realloc(*buffer, needed);

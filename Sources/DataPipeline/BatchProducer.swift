@@ -24,7 +24,7 @@ struct BatchProducer {
         // A round fills the current batch and, when the prefetch depth allows, the next one too:
         // each round ends in a barrier (every worker done), and two batches per round halve them.
         let ahead = settings.prefetch >= 2
-        var current: (images: Tensor, token: BatchStorageToken)?, next: (images: Tensor, token: BatchStorageToken)?
+        var current: BatchStorage?, next: BatchStorage?
         var labels: [Int64] = [], chosen: [Int] = []   // of the samples placed so far, in order
         var position = 0
         while position < indices.count && !queue.isCancelled {
@@ -75,7 +75,7 @@ struct BatchProducer {
         queue.finish()
     }
 
-    private func emit(_ storage: (images: Tensor, token: BatchStorageToken), labels: [Int64], indices: [Int], into queue: PrefetchQueue) {
+    private func emit(_ storage: BatchStorage, labels: [Int64], indices: [Int], into queue: PrefetchQueue) {
         var batch = Batch(images: storage.images, labels: labels, indices: indices)
         batch.storageToken = storage.token
         if loader.sampleKind == .uint8 { batch.pixelShape = [labels.count] + loader.sampleShape }
@@ -93,7 +93,7 @@ struct BatchProducer {
             q < batchSize ? first + q * sampleSize : second! + (q - batchSize) * sampleSize
         }
 
-        static func with<R>(_ first: inout (images: Tensor, token: BatchStorageToken)?, _ second: inout (images: Tensor, token: BatchStorageToken)?,
+        static func with<R>(_ first: inout BatchStorage?, _ second: inout BatchStorage?,
                             batchSize: Int, sampleSize: Int, _ body: (Places) -> R) -> R {
             first!.images.values.withUnsafeMutableBytes { a in
                 guard second != nil else { return body(Places(first: a.baseAddress!, second: nil, batchSize: batchSize, sampleSize: sampleSize)) }
@@ -130,8 +130,8 @@ final class Worker: @unchecked Sendable {
     var sample = SampleBuffer()
     /// Filter taps of the read plans, kept from sample to sample.
     var planTaps = Resize.Taps()
-    /// The loader's chain, seed and sample shape, held here: read through the loader for every
-    /// sample, the chain was copied each time (a retain and a release per array inside it).
+    /// The loader's chain, seed and sample shape, held here so that a sample reads them without
+    /// copying the chain out of the loader (a retain and a release per array inside it).
     let chain: TransformChain
     let seed: UInt64
     let sampleShape: [Int]

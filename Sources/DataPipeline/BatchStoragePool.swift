@@ -8,6 +8,9 @@ import TensorCore
 /// the only one left, the consumer has dropped the batch and its storage can be written again.
 /// Writing goes through `withUnsafeMutableBufferPointer`, so even a consumer that kept a copy
 /// of the values array alone is safe: that write copies first, as any copy-on-write would.
+/// A batch tensor being filled, with the token that tells the pool when it is free again.
+typealias BatchStorage = (images: Tensor, token: BatchStorageToken)
+
 final class BatchStoragePool: Sendable {
     private struct Entry {
         var token: BatchStorageToken
@@ -23,7 +26,7 @@ final class BatchStoragePool: Sendable {
     }
 
     /// A tensor of `shape` with unspecified values, on reused storage when some is free.
-    func take(shape: [Int]) -> (Tensor, BatchStorageToken) {
+    func take(shape: [Int]) -> BatchStorage {
         let count = shape.reduce(1, *)
         let reused: Entry? = entries.withLock { entries in
             for index in entries.indices where isKnownUniquelyReferenced(&entries[index].token) {

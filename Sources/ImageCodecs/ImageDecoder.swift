@@ -15,7 +15,7 @@ public struct DecodedImageInfo: Sendable, Equatable {
     /// Recoverable problems accepted under `lenient`.
     public var warnings: Int
     /// The PNG took the one-shot fast path (`DecodeOptions.pngFastPath`), not libpng's rows.
-    public var pngFastPath: Bool = false
+    var pngFastPath: Bool = false
     /// The part of the decoded image the output holds, when only a part was decoded (see
     /// `decode(_:into:region:)`); nil when it holds the whole image.
     public var region: PixelRegion? = nil

@@ -14,7 +14,7 @@ extension TensorTransform {
 
 /// `to_float`: uint8 HWC -> float32 CHW in [0, 1].
 public struct ToFloatTransform: Transform {
-    public static let name = "to_float"
+    public var opName: String { "to_float" }
     public init() {}
 
     public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
@@ -32,7 +32,7 @@ public struct ToFloatTransform: Transform {
 
 /// `normalize`: (x - mean[c]) / std[c].
 public struct NormalizeTransform: TensorTransform {
-    public static let name = "normalize"
+    public var opName: String { "normalize" }
     public let mean: [Float]
     public let std: [Float]
 
@@ -61,7 +61,7 @@ public struct NormalizeTransform: TensorTransform {
 
 /// `random_erasing`: with probability `p`, a random box set to `value`.
 public struct RandomErasingTransform: TensorTransform {
-    public static let name = "random_erasing"
+    public var opName: String { "random_erasing" }
     public enum Value: Equatable, Sendable {
         /// One value for every channel, or one per channel.
         case constant([Float])
@@ -113,7 +113,7 @@ public struct RandomErasingTransform: TensorTransform {
 
 /// `gaussian_noise`: x + mean + sigma * N(0, 1), clamped to [0, 1] if `clip`.
 public struct GaussianNoiseTransform: TensorTransform {
-    public static let name = "gaussian_noise"
+    public var opName: String { "gaussian_noise" }
     public let mean: Float
     public let sigma: Float
     public let clip: Bool

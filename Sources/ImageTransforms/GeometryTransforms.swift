@@ -3,7 +3,7 @@ import TensorCore
 /// `resize`: to an exact size, or the shorter side to `size` (torchvision's rules).
 public struct ResizeTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }
-    public static let name = "resize"
+    public var opName: String { "resize" }
     public enum Size: Equatable, Sendable {
         case shorterSide(Int)
         case exact(height: Int, width: Int)
@@ -100,7 +100,7 @@ public struct ResizeTransform: Transform {
 /// `center_crop`: the central `height` x `width` window (zero-padded if larger).
 public struct CenterCropTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }
-    public static let name = "center_crop"
+    public var opName: String { "center_crop" }
     public let height: Int
     public let width: Int
 
@@ -138,7 +138,7 @@ extension CenterCropTransform: CropWindowing {
 /// `crop`: the window at (`top`, `left`) of `height` x `width`.
 public struct CropTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }
-    public static let name = "crop"
+    public var opName: String { "crop" }
     public let top: Int, left: Int, height: Int, width: Int
 
     public init(top: Int, left: Int, height: Int, width: Int) throws(TransformError) {
@@ -168,7 +168,7 @@ public struct CropTransform: Transform {
 /// `pad`: borders of constant `fill`, edge, reflect or symmetric.
 public struct PadTransform: Transform {
     public var commutesWithGrayToRGB: Bool { Set(fill).count == 1 }
-    public static let name = "pad"
+    public var opName: String { "pad" }
     public let padding: Padding
     public let mode: PaddingMode
     public let fill: [UInt8]

@@ -3,7 +3,7 @@ import TensorCore
 /// `random_crop`: pad (optionally), then a `height` x `width` window at a uniform offset.
 public struct RandomCropTransform: Transform {
     public var commutesWithGrayToRGB: Bool { Set(fill).count == 1 }
-    public static let name = "random_crop"
+    public var opName: String { "random_crop" }
     public let height: Int
     public let width: Int
     public let padding: Padding
@@ -84,7 +84,7 @@ extension RandomCropTransform: CropWindowing {
 /// `random_resized_crop`: a random box (area fraction in `scale`, aspect in `ratio`), resized.
 public struct RandomResizedCropTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }
-    public static let name = "random_resized_crop"
+    public var opName: String { "random_resized_crop" }
     public let height: Int
     public let width: Int
     public let scale: ClosedRange<Double>
@@ -138,7 +138,6 @@ public struct RandomResizedCropTransform: Transform {
 /// `horizontal_flip` / `vertical_flip`: mirror with probability `p`.
 public struct FlipTransform: Transform {
     public var commutesWithGrayToRGB: Bool { true }
-    public static let name = "flip"
     public let horizontal: Bool
     public let p: Double
     public var isRandom: Bool { true }

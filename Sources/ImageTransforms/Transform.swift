@@ -78,9 +78,8 @@ public struct SampleBuffer: Sendable {
 /// Random transforms draw their parameters from the sample's generator first, then run a pure
 /// kernel (the kernels are public in `Resize`, `PadCrop`, `Flip`, `FloatOps`).
 public protocol Transform: Sendable, CustomStringConvertible {
-    /// The op's name in pipeline files (`random_crop`).
-    static var name: String { get }
-    /// This instance's name in pipeline files (flips share a type).
+    /// The op's name in pipeline files (`random_crop`; the flips share a type, so this is the
+    /// instance's: `horizontal_flip` or `vertical_flip`).
     var opName: String { get }
     /// Whether it draws random numbers (and so ends the deterministic prefix).
     var isRandom: Bool { get }
@@ -107,7 +106,6 @@ protocol CropWindowing: Transform {
 extension Transform {
     public var isRandom: Bool { false }
     public var commutesWithGrayToRGB: Bool { false }
-    public var opName: String { Self.name }
 
     /// The input must be a uint8 image (before `to_float`).
     func requireImage(_ shape: SampleShape) throws(TransformError) -> (height: Int?, width: Int?, channels: Int?) {

@@ -1,5 +1,5 @@
 import Foundation
-import ImageCodecs
+@testable import ImageCodecs
 import TensorCore
 import TestSupport
 import XCTest

@@ -89,7 +89,7 @@ struct TransformBench {
 
 /// Several transforms measured as one (what albumentations' Normalize does: uint8 in, float out).
 private struct Sequence: Transform {
-    static let name = "sequence"
+    var opName: String { "sequence" }
     let steps: [any Transform]
     func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
         var shape = input
