@@ -83,7 +83,7 @@ let package = Package(
         ),
         // Layer 4: the parsers of untrusted bytes as fuzz targets, and `sluice-fuzz`, which runs
         // them under libFuzzer (`make fuzz`: built with -sanitize=fuzzer -D FUZZING) or replays files.
-        .target(name: "FuzzTargets", dependencies: ["ImageCodecs", "PipelineConfig", "Safetensors", "TensorCore", "TensorShards"]),
+        .target(name: "FuzzTargets", dependencies: ["ImageCodecs", "ImageTransforms", "PipelineConfig", "Safetensors", "TensorCore", "TensorShards"]),
         .executableTarget(name: "sluice-fuzz", dependencies: ["FuzzTargets"]),
         // Tests
         .target(name: "TestSupport", dependencies: ["TensorCore", "ImageCodecs"], path: "Tests/TestSupport",

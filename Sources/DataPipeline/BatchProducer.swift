@@ -132,20 +132,20 @@ final class Worker: @unchecked Sendable {
     var planTaps = Resize.Taps()
     /// The loader's chain, seed and sample shape, held here so that a sample reads them without
     /// copying the chain out of the loader (a retain and a release per array inside it).
-    let chain: TransformChain
+    let feeder: FeederChain
     let seed: UInt64
     let sampleShape: [Int]
     let sampleSize: Int
     let writesPixels: Bool
 
     init(loader: BatchLoader) {
-        chain = loader.chain
+        feeder = FeederChain(loader.chain)
         seed = loader.settings.seed
         sampleShape = loader.sampleShape
         sampleSize = loader.sampleShape.reduce(1, *)
         writesPixels = loader.sampleKind == .uint8
         var decode = loader.decode
-        if decode.color == .rgb && !writesPixels && loader.chain.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
+        if decode.color == .rgb && !writesPixels && feeder.takesGrayForRGB { decode.color = .auto }   // gray files stay gray until to_float
         reader = SampleReader(dataset: loader.dataset, decode: decode)
     }
 
@@ -155,14 +155,14 @@ final class Worker: @unchecked Sendable {
             if writesPixels { return .success(try runToPixels(index, generator: &generator, into: output)) }
             // The chain's first draws are taken once the decoded size is known, so that a JPEG
             // photo is decoded only where its first crop (and resize) read it.
-            var plan: TransformChain.ReadPlan?
+            var plan: FeederChain.ReadPlan?
             let label = try reader.read(index, into: &sample) { height, width, channels in
-                plan = self.chain.plan(height: height, width: width, channels: channels, taps: &self.planTaps, using: &generator)
+                plan = self.feeder.plan(height: height, width: width, channels: channels, taps: &self.planTaps, using: &generator)
                 return plan?.region
             }
             let slot = UnsafeMutableBufferPointer(start: output.assumingMemoryBound(to: Float.self), count: sampleSize)
             do {
-                try chain.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
+                try feeder.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
             } catch {
                 throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
             }
@@ -179,7 +179,7 @@ final class Worker: @unchecked Sendable {
     private func runToPixels(_ index: Int, generator: inout SampleRNG, into output: UnsafeMutableRawPointer) throws -> Int64 {
         let label = try reader.read(index, into: &sample)
         do {
-            try chain.apply(&sample, using: &generator)
+            try feeder.chain.apply(&sample, using: &generator)
         } catch {
             throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import ImageTransforms
 import PipelineConfig
 import Safetensors
 import TensorCore

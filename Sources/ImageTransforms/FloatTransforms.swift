@@ -91,9 +91,15 @@ public struct RandomErasingTransform: TensorTransform {
         return input
     }
 
+    /// The box to erase in a `height` x `width` tensor, or nil to leave it as it is: the op's
+    /// parameters. The values of `.random` are drawn after, by the kernel, one per element.
+    func box(height: Int, width: Int, using generator: inout SampleRNG) -> RandomParameters.Box? {
+        guard RandomParameters.happens(p, using: &generator) else { return nil }
+        return RandomParameters.erasingBox(height: height, width: width, scale: scale, ratio: ratio, using: &generator)
+    }
+
     public func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError) {
-        guard RandomParameters.happens(p, using: &generator) else { return }
-        guard let box = RandomParameters.erasingBox(height: tensor.height, width: tensor.width, scale: scale, ratio: ratio, using: &generator) else { return }
+        guard let box = box(height: tensor.height, width: tensor.width, using: &generator) else { return }
         switch value {
         case .constant(let values):
             FloatOps.erase(tensor, top: box.top, left: box.left, height: box.height, width: box.width, value: values)
@@ -129,6 +135,8 @@ public struct GaussianNoiseTransform: TensorTransform {
         return input
     }
 
+    /// No parameters step: the noise is drawn by the kernel, one value per element, as
+    /// torchvision's `gaussian_noise` kernel draws it.
     public func apply(to tensor: TensorView, using generator: inout SampleRNG) throws(TransformError) {
         FloatOps.gaussianNoise(tensor, mean: mean, sigma: sigma, clip: clip, using: &generator)
     }

@@ -60,25 +60,28 @@ public struct ResizeTransform: Transform {
     /// This resize and then `crop`, computing only the crop's window of the resize when it can
     /// (both axes filtered, a crop without padding): the same pixels and draws, less work.
     func apply(_ sample: inout SampleBuffer, thenCrop crop: any Transform, using generator: inout SampleRNG) throws(TransformError) {
-        guard let plan = try windowPlan(height: sample.image.height, width: sample.image.width, crop: crop, taps: &sample.taps, using: &generator) else {
+        guard let placed = crop as? any PlacedCrop else {
             try apply(&sample, using: &generator)
-            try crop.apply(&sample, using: &generator)
-            return
+            return try crop.apply(&sample, using: &generator)
         }
-        apply(&sample, plan: plan, origin: (0, 0))
+        let output = try target(height: sample.image.height, width: sample.image.width)
+        let placement = try placed.placement(height: output.height, width: output.width, using: &generator)
+        if let plan = windowPlan(height: sample.image.height, width: sample.image.width, placement: placement, taps: &sample.taps) {
+            apply(&sample, plan: plan, origin: (0, 0))
+        } else {
+            try apply(&sample, using: &generator)
+            try placed.apply(&sample, placement: placement)
+        }
     }
 
-    /// What `apply(_:thenCrop:using:)` computes for an image of `height` x `width`, drawing
-    /// what it draws: the crop's window of this resize, or nil (drawing nothing) when it
-    /// resizes the whole image.
-    func windowPlan(height: Int, width: Int, crop: any Transform, taps: inout Resize.Taps,
-                    using generator: inout SampleRNG) throws(TransformError) -> Resize.WindowPlan? {
-        let output = try target(height: height, width: width)
-        guard interpolation != .nearest, output.height != height, output.width != width,
-              let cropping = crop as? any CropWindowing,
-              let window = try cropping.window(height: output.height, width: output.width, using: &generator) else { return nil }
+    /// The crop's `placement` as a window of this resize of a `height` x `width` image, or nil
+    /// when the whole image must be resized (a padded crop, an axis not filtered).
+    func windowPlan(height: Int, width: Int, placement: CropPlacement, taps: inout Resize.Taps) -> Resize.WindowPlan? {
+        guard let output = try? target(height: height, width: width), interpolation != .nearest,
+              output.height != height, output.width != width, let window = placement.unpaddedWindow else { return nil }
         return Resize.WindowPlan(sourceHeight: height, sourceWidth: width, height: output.height, width: output.width,
-                                 interpolation: interpolation, antialias: antialias, window: window, taps: &taps)
+                                 interpolation: interpolation, antialias: antialias,
+                                 window: (window.top, window.left, window.height, window.width), taps: &taps)
     }
 
     /// `plan`'s window from the sample's image: the whole image, or its region from `origin` on.
@@ -114,25 +117,20 @@ public struct CenterCropTransform: Transform {
         .image(height: height, width: width, channels: try requireImage(input).channels)
     }
 
-    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        try sample.replaceImage { source, destination, _ throws(TransformError) in
-            try PadCrop.centerCrop(source, height: height, width: width, into: &destination)
-        }
+    /// torchvision's: zero padding around an input smaller than the crop, then the central window.
+    func placement(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) -> CropPlacement {
+        let padding = PadCrop.centerPadding(height: inputHeight, width: inputWidth, cropHeight: height, cropWidth: width)
+        let offset = PadCrop.centerOffset(height: inputHeight + padding.top + padding.bottom, width: inputWidth + padding.left + padding.right,
+                                          cropHeight: height, cropWidth: width)
+        return CropPlacement(padding: padding, top: offset.top, left: offset.left, height: height, width: width)
     }
 
     public var description: String { "center_crop \(height)x\(width)" }
 }
 
-extension CenterCropTransform: CropWindowing {
-    func window(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) -> (top: Int, left: Int, height: Int, width: Int)? {
-        guard height <= inputHeight, width <= inputWidth else { return nil }
-        let offset = PadCrop.centerOffset(height: inputHeight, width: inputWidth, cropHeight: height, cropWidth: width)
-        return (offset.top, offset.left, height, width)
-    }
-
-    func readWindow(height inputHeight: Int, width inputWidth: Int, channels: Int, using generator: inout SampleRNG) -> ReadWindow? {
-        window(height: inputHeight, width: inputWidth, using: &generator).map { ReadWindow(top: $0.top, left: $0.left, height: $0.height, width: $0.width) }
-    }
+extension CenterCropTransform: PlacedCrop {
+    var mode: PaddingMode { .constant }
+    var fill: [UInt8] { [0] }
 }
 
 /// `crop`: the window at (`top`, `left`) of `height` x `width`.

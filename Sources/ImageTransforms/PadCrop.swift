@@ -63,21 +63,27 @@ public enum PadCrop {
                   width: source.width + padding.left + padding.right, into: &destination)
     }
 
-    /// torchvision's center crop offsets: `int(round((size - crop) / 2))`; a crop larger than
-    /// the image is zero-padded around it first, as torchvision does.
+    /// torchvision's center crop: a crop larger than the image is zero-padded around it first,
+    /// then the window at `centerOffset`.
     public static func centerCrop(_ source: Image<UInt8>, height: Int, width: Int, into destination: inout Image<UInt8>) throws(TransformError) {
-        var padding = Padding.zero
-        if height > source.height {
-            padding.top = (height - source.height) / 2
-            padding.bottom = (height - source.height + 1) / 2
-        }
-        if width > source.width {
-            padding.left = (width - source.width) / 2
-            padding.right = (width - source.width + 1) / 2
-        }
+        let padding = centerPadding(height: source.height, width: source.width, cropHeight: height, cropWidth: width)
         let offset = centerOffset(height: source.height + padding.top + padding.bottom,
                                   width: source.width + padding.left + padding.right, cropHeight: height, cropWidth: width)
         try apply(source, padding: padding, top: offset.top, left: offset.left, height: height, width: width, into: &destination)
+    }
+
+    /// The zero padding torchvision's center crop adds around an image smaller than the crop.
+    static func centerPadding(height: Int, width: Int, cropHeight: Int, cropWidth: Int) -> Padding {
+        var padding = Padding.zero
+        if cropHeight > height {
+            padding.top = (cropHeight - height) / 2
+            padding.bottom = (cropHeight - height + 1) / 2
+        }
+        if cropWidth > width {
+            padding.left = (cropWidth - width) / 2
+            padding.right = (cropWidth - width + 1) / 2
+        }
+        return padding
     }
 
     /// torchvision's `int(round((size - crop) / 2))` on each axis.

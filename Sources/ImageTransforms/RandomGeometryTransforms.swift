@@ -46,16 +46,13 @@ public struct RandomCropTransform: Transform {
         return .image(height: height, width: width, channels: c)
     }
 
-    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        let source = sample.image
-        let total = try effectivePadding(height: source.height, width: source.width)
-        let offset = RandomParameters.cropOffset(paddedHeight: source.height + total.top + total.bottom,
-                                                 paddedWidth: source.width + total.left + total.right,
+    /// The padding, then a uniform offset in the padded input.
+    func placement(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) throws(TransformError) -> CropPlacement {
+        let total = try effectivePadding(height: inputHeight, width: inputWidth)
+        let offset = RandomParameters.cropOffset(paddedHeight: inputHeight + total.top + total.bottom,
+                                                 paddedWidth: inputWidth + total.left + total.right,
                                                  height: height, width: width, using: &generator)
-        try sample.replaceImage { source, destination, _ throws(TransformError) in
-            try PadCrop.apply(source, padding: total, mode: mode, fill: fill, top: offset.top, left: offset.left,
-                              height: height, width: width, into: &destination)
-        }
+        return CropPlacement(padding: total, top: offset.top, left: offset.left, height: height, width: width)
     }
 
     public var description: String {
@@ -64,22 +61,7 @@ public struct RandomCropTransform: Transform {
     }
 }
 
-extension RandomCropTransform: CropWindowing {
-    func window(height inputHeight: Int, width inputWidth: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)? {
-        guard try effectivePadding(height: inputHeight, width: inputWidth) == .zero else { return nil }
-        let offset = RandomParameters.cropOffset(paddedHeight: inputHeight, paddedWidth: inputWidth, height: height, width: width, using: &generator)
-        return (offset.top, offset.left, height, width)
-    }
-
-    func readWindow(height inputHeight: Int, width inputWidth: Int, channels: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow? {
-        let total = try effectivePadding(height: inputHeight, width: inputWidth)
-        guard mode == .constant || total == .zero else { return nil }
-        guard fill.count == 1 || fill.count == channels else { throw TransformError("fill has \(fill.count) values for \(channels) channels") }
-        let offset = RandomParameters.cropOffset(paddedHeight: inputHeight + total.top + total.bottom, paddedWidth: inputWidth + total.left + total.right,
-                                                 height: height, width: width, using: &generator)
-        return ReadWindow(top: offset.top - total.top, left: offset.left - total.left, height: height, width: width, fill: fill)
-    }
-}
+extension RandomCropTransform: PlacedCrop {}
 
 /// `random_resized_crop`: a random box (area fraction in `scale`, aspect in `ratio`), resized.
 public struct RandomResizedCropTransform: Transform {
@@ -110,13 +92,13 @@ public struct RandomResizedCropTransform: Transform {
         try apply(&sample, box: box(height: sample.image.height, width: sample.image.width, using: &generator))
     }
 
-    /// The box `apply` crops from an image of `height` x `width`: its only draws.
+    /// The box to crop from an image of `height` x `width`: the op's parameters, its only draws.
     func box(height: Int, width: Int, using generator: inout SampleRNG) -> PixelRegion {
         let box = RandomParameters.resizedCropBox(height: height, width: width, scale: scale, ratio: ratio, using: &generator)
         return PixelRegion(top: box.top, left: box.left, height: box.height, width: box.width)
     }
 
-    /// `apply` with its box drawn: from the whole image, or from the image of the box alone when
+    /// The op with its box drawn: from the whole image, or from the image of the box alone when
     /// `sample.region` says it holds just that.
     func apply(_ sample: inout SampleBuffer, box: PixelRegion) throws(TransformError) {
         if sample.region == box {
@@ -156,13 +138,13 @@ public struct FlipTransform: Transform {
         return input
     }
 
-    /// Whether this sample is flipped: the one draw `apply` makes.
-    func draw(using generator: inout SampleRNG) -> Bool {
+    /// Whether this sample is flipped: the op's parameter, its one draw.
+    func flips(using generator: inout SampleRNG) -> Bool {
         RandomParameters.happens(p, using: &generator)
     }
 
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
-        guard draw(using: &generator) else { return }
+        guard flips(using: &generator) else { return }
         if horizontal {
             Flip.horizontal(sample.image, into: &sample.spare)
         } else {

@@ -92,17 +92,6 @@ public protocol Transform: Sendable, CustomStringConvertible {
     func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError)
 }
 
-/// A crop that the feeder can fold into the resize before it (`TransformChain`): it names its
-/// window of an image of the given size, drawing what its `apply` draws, or nil (drawing
-/// nothing) when it would pad.
-protocol CropWindowing: Transform {
-    func window(height: Int, width: Int, using generator: inout SampleRNG) throws(TransformError) -> (top: Int, left: Int, height: Int, width: Int)?
-    /// The window `to_float` can read in place of this crop's output (`ReadWindow`), padding
-    /// included when it pads with a constant: drawing what `apply` draws, or nil, drawing
-    /// nothing, when it cannot; throwing where `apply` would.
-    func readWindow(height: Int, width: Int, channels: Int, using generator: inout SampleRNG) throws(TransformError) -> ReadWindow?
-}
-
 extension Transform {
     public var isRandom: Bool { false }
     public var commutesWithGrayToRGB: Bool { false }

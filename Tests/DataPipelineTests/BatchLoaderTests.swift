@@ -60,7 +60,7 @@ final class BatchLoaderTests: XCTestCase {
             try NormalizeTransform(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]),
             try RandomErasingTransform(p: 0.5, value: .random), try GaussianNoiseTransform(sigma: 0.1, clip: false),
         ])
-        XCTAssertTrue(chain.takesGrayForRGB)
+        XCTAssertTrue(FeederChain(chain).takesGrayForRGB)
         try assertSlotsAreTheirFiles(through: chain, decode: DecodeOptions(color: .rgb))
     }
 
@@ -74,19 +74,19 @@ final class BatchLoaderTests: XCTestCase {
         let random = TransformChain([try ResizeTransform(size: .shorterSide(96)), try RandomCropTransform(height: 84, width: 84)] + tail)
         let center = TransformChain([try ResizeTransform(size: .shorterSide(120), interpolation: .bicubic), try CenterCropTransform(height: 100, width: 90)] + tail)
         var taps = Resize.Taps(), generator = SampleRNG(seed: 0, epoch: 0, index: 0)
-        XCTAssertNotNil(random.plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator)?.region)
-        XCTAssertNotNil(center.plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator)?.region)
+        XCTAssertNotNil(FeederChain(random).plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator)?.region)
+        XCTAssertNotNil(FeederChain(center).plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator)?.region)
         try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb))
         try assertSlotsAreTheirFiles(through: center, decode: DecodeOptions(color: .rgb))
         try assertSlotsAreTheirFiles(through: random, decode: DecodeOptions(color: .rgb, draftShorterSide: 96))
         let resized = TransformChain([try RandomResizedCropTransform(height: 64, width: 48)] + tail)
-        XCTAssertNotNil(resized.plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator))
+        XCTAssertNotNil(FeederChain(resized).plan(height: 450, width: 600, channels: 3, taps: &taps, using: &generator))
         try assertSlotsAreTheirFiles(through: resized, decode: DecodeOptions(color: .rgb))
         // A crop that to_float reads: plain, padded past the image's edges, centred.
         for first in [try RandomCropTransform(height: 200, width: 180), try RandomCropTransform(height: 290, width: 260, padding: Padding([40])),
                       try CenterCropTransform(height: 256, width: 240)] as [any Transform] {
             let chain = TransformChain([first] + tail)
-            XCTAssertNotNil(chain.plan(height: 300, width: 451, channels: 3, taps: &taps, using: &generator), "\(first)")
+            XCTAssertNotNil(FeederChain(chain).plan(height: 300, width: 451, channels: 3, taps: &taps, using: &generator), "\(first)")
             try assertSlotsAreTheirFiles(through: chain, decode: DecodeOptions(color: .rgb))
         }
     }

@@ -158,7 +158,7 @@ final class TransformContractTests: XCTestCase {
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)
         var rgb = Image<UInt8>()
         ColorConversion.grayToRGB(gray, into: &rgb)
-        for (transforms, _) in wide { XCTAssertTrue(TransformChain(transforms).takesGrayForRGB) }
+        for (transforms, _) in wide { XCTAssertTrue(FeederChain(TransformChain(transforms)).takesGrayForRGB) }
         try checkChainsIntoASlot(wide, input: rgb, directInput: gray)
     }
 
@@ -169,10 +169,10 @@ final class TransformContractTests: XCTestCase {
         var plain = SampleBuffer(image: gray), direct = SampleBuffer(image: gray)
         XCTAssertThrowsError(try chain.apply(&plain, using: &generator))
         var slot = [Float](repeating: 0, count: 16)
-        XCTAssertThrowsError(try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &generator, into: $0, shape: [1, 4, 4]) })
+        XCTAssertThrowsError(try slot.withUnsafeMutableBufferPointer { try FeederChain(chain).apply(&direct, using: &generator, into: $0, shape: [1, 4, 4]) })
     }
 
-    /// Each chain into a slot (`apply(_:using:into:shape:)`, from `directInput` if given) gives
+    /// Each chain into a slot (`FeederChain.apply(_:using:into:shape:)`, from `directInput` if given) gives
     /// the bits and draws of the chain then a copy (from `input`).
     func checkChainsIntoASlot(_ chains: [([any Transform], [Int])], input: Image<UInt8>, directInput: Image<UInt8>? = nil,
                               file: StaticString = #filePath, line: UInt = #line) throws {
@@ -183,7 +183,7 @@ final class TransformContractTests: XCTestCase {
                 var first = SampleRNG(seed: 1, epoch: 2, index: UInt64(index)), second = first
                 try chain.apply(&plain, using: &first)
                 var slot = [Float](repeating: .nan, count: shape.reduce(1, *))
-                try slot.withUnsafeMutableBufferPointer { try chain.apply(&direct, using: &second, into: $0, shape: shape) }
+                try slot.withUnsafeMutableBufferPointer { try FeederChain(chain).apply(&direct, using: &second, into: $0, shape: shape) }
                 XCTAssertEqual(plain.tensor.shape, shape, file: file, line: line)
                 XCTAssertEqual(slot.map(\.bitPattern), plain.tensor.values.map(\.bitPattern), "chain \(number), sample \(index)", file: file, line: line)
                 XCTAssertEqual(first.next(), second.next(), "chain \(number): the same draws", file: file, line: line)
