@@ -2,7 +2,6 @@ import DatasetSources
 import Dispatch
 import ImageCodecs
 import ImageTransforms
-import Synchronization
 import TensorCore
 
 /// Makes one epoch's batches in order. Each batch is filled in rounds: the next candidates are
@@ -40,25 +39,15 @@ struct BatchProducer {
             let room = (next == nil ? 1 : 2) * batchSize - base
             let candidates = Array(indices[position..<min(indices.count, position + room)])
             position += candidates.count
-            let outcomes = Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
-                process(candidates, at: base, places: places, workers: workers)
-            }
-            // Compact: successes move down over failed places, in candidate order.
-            for (offset, outcome) in outcomes.enumerated() {
-                switch outcome {
-                case .success(let label):
-                    let from = base + offset, to = labels.count
-                    if from != to {
-                        Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
-                            places[to].copyMemory(from: places[from], byteCount: sampleSize)
-                        }
-                    }
-                    labels.append(label)
-                case .failure(let error):
-                    onFailure?(error)
+            let kept = Places.with(&current, &next, batchSize: batchSize, sampleSize: sampleSize) { places in
+                let outcomes = ParallelWork.map(candidates.count, threads: workers.count, state: { workers[$0] }) { worker, k in
+                    worker.run(candidates[k], epoch: epoch, into: places[base + k])
                 }
+                return keepSuccesses(outcomes, move: { places[base + $1].copyMemory(from: places[base + $0], byteCount: sampleSize) },
+                                     onFailure: { onFailure?($0) })
             }
-            chosen += zip(candidates, outcomes).compactMap { if case .success = $1 { return $0 }; return nil }
+            labels += kept.map(\.value)
+            chosen += kept.map { candidates[$0.place] }
             while chosen.count >= batchSize, let full = current {
                 emit(full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)), into: queue)
                 labels.removeFirst(batchSize)
@@ -85,7 +74,7 @@ struct BatchProducer {
 
     /// The samples of the batches being filled: place q is slot q of the first, or slot
     /// q - batchSize of the second (`sampleSize` bytes each). Workers write disjoint places.
-    struct Places: @unchecked Sendable {
+    struct Places {
         let first: UnsafeMutableRawPointer, second: UnsafeMutableRawPointer?
         let batchSize: Int, sampleSize: Int
 
@@ -102,25 +91,6 @@ struct BatchProducer {
                 }
             }
         }
-    }
-
-    enum Outcome {
-        case success(Int64)
-        case failure(ImageFileError)
-    }
-
-    /// Runs `candidates` on the workers; candidate k is written at place `base + k`.
-    private func process(_ candidates: [Int], at base: Int, places: Places, workers: [Worker]) -> [Outcome] {
-        let next = Atomic<Int>(0)
-        let results = SlotArray<Outcome>(count: candidates.count)
-        DispatchQueue.concurrentPerform(iterations: min(workers.count, candidates.count)) { worker in
-            while true {
-                let k = next.add(1, ordering: .relaxed).oldValue
-                if k >= candidates.count { break }
-                results.store(workers[worker].run(candidates[k], epoch: epoch, into: places[base + k]), at: k)
-            }
-        }
-        return results.elements.map { $0! }   // concurrentPerform has filled every slot
     }
 }
 
@@ -149,10 +119,11 @@ final class Worker: @unchecked Sendable {
         reader = SampleReader(dataset: loader.dataset, decode: decode)
     }
 
-    func run(_ index: Int, epoch: Int, into output: UnsafeMutableRawPointer) -> BatchProducer.Outcome {
-        do {
+    /// Makes sample `index` of `epoch` into `output` (its slot); its label, or why it failed.
+    func run(_ index: Int, epoch: Int, into output: UnsafeMutableRawPointer) -> SampleOutcome<Int64> {
+        reader.attempt(index) {
             var generator = SampleRNG(seed: seed, epoch: UInt64(epoch), index: UInt64(index))
-            if writesPixels { return .success(try runToPixels(index, generator: &generator, into: output)) }
+            if writesPixels { return try runToPixels(index, generator: &generator, into: output) }
             // The chain's first draws are taken once the decoded size is known, so that a JPEG
             // photo is decoded only where its first crop (and resize) read it.
             var plan: FeederChain.ReadPlan?
@@ -161,16 +132,8 @@ final class Worker: @unchecked Sendable {
                 return plan?.region
             }
             let slot = UnsafeMutableBufferPointer(start: output.assumingMemoryBound(to: Float.self), count: sampleSize)
-            do {
-                try feeder.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
-            } catch {
-                throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
-            }
-            return .success(Int64(label ?? -1))
-        } catch let error as ImageFileError {
-            return .failure(error)
-        } catch {
-            return .failure(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)")))
+            try feeder.apply(&sample, using: &generator, into: slot, shape: sampleShape, plan: plan)
+            return Int64(label ?? -1)
         }
     }
 
@@ -178,11 +141,7 @@ final class Worker: @unchecked Sendable {
     /// does, copied into the slot; returns the label.
     private func runToPixels(_ index: Int, generator: inout SampleRNG, into output: UnsafeMutableRawPointer) throws -> Int64 {
         let label = try reader.read(index, into: &sample)
-        do {
-            try feeder.chain.apply(&sample, using: &generator)
-        } catch {
-            throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
-        }
+        try feeder.chain.apply(&sample, using: &generator)
         guard !sample.isTensor, sample.image.shape == sampleShape else {
             throw ImageFileError(path: reader.path(of: index), reason: .malformed("the transforms gave \(sample.image.shape), not \(sampleShape)"))
         }

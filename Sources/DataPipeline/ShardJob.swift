@@ -1,9 +1,7 @@
 import DatasetSources
-import Dispatch
 import Foundation
 import ImageCodecs
 import ImageTransforms
-import Synchronization
 import TensorCore
 import TensorShards
 
@@ -113,75 +111,46 @@ public struct ShardJob: Sendable {
         return nil
     }
 
-    /// Decodes and transforms the samples of `range` in parallel, each into its own slot, then
-    /// keeps the successes in order.
-    private enum Outcome {
-        case stored(Int64)
-        case failed(ImageFileError)
-        /// The stored transforms gave another size than the shards hold.
+    /// What a sample that decodes gives: its label, or, when the stored transforms gave another
+    /// size than the shards hold, that size (which stops the job).
+    private enum Stored {
+        case label(Int64)
         case otherSize(String, [Int])
     }
 
+    /// Decodes and transforms the samples of `range` in parallel, each into its own slot, then
+    /// keeps the successes in order.
     private func prepare(_ range: Range<Int>, readers: [SampleReader], onFailure: @Sendable (ImageFileError) -> Void)
         throws(ShardError) -> (images: [UInt8], labels: [Int64], indices: [Int64]) {
         let recordBytes = imageShape.reduce(1, *)
         var images = [UInt8](repeating: 0, count: range.count * recordBytes)
-        let outcomes = SlotArray<Outcome>(count: range.count)
-        let next = Atomic<Int>(0)
         let stored = plan.stored, shape = imageShape
-        images.withUnsafeMutableBytes { buffer in
-            let target = UncheckedPointer(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: min(readers.count, range.count)) { worker in
-                var sample = SampleBuffer()
-                var rng = SampleRNG(seed: 0, epoch: 0, index: 0)   // the stored ops draw nothing
-                while true {
-                    let offset = next.add(1, ordering: .relaxed).oldValue
-                    guard offset < range.count else { break }
-                    let index = range.lowerBound + offset
-                    let reader = readers[worker]
-                    do {
-                        let label = try reader.read(index, into: &sample)
-                        do { try stored.apply(&sample, using: &rng) } catch let error as TransformError {
-                            throw ImageFileError(path: reader.path(of: index), reason: .malformed(error.message))
-                        }
-                        guard !sample.isTensor, sample.image.shape == shape else {
-                            outcomes.store(.otherSize(reader.path(of: index), sample.image.shape), at: offset)
-                            continue
-                        }
-                        sample.image.pixels.withUnsafeBytes { (target.pointer + offset * recordBytes).copyMemory(from: $0.baseAddress!, byteCount: recordBytes) }
-                        outcomes.store(.stored(Int64(label ?? -1)), at: offset)
-                    } catch let error as ImageFileError {
-                        outcomes.store(.failed(error), at: offset)
-                    } catch {
-                        outcomes.store(.failed(ImageFileError(path: reader.path(of: index), reason: .malformed("\(error)"))), at: offset)
-                    }
+        let kept = images.withUnsafeMutableBytes { buffer in
+            let outcomes = ParallelWork.map(range.count, threads: readers.count, state: { (readers[$0], SampleBuffer()) }) { worker, offset in
+                let (reader, index) = (worker.0, range.lowerBound + offset)
+                return reader.attempt(index) {
+                    var rng = SampleRNG(seed: 0, epoch: 0, index: 0)   // the stored ops draw nothing
+                    let label = try reader.read(index, into: &worker.1)
+                    try stored.apply(&worker.1, using: &rng)
+                    guard !worker.1.isTensor, worker.1.image.shape == shape else { return Stored.otherSize(reader.path(of: index), worker.1.image.shape) }
+                    worker.1.image.pixels.withUnsafeBytes { (buffer.baseAddress! + offset * recordBytes).copyMemory(from: $0.baseAddress!, byteCount: recordBytes) }
+                    return Stored.label(Int64(label ?? -1))
                 }
             }
+            return keepSuccesses(outcomes, move: { (buffer.baseAddress! + $1 * recordBytes).copyMemory(from: buffer.baseAddress! + $0 * recordBytes, byteCount: recordBytes) },
+                                 onFailure: onFailure)
         }
-        var labels: [Int64] = [], indices: [Int64] = [], kept = 0
-        for (offset, outcome) in outcomes.elements.enumerated() {
-            switch outcome! {
+        var labels: [Int64] = [], indices: [Int64] = []
+        for (offset, value) in kept {
+            switch value {
             case .otherSize(let path, let other):
                 throw ShardError(path: path, "its stored transforms give \(other.map(String.init).joined(separator: "x")), the shards hold \(imageShape.map(String.init).joined(separator: "x")) (the size of the first sample): shards hold one size, so add a resize or crop before the first random op")
-            case .stored(let label):
-                if kept != offset {
-                    images.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: kept * recordBytes)
-                        .copyMemory(from: $0.baseAddress!.advanced(by: offset * recordBytes), byteCount: recordBytes) }
-                }
+            case .label(let label):
                 labels.append(label)
                 indices.append(Int64(range.lowerBound + offset))
-                kept += 1
-            case .failed(let error):
-                onFailure(error)
             }
         }
-        images.removeLast((range.count - kept) * recordBytes)
+        images.removeLast((range.count - kept.count) * recordBytes)
         return (images, labels, indices)
     }
-}
-
-/// A pointer written by workers at disjoint offsets.
-struct UncheckedPointer: @unchecked Sendable {
-    let pointer: UnsafeMutableRawPointer
-    init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
 }
