@@ -1,10 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Layers (DESIGN.md §1), each importing only from the layers below it:
-/// 0 C: system libraries + CSluiceCodecs (setjmp wrappers, the PNG fast path), CSluiceKernels (bulk normals, to_float, resize), CSluiceBLAS (OpenBLAS loaded at run time) · 1 TensorCore ·
-/// 2 ImageCodecs, ImageTransforms, DatasetSources, DatasetStatistics · 4 the `sluice` executable, and SluiceABI (the C ABI).
-// Release: no overflow checks in pixel loops, and AVX2 (REFERENCE §5: 3.4x on per-channel loops).
+/// Layers, each importing only from the layers below it (docs/ARCHITECTURE.md has the same table):
+/// 0 C targets (system libraries, CSluiceCodecs, CSluiceKernels, CSluiceBLAS, CSluiceABI)
+/// 1 TensorCore, Safetensors
+/// 2 ImageCodecs, ImageTransforms, Drawing, TensorShards, Trainer
+/// 3 DatasetSources, PipelineConfig, PreviewGrid
+/// 4 DataPipeline, DatasetStatistics
+/// 5 sluice, SluiceABI, FuzzTargets, sluice-fuzz
+// Release: no overflow checks in pixel loops, and AVX2 code for them (x86-64-v3, "haswell").
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
 
 let package = Package(
@@ -50,23 +54,24 @@ let package = Package(
         ),
         // Layer 1
         .target(name: "TensorCore", dependencies: ["CSluiceKernels"], swiftSettings: optimize),
+        .target(name: "Safetensors", swiftSettings: optimize),
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
-        .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore", "CSluiceKernels"], swiftSettings: optimize),
-        .target(name: "Safetensors", swiftSettings: optimize),
         .target(name: "Drawing", dependencies: ["TensorCore"], swiftSettings: optimize),
         .target(name: "TensorShards", dependencies: ["Safetensors"], swiftSettings: optimize),
-        .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.
         .target(name: "Trainer", dependencies: ["TensorCore", "CSluiceBLAS", "CSluiceKernels", "Safetensors"],
                 swiftSettings: optimize + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Layer 3: datasets listed without decoding, pipeline files, preview grids.
+        .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
         .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
-        // Layer 3: pipeline files, and the feeder of batches.
+        .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
+        // Layer 4: the feeder of batches, and the statistics.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
-        // Layer 4
+        // Layer 5
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -75,13 +80,13 @@ let package = Package(
             ],
             swiftSettings: optimize
         ),
-        // Layer 4: the C ABI over the feeder, one sample's transforms and the statistics.
+        // Layer 5: the C ABI over the feeder, one sample's transforms and the statistics.
         .target(
             name: "SluiceABI",
             dependencies: ["CSluiceABI", "DataPipeline", "DatasetStatistics", "DatasetSources", "PipelineConfig", "ImageCodecs", "ImageTransforms", "TensorCore", "TensorShards"],
             swiftSettings: optimize
         ),
-        // Layer 4: the parsers of untrusted bytes as fuzz targets, and `sluice-fuzz`, which runs
+        // Layer 5: the parsers of untrusted bytes as fuzz targets, and `sluice-fuzz`, which runs
         // them under libFuzzer (`make fuzz`: built with -sanitize=fuzzer -D FUZZING) or replays files.
         .target(name: "FuzzTargets", dependencies: ["ImageCodecs", "ImageTransforms", "PipelineConfig", "Safetensors", "TensorCore", "TensorShards"]),
         .executableTarget(name: "sluice-fuzz", dependencies: ["FuzzTargets"]),

@@ -1,6 +1,6 @@
 import TensorCore
 
-/// The sample order of an epoch: a pure function of (seed, epoch) (DESIGN §2).
+/// The sample order of an epoch: a pure function of (seed, epoch) (docs/DETERMINISM.md).
 public enum EpochOrder {
     /// The generator index reserved for the epoch order; sample indices never reach it.
     static let orderIndex = UInt64.max

@@ -1,8 +1,8 @@
 import Glibc
 import ImageCodecs
 
-/// Lists the image files under a folder with `readdir` (REFERENCE §5: FileManager's enumerator
-/// is 20-150x slower), in torchvision's `sorted(os.walk(...))` order.
+/// Lists the image files under a folder with `readdir` (FileManager's enumerator is
+/// many times slower), in torchvision's `sorted(os.walk(...))` order.
 ///
 /// Symbolic links are followed; a link back to an ancestor folder is reported once as a loop and
 /// not followed. Hidden entries (names starting with ".") are skipped, so macOS `._x.jpg`

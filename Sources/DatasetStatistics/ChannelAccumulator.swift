@@ -1,6 +1,6 @@
 /// Exact, mergeable per-channel totals over many images of one channel count.
 ///
-/// Sums are 128-bit integers (REFERENCE §2), so no dataset overflows them; per-image standard
+/// Sums are 128-bit integers, so no dataset overflows them; per-image standard
 /// deviations are added in fixed point (2^-40 steps), so even their average is independent of
 /// the order images arrive in. Mean and std are derived once, at the end.
 public struct ChannelAccumulator: Equatable, Sendable {

@@ -1,6 +1,6 @@
 import ImageCodecs
 
-/// The figures of `sluice stats` (DESIGN §5), derived from an exact accumulator.
+/// The figures of `sluice stats` (docs/CLI.md), derived from an exact accumulator.
 ///
 /// Values are on the [0, 1] scale (pixel / 255). `std` is the population std over all pixels of
 /// the dataset; `per_image_std_mean` is the average of per-image stds, which tutorials often

@@ -1,4 +1,4 @@
-/// Limits and policy for decoding untrusted files (DESIGN §8).
+/// Limits and policy for decoding untrusted files (docs/DECODING.md).
 public struct DecodeOptions: Sendable, Equatable {
     /// Pillow's `MAX_IMAGE_PIXELS`: larger images are rejected from the header, before allocating.
     public static let defaultMaxPixels = 89_478_485

@@ -2,7 +2,7 @@ import Glibc
 import TensorCore
 
 /// The random draws of torchvision's transforms (v2 `make_params`), from a `SampleRNG`.
-/// Parameters are drawn first and kernels applied after (STYLE.md), so a draw can be logged,
+/// Parameters are drawn first and kernels applied after, so a draw can be logged,
 /// replayed and tested on its own.
 public enum RandomParameters {
     /// A crop box: top, left, height, width.

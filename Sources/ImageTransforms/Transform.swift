@@ -73,7 +73,7 @@ public struct SampleBuffer: Sendable {
     }
 }
 
-/// A transform of the pipeline (DESIGN §4). Parameters are validated at construction; each
+/// A transform of the pipeline (pipelines/README.md). Parameters are validated at construction; each
 /// transform declares its output shape so a chain is checked before any image is read.
 /// Random transforms draw their parameters from the sample's generator first, then run a pure
 /// kernel (the kernels are public in `Resize`, `PadCrop`, `Flip`, `FloatOps`).

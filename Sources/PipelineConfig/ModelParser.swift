@@ -1,6 +1,6 @@
 import Trainer
 
-/// Builds the `model` and `train` blocks of a pipeline file (DESIGN §3); every op and field is
+/// Builds the `model` and `train` blocks of a pipeline file; every op and field is
 /// documented in pipelines/README.md.
 enum ModelParser {
     static let ops = ["conv2d", "relu", "max_pool", "avg_pool", "global_avg_pool", "flatten", "dense", "dropout", "batch_norm"]

@@ -4,7 +4,7 @@ import ImageTransforms
 import Trainer
 import Yams
 
-/// A pipeline file (DESIGN §3): sources, decoding, transforms per split and loader settings,
+/// A pipeline file (pipelines/README.md): sources, decoding, transforms per split and loader settings,
 /// validated as it is read. A relative path in it is read from the current folder, or, when it
 /// is not there, from the pipeline file's folder (`ConfigNode.path()`).
 public struct PipelineFile: Sendable {

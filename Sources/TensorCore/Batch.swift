@@ -1,4 +1,4 @@
-/// A batch of samples: where the data pipeline and the trainer meet (DESIGN §1).
+/// A batch of samples: where the data pipeline and the trainer meet (docs/ARCHITECTURE.md).
 public struct Batch: Sendable, Equatable {
     /// float32 [N, C, H, W]; or, when `pixelShape` is set, the storage of the uint8 pixels.
     public var images: Tensor

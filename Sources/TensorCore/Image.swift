@@ -2,7 +2,8 @@
 ///
 /// Decoders write into an existing image with `reshape(width:height:channels:)`, which keeps the
 /// storage's capacity: a worker that reuses one image per thread never allocates per sample
-/// (REFERENCE §5: a fresh buffer per image halves decode speed).
+/// (a fresh buffer per image costs the kernel's zeroing and page faults, as much as decoding a
+/// small image).
 ///
 /// Members are `@inlinable` so that clients get code specialised for their pixel type: the
 /// generic versions cost a metadata lookup per sample.

@@ -2,7 +2,7 @@ import Glibc
 
 /// The random generator of one sample: seeded from (seed, epoch, sample index) only, so every
 /// draw is the same whatever worker, prefetch depth, world size or restart produced it
-/// (DESIGN §2). xoshiro256** seeded through SplitMix64, as its authors recommend.
+/// (docs/DETERMINISM.md). xoshiro256** seeded through SplitMix64, as its authors recommend.
 ///
 /// Pass it `inout`; never share one between samples.
 public struct SampleRNG: RandomNumberGenerator, Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Safetensors
 
-/// One shard (DESIGN §6): `images` uint8 [N, H, W, C], `labels` int64 [N], `indices` int64 [N]
+/// One shard (docs/SHARDS.md): `images` uint8 [N, H, W, C], `labels` int64 [N], `indices` int64 [N]
 /// (global sample indices), with the format, pipeline digest, shard number and a CRC-32C per
 /// tensor in `__metadata__`.
 public enum ShardFile {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `index.json` of a shard folder (DESIGN §6): what every shard holds, its size and checksums,
+/// `index.json` of a shard folder (docs/SHARDS.md): what every shard holds, its size and checksums,
 /// the image shape, classes and the exact statistics of the stored pixels. A rank of a
 /// multi-rank job writes `index-rank-RRRRR.json`; `sluice shard merge` combines them.
 public struct ShardIndex: Codable, Equatable, Sendable {

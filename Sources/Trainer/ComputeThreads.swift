@@ -5,7 +5,7 @@ import Synchronization
 /// element-wise loops between them (split over the batch). OpenBLAS itself stays on one thread
 /// (`BLASLibrary`).
 /// With the data pipeline decoding on the same cores, one thread is faster than two that fight
-/// the workers (REFERENCE §5).
+/// the workers.
 public enum ComputeThreads {
     private static let count = Atomic<Int>(1)
 

@@ -1,7 +1,7 @@
 import Glibc
 import TensorCore
 
-/// How weights start (REFERENCE §3). Draws come from the model's seeded generator only.
+/// How weights start (PyTorch's, He's or Glorot's rules). Draws come from the model's seeded generator only.
 public enum Initializer: String, Sendable, CaseIterable {
     /// PyTorch's default for Conv2d and Linear: kaiming-uniform with a = sqrt(5), that is
     /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights, and the same bound for biases.

@@ -66,7 +66,7 @@ public final class Model {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }
 
-/// The generators of training (DESIGN §2): weights from (seed, layer), dropout from
+/// The generators of training (docs/DETERMINISM.md): weights from (seed, layer), dropout from
 /// (seed, epoch, step); a separate stream from the samples' own generators.
 public enum TrainingRandomness {
     static let stream: UInt64 = 0x5452_4149_4E45_5200   // "TRAINER"

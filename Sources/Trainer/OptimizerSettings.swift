@@ -1,4 +1,4 @@
-/// An optimizer and its hyper-parameters. Defaults follow REFERENCE §3: Keras' for RMSprop and
+/// An optimizer and its hyper-parameters. Defaults are Keras' for RMSprop and
 /// Adam (the course notes train with Keras), PyTorch's for SGD; the update rules are PyTorch's.
 public enum OptimizerSettings: Sendable, Equatable {
     case sgd(learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0)

@@ -1,4 +1,4 @@
-/// The `train` block of a pipeline file (DESIGN §3).
+/// The `train` block of a pipeline file (pipelines/README.md).
 public struct TrainSettings: Sendable, Equatable {
     public var epochs = 10
     public var optimizer = OptimizerSettings.rmsprop()

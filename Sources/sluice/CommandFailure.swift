@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// Failures the CLI maps to exit codes (DESIGN §5): libraries throw typed errors, only the
+/// Failures the CLI maps to exit codes (docs/CLI.md): libraries throw typed errors, only the
 /// executable chooses how a process ends.
 enum CommandFailure: Error, CustomStringConvertible {
     /// Bad usage or input file: exit 64.

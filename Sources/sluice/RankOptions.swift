@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// `--rank R --world-size W`, defaulting from the environment of the scheduler that started
-/// the process (DESIGN §7): RANK/WORLD_SIZE (torchrun), then SLURM_ARRAY_TASK_ID and
+/// the process (docs/CLI.md): RANK/WORLD_SIZE (torchrun), then SLURM_ARRAY_TASK_ID and
 /// SLURM_ARRAY_TASK_COUNT (Slurm job arrays), then JOB_COMPLETION_INDEX (Kubernetes indexed
 /// jobs, which give no count: pass --world-size).
 struct RankOptions: ParsableArguments {

@@ -22,7 +22,7 @@ struct Sluice: ParsableCommand {
         subcommands: [StatsCommand.self, ApplyCommand.self, PreviewCommand.self, DescribeCommand.self, ShardCommand.self, TrainCommand.self, BenchCommand.self]
     )
 
-    /// Parses, runs, and maps failures to the exit codes of DESIGN §5.
+    /// Parses, runs, and maps failures to the exit codes of docs/CLI.md.
     static func main() {
         if CommandLine.arguments.dropFirst().first == "--version" {
             print(versionReport)

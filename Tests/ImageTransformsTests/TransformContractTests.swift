@@ -4,7 +4,7 @@ import TensorCore
 import TestSupport
 import XCTest
 
-/// One sweep over every op (STYLE.md): the input is not changed, the output has the declared
+/// One sweep over every op: the input is not changed, the output has the declared
 /// shape, the same seed gives the same bytes, random ops vary with the seed; at small and odd
 /// sizes (1x1, 1xN, Nx1, odd, crop = image size).
 final class TransformContractTests: XCTestCase {

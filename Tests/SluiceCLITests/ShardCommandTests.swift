@@ -31,7 +31,7 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let written = try index(folder + "/s")
         XCTAssertEqual((written["shards"] as? [Any])?.count, 7)   // 10,000 samples by 1,500
-        XCTAssertEqual((written["mean"] as? [Double])?.first ?? 0, 0.2868, accuracy: 5e-5)   // REFERENCE §2
+        XCTAssertEqual((written["mean"] as? [Double])?.first ?? 0, 0.2868, accuracy: 5e-5)   // Fashion-MNIST test set
         XCTAssertEqual(try SluiceRunner.run(["shard", "verify", folder + "/s"]).status, 0)
         // Flip one bit in the pixels of shard 4.
         let victim = folder + "/s/shard-00000-00004.safetensors"

@@ -27,7 +27,7 @@ struct TrainBench {
         let optimizer: OptimizerSettings
     }
 
-    /// REFERENCE §3: the MNIST CNN (220,234 parameters; RMSprop as in the notes) and the CIFAR
+    /// The course notes' MNIST CNN (220,234 parameters; RMSprop as in the notes) and the CIFAR
     /// small CNN (528,054; Adam, as the PyTorch peer trains it).
     static let references = [
         Reference(name: "mnist_cnn", inputShape: [1, 28, 28], layers: [

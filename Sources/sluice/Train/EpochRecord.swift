@@ -1,4 +1,4 @@
-/// One line of `metrics.jsonl` (DESIGN §5 keys, plus the learning rate).
+/// One line of `metrics.jsonl` (docs/TRAINING.md).
 struct EpochRecord: Codable, Equatable {
     var epoch: Int
     var trainLoss: Double

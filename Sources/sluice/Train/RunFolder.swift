@@ -2,7 +2,7 @@ import Foundation
 import Safetensors
 import Trainer
 
-/// The outputs of one training run (DESIGN §5): `model.safetensors` (best weights),
+/// The outputs of one training run (docs/TRAINING.md): `model.safetensors` (best weights),
 /// `checkpoint.safetensors` (the last epoch's weights and optimizer state, for `--resume`),
 /// `metrics.jsonl`, `summary.txt`, `run.json`, `curves.png`, `confusion.png`.
 /// Files are written to a temporary name and renamed, so a killed run leaves whole files.

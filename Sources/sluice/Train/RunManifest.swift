@@ -2,7 +2,7 @@ import Foundation
 import PipelineConfig
 import Trainer
 
-/// `run.json` (the pipeline, seed and versions beside the results, STYLE.md "Evidence") and
+/// `run.json` (the pipeline, seed and versions beside the results) and
 /// `confusion.json`.
 enum RunManifest {
     /// What a resumed run must share with the run it continues, so that it ends as one

@@ -181,7 +181,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// REFERENCE §5: decoding workers and the trainer share the cores. IDX records and shards
+    /// Decoding workers and the trainer share the cores. IDX records and shards
     /// are copies, so there the loader's worker is nearly idle and the trainer takes every core.
     static func computeThreads(for source: PipelineFile.Source?, workers: Int) -> Int {
         switch source {
