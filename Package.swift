@@ -7,7 +7,8 @@ import PackageDescription
 /// 2 ImageCodecs, ImageTransforms, Drawing, TensorShards, Trainer
 /// 3 DatasetSources, PipelineConfig, PreviewGrid
 /// 4 DataPipeline, DatasetStatistics
-/// 5 sluice, SluiceABI, FuzzTargets, sluice-fuzz
+/// 5 SluiceBenchmarks, SluiceABI, FuzzTargets, sluice-fuzz
+/// 6 sluice
 // Release: no overflow checks in pixel loops, and AVX2 code for them (x86-64-v3, "haswell").
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
 
@@ -71,11 +72,17 @@ let package = Package(
         // Layer 4: the feeder of batches, and the statistics.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
         .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
-        // Layer 5
+        // Layer 5: the suites of `sluice bench`.
+        .target(
+            name: "SluiceBenchmarks",
+            dependencies: ["DataPipeline", "DatasetSources", "DatasetStatistics", "ImageCodecs", "ImageTransforms", "PipelineConfig", "TensorCore", "TensorShards", "Trainer"],
+            swiftSettings: optimize
+        ),
+        // Layer 6
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
+                "SluiceBenchmarks", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize

@@ -10,9 +10,9 @@ import TensorCore
 /// and decoding its feeder does: its `decode` options (color mode, draft scale), and its
 /// epoch's order, since shuffled reads cost more than sorted ones (3-7% on the 32x32 JPEGs).
 /// It decodes whole images: decoding only what the chain reads is the feeder's own saving.
-enum DecodeOnly {
+public enum DecodeOnly {
     /// Samples decoded, of `order` (default: every sample, in index order).
-    static func run(_ dataset: Dataset, order: [Int]? = nil, options: DecodeOptions = DecodeOptions(color: .auto), workers: Int) -> Int {
+    public static func run(_ dataset: Dataset, order: [Int]? = nil, options: DecodeOptions = DecodeOptions(color: .auto), workers: Int) -> Int {
         let order = order ?? Array(0..<dataset.count)
         let next = Atomic<Int>(0)
         let decoded = Atomic<Int>(0)

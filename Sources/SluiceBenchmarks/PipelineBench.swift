@@ -10,52 +10,59 @@ import TensorShards
 /// `sluice bench --suite pipeline`: one full pass over a split through the feeder (batches
 /// consumed and discarded), beside decode-only on the same samples in the same order, per
 /// worker count.
-struct PipelineBench {
-    let pipeline: String
-    let split: String
+public struct PipelineBench {
+    public let pipeline: String
+    public let split: String
     /// A benchmark set (`BenchSets`) in place of the split's own data.
-    let data: (name: String, folder: String)?
-    let workers: [Int]
-    let repeats: Int
+    public let data: (name: String, folder: String)?
+    public let workers: [Int]
+    public let repeats: Int
+    /// Hears why a row is left out (no shards of this split).
+    public let warn: (String) -> Void
 
-    struct Row: Encodable {
-        var set: String
-        var workers: Int
-        var images: Int
-        var images_per_second: Double
-        var decode_images_per_second: Double
-        /// The median over rounds of the round's feeder / decode-only figures: each round times
-        /// both passes back to back (in alternating order), so the ratio sees the same machine.
-        var ratio_vs_decode: Double
-        var ratio_vs_decode_min: Double
-        var ratio_vs_decode_max: Double
-        /// Images per CPU-second (user + system time of every thread of the process), which a
-        /// busy host moves less than wall time; and the feeder's share of decode-only's.
-        var images_per_cpu_second: Double
-        var decode_images_per_cpu_second: Double
-        var cpu_ratio_vs_decode: Double
-        /// The same epoch read from shards of the split (written once, beforehand, to a
-        /// temporary folder), when its stored transforms give one image size.
-        var from_shards_images_per_second: Double?
-        var shards_vs_files: Double?
+    public init(pipeline: String, split: String, data: (name: String, folder: String)?, workers: [Int], repeats: Int,
+                warn: @escaping (String) -> Void = { _ in }) {
+        (self.pipeline, self.split, self.data, self.workers, self.repeats, self.warn) = (pipeline, split, data, workers, repeats, warn)
     }
 
-    func run() throws -> [Row] {
+    public struct Row: Encodable {
+        public var set: String
+        public var workers: Int
+        public var images: Int
+        public var images_per_second: Double
+        public var decode_images_per_second: Double
+        /// The median over rounds of the round's feeder / decode-only figures: each round times
+        /// both passes back to back (in alternating order), so the ratio sees the same machine.
+        public var ratio_vs_decode: Double
+        public var ratio_vs_decode_min: Double
+        public var ratio_vs_decode_max: Double
+        /// Images per CPU-second (user + system time of every thread of the process), which a
+        /// busy host moves less than wall time; and the feeder's share of decode-only's.
+        public var images_per_cpu_second: Double
+        public var decode_images_per_cpu_second: Double
+        public var cpu_ratio_vs_decode: Double
+        /// The same epoch read from shards of the split (written once, beforehand, to a
+        /// temporary folder), when its stored transforms give one image size.
+        public var from_shards_images_per_second: Double?
+        public var shards_vs_files: Double?
+    }
+
+    public func run() throws -> [Row] {
         let file: PipelineFile
-        do { file = try PipelineFile.load(pipeline) } catch { throw CommandFailure.usage(error.description) }
+        do { file = try PipelineFile.load(pipeline) } catch { throw BenchmarkError(error.description) }
         let input = data.map { Dataset.Input.path($0.folder) }
         let dataset: Dataset
-        do { dataset = try input.map { try Dataset.listing([$0]) } ?? PipelineInputs.dataset(pipeline, split: split) } catch { throw CommandFailure.usage("\(error)") }
+        do { dataset = try input.map { try Dataset.listing([$0]) } ?? PipelineInputs.dataset(pipeline, split: split) } catch { throw BenchmarkError("\(error)") }
         let shards = try writeShards(file, dataset: dataset, input: input)
         defer { if let shards { try? FileManager.default.removeItem(atPath: shards) } }
         var rows: [Row] = []
         for count in workers {
             let loader: BatchLoader, shardLoader: BatchLoader?
             do {
-                loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount, input: input)
-                shardLoader = try shards.map { try BatchLoader(pipeline: file, split: split, workers: count, cores: SystemInfo.coreCount, shards: $0) }
+                loader = try BatchLoader(pipeline: file, split: split, workers: count, cores: ProcessInfo.processInfo.activeProcessorCount, input: input)
+                shardLoader = try shards.map { try BatchLoader(pipeline: file, split: split, workers: count, cores: ProcessInfo.processInfo.activeProcessorCount, shards: $0) }
             } catch {
-                throw CommandFailure.usage("\(error)")
+                throw BenchmarkError("\(error)")
             }
             var feeder: [Double] = [], decode: [Double] = [], fromShards: [Double] = []
             var feederCPU: [Double] = [], decodeCPU: [Double] = []
@@ -105,9 +112,9 @@ struct PipelineBench {
         let folder = NSTemporaryDirectory() + "sluice-bench-shards-\(getpid())"
         let job = ShardJob(dataset: dataset, plan: plan, decode: file.decodeOptions(split: split), imageShape: shape,
                            classes: file.classNames ?? dataset.classes, split: split, samplesPerShard: 10_000, rank: 0, worldSize: 1,
-                           workers: SystemInfo.coreCount)
+                           workers: ProcessInfo.processInfo.activeProcessorCount)
         do { _ = try job.run(into: folder, onFailure: { _ in }, onShard: { _, _ in }) } catch {
-            Terminal.error("no from-shards row: \(error.description)")
+            warn("no from-shards row: \(error.description)")
             try? FileManager.default.removeItem(atPath: folder)
             return nil
         }

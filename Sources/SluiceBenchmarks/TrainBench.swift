@@ -6,30 +6,30 @@ import Trainer
 /// second on a fixed random batch held in memory, for the course notes' two reference CNNs at
 /// each compute thread count: the compute step only, as the PyTorch peer `bench_train.py`
 /// measures PyTorch.
-struct TrainBench {
-    struct Row: Encodable {
-        var model: String
-        var parameters: Int
-        var optimizer: String
-        var batch_size: Int
-        var threads: Int
-        var images_per_second: Double
-        var min_images_per_second: Double
-        var max_images_per_second: Double
+public struct TrainBench {
+    public struct Row: Encodable {
+        public var model: String
+        public var parameters: Int
+        public var optimizer: String
+        public var batch_size: Int
+        public var threads: Int
+        public var images_per_second: Double
+        public var min_images_per_second: Double
+        public var max_images_per_second: Double
         /// 3 x forward multiply-adds x 2 of conv and dense layers, per second.
-        var estimated_gflops: Double
+        public var estimated_gflops: Double
     }
 
-    struct Reference {
-        let name: String
-        let inputShape: [Int]
-        let layers: [LayerSpec]
-        let optimizer: OptimizerSettings
+    public struct Reference: Sendable {
+        public let name: String
+        public let inputShape: [Int]
+        public let layers: [LayerSpec]
+        public let optimizer: OptimizerSettings
     }
 
     /// The course notes' MNIST CNN (220,234 parameters; RMSprop as in the notes) and the CIFAR
     /// small CNN (528,054; Adam, as the PyTorch peer trains it).
-    static let references = [
+    public static let references = [
         Reference(name: "mnist_cnn", inputShape: [1, 28, 28], layers: [
             .conv2d(filters: 32, kernel: (3, 3), stride: 1, padding: .same, dilation: 1, bias: true, initializer: .pytorch), .relu,
             .maxPool(size: 2, stride: nil),
@@ -49,11 +49,15 @@ struct TrainBench {
         ], optimizer: .adam()),
     ]
 
-    let threads: [Int]
-    let repeats: Int
-    let batchSize: Int
+    public let threads: [Int]
+    public let repeats: Int
+    public let batchSize: Int
 
-    func run(progress: (Row) -> Void) throws -> [Row] {
+    public init(threads: [Int], repeats: Int, batchSize: Int) {
+        (self.threads, self.repeats, self.batchSize) = (threads, repeats, batchSize)
+    }
+
+    public func run(progress: (Row) -> Void) throws -> [Row] {
         var rows: [Row] = []
         for reference in Self.references {
             let model = try Model(reference.layers, inputShape: reference.inputShape, seed: 0)

@@ -1,4 +1,3 @@
-import ArgumentParser
 import DatasetSources
 import Foundation
 import ImageCodecs
@@ -10,20 +9,26 @@ import TensorCore
 ///   photos, box-averaged by an integer factor, like the peers' `make_test_images.py`;
 /// - `small-png`: the same 32x32 images as PNGs (the pipeline suite's CIFAR-recipe set);
 /// - `photos`: the benchmark photos themselves (JPEG, longest side <= 800 px).
-struct BenchSets {
-    let cache: String
-    let photosFolder: String
-    let fashionImages: String
+public struct BenchSets {
+    public let cache: String
+    public let photosFolder: String
+    public let fashionImages: String
+    /// Hears what is being written (a set is made once, which takes a while).
+    public let announce: @Sendable (String) -> Void
 
-    struct BenchSet {
-        var name: String
-        var files: [String]
+    public init(cache: String, photosFolder: String, fashionImages: String, announce: @escaping @Sendable (String) -> Void = { _ in }) {
+        (self.cache, self.photosFolder, self.fashionImages, self.announce) = (cache, photosFolder, fashionImages, announce)
     }
 
-    static let count = 10_000
+    public struct BenchSet {
+        public var name: String
+        public var files: [String]
+    }
+
+    public static let count = 10_000
 
     /// The sets of the decode and stats suites.
-    func prepare() throws -> [BenchSet] {
+    public func prepare() throws -> [BenchSet] {
         let photoFiles = try photos()
         return [
             BenchSet(name: "28x28 PNG (Fashion-MNIST)", files: try fashionPNG()),
@@ -33,12 +38,12 @@ struct BenchSets {
     }
 
     /// The names `--set` takes.
-    enum Name: String, CaseIterable, ExpressibleByArgument {
+    public enum Name: String, CaseIterable, Sendable {
         case fashionPNG = "fashion-png", smallPNG = "small-png", smallJPEG = "small-jpeg", photos
     }
 
     /// The folder of one set (the photos' own folder for `photos`), written first if needed.
-    func folder(of name: Name) throws -> String {
+    public func folder(of name: Name) throws -> String {
         switch name {
         case .fashionPNG: _ = try fashionPNG()
         case .smallPNG: _ = try smallPNG(try photos())
@@ -51,13 +56,13 @@ struct BenchSets {
     private func photos() throws -> [String] {
         let photos: Dataset
         do { photos = try Dataset.listing([photosFolder]) } catch {
-            throw CommandFailure.usage("\(error.description) (--photos names a folder of JPEG photos)")
+            throw BenchmarkError("\(error.description) (--photos names a folder of JPEG photos)")
         }
         let files = (0..<photos.count).compactMap { index -> String? in
             if case .file(let path, _) = photos.sample(at: index) { return path }
             return nil
         }
-        guard !files.isEmpty else { throw CommandFailure.usage("no photos under \(photosFolder)") }
+        guard !files.isEmpty else { throw BenchmarkError("no photos under \(photosFolder)") }
         return files
     }
 
@@ -65,7 +70,7 @@ struct BenchSets {
         let path = cache + "/" + name
         let marker = path + "/.complete"
         if !FileManager.default.fileExists(atPath: marker) {
-            Terminal.status("bench: writing \(path) (once)\n")
+            announce("bench: writing \(path) (once)")
             try? FileManager.default.removeItem(atPath: path)
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try make(path)

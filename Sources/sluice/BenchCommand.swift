@@ -1,11 +1,7 @@
 import ArgumentParser
-import DatasetSources
-import DatasetStatistics
-import Dispatch
 import Foundation
+import SluiceBenchmarks
 import Trainer
-import ImageCodecs
-import TensorCore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,65 +78,35 @@ struct BenchCommand: ParsableCommand {
         if suite == .pipeline && pipeline == nil { throw ValidationError("--suite pipeline needs --pipeline FILE") }
     }
 
-    struct Row: Encodable {
-        var suite: String
-        var set: String
-        var images: Int
-        var workers: Int
-        var images_per_second: Double
-        var min_images_per_second: Double
-        var max_images_per_second: Double
-        var speedup_vs_1_worker: Double?
-        /// stats suite: the decode-only figure measured in the same rounds, and the ratio.
-        var decode_images_per_second: Double?
-        var ratio_vs_decode: Double?
+    func run() throws {
+        do {
+            try runSuite()
+        } catch let error as BenchmarkError {
+            throw CommandFailure.usage(error.description)
+        }
     }
 
-    func run() throws {
+    /// The generated image sets, made once in `--cache`.
+    private func benchSets() -> BenchSets {
+        BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST, announce: { Terminal.status($0 + "\n") })
+    }
+
+    private func runSuite() throws {
         #if DEBUG
         Terminal.error("warning: this is a debug build; benchmark a release build (swift build -c release)")
         #endif
         if suite == .transforms { return try runTransforms() }
         if suite == .train { return try runTrain() }
         if suite == .pipeline, let pipeline { return try runPipeline(pipeline) }
-        let sets = try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).prepare()
-        var rows: [Row] = []
+        let sets = try benchSets().prepare()
         print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
         print("set                          images  workers      images/s            min-max   speed-up" +
               (suite == .stats ? "   decode img/s  stats/decode" : ""))
-        for set in sets {
-            // Every pass of a set (each worker count; decode, then stats) runs in turn in each
-            // round, so speed-ups and stats/decode ratios compare figures of the same minute.
-            let dataset = Dataset(parts: [.files(set.files.map { Dataset.FileEntry(path: $0) })])
-            var passes: [() -> Int] = []
-            for workerCount in workers {
-                passes.append { DecodeOnly.run(dataset, workers: workerCount) }
-                if suite == .stats {
-                    let runner = StatisticsRunner(workers: workerCount)
-                    passes.append { runner.run(dataset).accumulator.images }
-                }
-            }
-            let figures = measure(repeats, passes)
-            let perWorkerCount = suite == .stats ? 2 : 1
-            var single: Double?
-            for (position, workerCount) in workers.enumerated() {
-                let decode = figures[position * perWorkerCount]
-                let shown = figures[position * perWorkerCount + perWorkerCount - 1]
-                var row = Row(suite: suite.rawValue, set: set.name, images: set.files.count, workers: workerCount,
-                              images_per_second: shown.median, min_images_per_second: shown.min,
-                              max_images_per_second: shown.max,
-                              decode_images_per_second: suite == .stats ? decode.median : nil,
-                              ratio_vs_decode: suite == .stats ? shown.median / decode.median : nil)
-                if workerCount == 1 { single = row.images_per_second }
-                row.speedup_vs_1_worker = single.map { row.images_per_second / $0 }
-                rows.append(row)
-                print(format(row))
-            }
-        }
+        let rows = DecodeBench(workers: workers, repeats: repeats, withStatistics: suite == .stats).run(sets) { print(format($0)) }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [Row] }
+            struct Report: Encodable { var machine: String; var cores: Int; var repeats: Int; var rows: [DecodeBench.Row] }
             let report = Report(machine: SystemInfo.cpuModel, cores: SystemInfo.coreCount, repeats: repeats, rows: rows)
             try OutputFile.write(encoder.encode(report), to: json)
         }
@@ -149,8 +115,9 @@ struct BenchCommand: ParsableCommand {
     private func runPipeline(_ pipeline: String) throws {
         print("sluice bench --suite pipeline: one epoch through the feeder vs decode-only, median of \(repeats) rounds "
               + "(feeder/decode: the median of the rounds' ratios), \(SystemInfo.cpuModel)")
-        let data = try set.map { ($0.rawValue, try BenchSets(cache: cache, photosFolder: photos, fashionImages: fashionMNIST).folder(of: $0)) }
-        let rows = try PipelineBench(pipeline: pipeline, split: split, data: data, workers: workers, repeats: repeats).run()
+        let data = try set.map { ($0.rawValue, try benchSets().folder(of: $0)) }
+        let rows = try PipelineBench(pipeline: pipeline, split: split, data: data, workers: workers, repeats: repeats,
+                                     warn: { Terminal.error($0) }).run()
         for row in rows {
             print("\(row.set)  workers \(row.workers): \(Terminal.count(row.images)) images, \(Terminal.count(Int(row.images_per_second))) img/s; "
                   + "decode-only \(Terminal.count(Int(row.decode_images_per_second))) img/s; feeder/decode \(Terminal.fixed(row.ratio_vs_decode * 100, 1))%"
@@ -222,7 +189,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func format(_ row: Row) -> String {
+    private func format(_ row: DecodeBench.Row) -> String {
         func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
             let padding = String(repeating: " ", count: max(0, width - text.count))
             return left ? text + padding : padding + text
@@ -234,26 +201,10 @@ struct BenchCommand: ParsableCommand {
             + pad(row.decode_images_per_second.map { Terminal.count(Int($0)) } ?? "", 15)
             + pad(row.ratio_vs_decode.map { Terminal.fixed($0 * 100, 1) + "%" } ?? "", 14)
     }
-
-    /// Images/s of each pass (which returns the images it processed): one warm-up round, then
-    /// `repeats` rounds running the passes in turn.
-    private func measure(_ repeats: Int, _ passes: [() -> Int]) -> [(median: Double, min: Double, max: Double)] {
-        for pass in passes { _ = pass() }
-        var rates = Array(repeating: [Double](), count: passes.count)
-        for _ in 0..<repeats {
-            for (index, pass) in passes.enumerated() {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let images = pass()
-                rates[index].append(Double(images) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
-            }
-        }
-        return rates.map { list in
-            let sorted = list.sorted()
-            return (sorted[sorted.count / 2], sorted.first!, sorted.last!)
-        }
-    }
 }
 
 extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
+
+extension BenchSets.Name: ExpressibleByArgument {}

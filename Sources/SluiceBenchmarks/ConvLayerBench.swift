@@ -6,13 +6,13 @@ import Trainer
 /// GFLOPS against a plain 1024^3 sgemm measured in the same process. First layers (1 or 3
 /// input channels) skip the input gradient, as they do in training, and count 2x the forward
 /// FLOPs instead of 3x.
-struct ConvLayerBench {
-    struct Row: Encodable {
-        var layer: String
-        var threads: Int
-        var gflops: Double
-        var sgemm_gflops: Double
-        var ratio_vs_sgemm: Double
+public struct ConvLayerBench {
+    public struct Row: Encodable {
+        public var layer: String
+        public var threads: Int
+        public var gflops: Double
+        public var sgemm_gflops: Double
+        public var ratio_vs_sgemm: Double
     }
 
     static let layers: [(name: String, input: [Int], filters: Int, kernel: Int)] = [
@@ -23,10 +23,14 @@ struct ConvLayerBench {
         ("cifar conv2d 32->64 2x2 8x8", [32, 8, 8], 64, 2),
     ]
 
-    let threads: [Int]
-    let batchSize: Int
+    public let threads: [Int]
+    public let batchSize: Int
 
-    func run() throws -> [Row] {
+    public init(threads: [Int], batchSize: Int) {
+        (self.threads, self.batchSize) = (threads, batchSize)
+    }
+
+    public func run() throws -> [Row] {
         _ = try BLASLibrary.load()
         var rows: [Row] = []
         for threadCount in threads {

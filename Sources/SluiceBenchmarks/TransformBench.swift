@@ -7,21 +7,25 @@ import TensorCore
 /// `sluice bench --suite transforms`: images/s of each op on one thread, for 32x32 and 224x224
 /// inputs cut from a real photo, each op run on a fresh copy of the same input with a new
 /// sample generator per run (as in training).
-struct TransformBench {
-    struct Row {
-        var size: Int
-        var op: String
-        var median: Double
-        var min: Double
-        var max: Double
+public struct TransformBench {
+    public struct Row {
+        public var size: Int
+        public var op: String
+        public var median: Double
+        public var min: Double
+        public var max: Double
         /// Source megapixels per second (for resize).
-        var megapixels: Double
+        public var megapixels: Double
     }
 
-    let photo: String
-    let repeats: Int
+    public let photo: String
+    public let repeats: Int
 
-    func run() throws -> [Row] {
+    public init(photo: String, repeats: Int) {
+        (self.photo, self.repeats) = (photo, repeats)
+    }
+
+    public func run() throws -> [Row] {
         let decoder = ImageDecoder(options: DecodeOptions(color: .rgb))
         var source = Image<UInt8>(), scratch = Image<UInt8>()
         _ = try decoder.decodeFile(photo, into: &source)
