@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Layers, each importing only from the layers below it (docs/ARCHITECTURE.md has the same table):
 /// 0 C targets (system libraries, CSluiceCodecs, CSluiceKernels, CSluiceBLAS, CSluiceABI)
-/// 1 TensorCore, Safetensors
+/// 1 TensorCore, Safetensors, ModelSpec
 /// 2 ImageCodecs, ImageTransforms, Drawing, TensorShards, Trainer
 /// 3 DatasetSources, PipelineConfig, PreviewGrid
 /// 4 DataPipeline, DatasetStatistics
@@ -56,6 +56,8 @@ let package = Package(
         // Layer 1
         .target(name: "TensorCore", dependencies: ["CSluiceKernels"], swiftSettings: optimize),
         .target(name: "Safetensors", swiftSettings: optimize),
+        // The model and train blocks as plain descriptions, with the layers' shape rules.
+        .target(name: "ModelSpec", swiftSettings: optimize),
         // Layer 2
         .target(name: "ImageCodecs", dependencies: ["TensorCore", "CSluiceCodecs", "CZlib"], swiftSettings: optimize),
         .target(name: "ImageTransforms", dependencies: ["TensorCore", "CSluiceKernels"], swiftSettings: optimize),
@@ -63,11 +65,11 @@ let package = Package(
         .target(name: "TensorShards", dependencies: ["Safetensors"], swiftSettings: optimize),
         // The trainer: layers, losses, optimizers; meets the pipeline only in TensorCore's Batch.
         // Optimised in debug builds too: `make test` trains a real model for its accuracy bar.
-        .target(name: "Trainer", dependencies: ["TensorCore", "CSluiceBLAS", "CSluiceKernels", "Safetensors"],
+        .target(name: "Trainer", dependencies: ["TensorCore", "ModelSpec", "CSluiceBLAS", "CSluiceKernels", "Safetensors"],
                 swiftSettings: optimize + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Layer 3: datasets listed without decoding, pipeline files, preview grids.
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
-        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "Trainer", "Yams"], swiftSettings: optimize),
+        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "ModelSpec", "TensorCore", "Yams"], swiftSettings: optimize),
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // Layer 4: the feeder of batches, and the statistics.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
@@ -75,14 +77,14 @@ let package = Package(
         // Layer 5: the suites of `sluice bench`.
         .target(
             name: "SluiceBenchmarks",
-            dependencies: ["DataPipeline", "DatasetSources", "DatasetStatistics", "ImageCodecs", "ImageTransforms", "PipelineConfig", "TensorCore", "TensorShards", "Trainer"],
+            dependencies: ["DataPipeline", "DatasetSources", "DatasetStatistics", "ImageCodecs", "ImageTransforms", "ModelSpec", "PipelineConfig", "TensorCore", "TensorShards", "Trainer"],
             swiftSettings: optimize
         ),
         // Layer 6
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceBenchmarks", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
+                "SluiceBenchmarks", "ModelSpec", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -102,11 +104,11 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
         .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
-        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "Trainer", "TestSupport"]),
+        .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "ModelSpec", "Trainer", "TestSupport"]),
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "PipelineConfig", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
-        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "Safetensors", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ModelSpec", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TensorCore", "TestSupport"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["TestSupport", "ImageCodecs", "Safetensors", "TensorShards", "DatasetSources"]),

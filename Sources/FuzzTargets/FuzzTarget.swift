@@ -88,7 +88,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             for split in file.splits {
                 _ = try? file.chain(split).shapes(from: .image(height: nil, width: nil, channels: file.color.channels))
             }
-            if let shape = file.trainingInputShape { _ = try? file.buildModel(inputShape: shape) }
+            if let shape = file.trainingInputShape { try? file.checkModel(inputShape: shape) }
         }
         return nil
     }

@@ -1,4 +1,4 @@
-import Trainer
+import ModelSpec
 
 /// Builds the `model` and `train` blocks of a pipeline file; every op and field is
 /// documented in pipelines/README.md.

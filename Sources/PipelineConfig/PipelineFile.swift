@@ -1,7 +1,7 @@
 import Foundation
 import ImageCodecs
 import ImageTransforms
-import Trainer
+import ModelSpec
 import Yams
 
 /// A pipeline file (pipelines/README.md): sources, decoding, transforms per split and loader settings,
@@ -185,16 +185,21 @@ public struct PipelineFile: Sendable {
         return options
     }
 
-    /// The model for per-sample input `inputShape` ([C, H, W]); a layer that cannot take its
-    /// input is an error naming its place in the file.
-    public func buildModel(inputShape: [Int]) throws(PipelineError) -> Model {
+    /// Checks the model for per-sample input `inputShape` ([C, H, W]) without building it: a
+    /// layer that cannot take its input is an error naming its place in the file.
+    public func checkModel(inputShape: [Int]) throws(PipelineError) {
         guard let model else { throw PipelineError(file: path, line: nil, column: nil, keyPath: "", message: "the file has no model block") }
         do {
-            return try Model(model, inputShape: inputShape, seed: seed)
+            _ = try LayerSpec.outputShapes(of: model, inputShape: inputShape)
         } catch {
-            let place = error.layer.map { modelPlaces[$0] }
-            throw PipelineError(file: path, line: place?.line, column: place?.column, keyPath: place?.keyPath ?? "model", message: error.message)
+            throw locate(error)
         }
+    }
+
+    /// A model error as an error of this file, at the layer it names.
+    public func locate(_ error: ModelError) -> PipelineError {
+        let place = error.layer.map { modelPlaces[$0] }
+        return PipelineError(file: path, line: place?.line, column: place?.column, keyPath: place?.keyPath ?? "model", message: error.message)
     }
 
     /// The per-sample tensor shape the training split's transforms produce, when the file
@@ -206,11 +211,11 @@ public struct PipelineFile: Sendable {
         return [c, h, w]
     }
 
-    /// Builds the model once when its input shape is known from the file, so a wrong chain of
-    /// layers fails when the file is read.
+    /// Checks the model when its input shape is known from the file, so a wrong chain of layers
+    /// fails when the file is read.
     private func checkModelWhenShapeIsKnown() throws(PipelineError) {
         guard model != nil, let shape = trainingInputShape else { return }
-        _ = try buildModel(inputShape: shape)
+        try checkModel(inputShape: shape)
     }
 
     /// The chain of `split`, or an error listing the splits the file has.

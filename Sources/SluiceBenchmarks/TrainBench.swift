@@ -1,4 +1,5 @@
 import Dispatch
+import ModelSpec
 import TensorCore
 import Trainer
 

@@ -1,5 +1,6 @@
 import CSluiceBLAS
 import Glibc
+import ModelSpec
 
 /// OpenBLAS as the trainer runs it: loaded once per process, the first time a layer that
 /// multiplies matrices is made, with the kernel `BLASKernel.best(for:)` picks for this CPU,

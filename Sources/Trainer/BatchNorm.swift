@@ -1,4 +1,5 @@
 import Glibc
+import ModelSpec
 import TensorCore
 
 /// Batch normalization per channel ([N, C, H, W]) or per feature ([N, F]), PyTorch's
@@ -22,10 +23,7 @@ public final class BatchNorm: Layer {
     private var lastMode = PassMode.evaluation
 
     public init(inputShape: [Int], momentum: Double = 0.1, epsilon: Double = 1e-5) throws(ModelError) {
-        guard inputShape.count == 3 || inputShape.count == 1 else {
-            throw ModelError(layer: nil, "batch_norm needs [C, H, W] or [features], got \(inputShape)")
-        }
-        guard momentum >= 0, momentum <= 1, epsilon > 0 else { throw ModelError(layer: nil, "batch_norm: momentum is in [0, 1] and epsilon > 0") }
+        _ = try LayerSpec.batchNorm(momentum: momentum, epsilon: epsilon).outputShape(for: inputShape)
         outputShape = inputShape
         self.momentum = Float(momentum)
         self.epsilon = Float(epsilon)

@@ -1,24 +1,6 @@
 import CSluiceKernels
+import ModelSpec
 import TensorCore
-
-/// How a convolution pads its input.
-public enum ConvPadding: Sendable, Equatable, CustomStringConvertible {
-    /// No padding.
-    case valid
-    /// Output size ceil(input / stride); the odd pixel of an even total goes bottom/right
-    /// (Keras and PyTorch `padding="same"`).
-    case same
-    /// The same number of zeros on every side.
-    case explicit(Int)
-
-    public var description: String {
-        switch self {
-        case .valid: "valid"
-        case .same: "same"
-        case .explicit(let pixels): "\(pixels)"
-        }
-    }
-}
 
 /// 2-D convolution as im2col + one OpenBLAS sgemm over the whole batch, or, for a first layer
 /// (at most 3 input channels, stride 1, outputs at least 16 wide), directly: there the column
@@ -45,45 +27,22 @@ public final class Conv2D: Layer {
     public init(inputShape: [Int], filters: Int, kernel: (height: Int, width: Int), stride: Int = 1,
                 padding: ConvPadding = .valid, dilation: Int = 1, bias: Bool = true,
                 initializer: Initializer = .pytorch, rng: inout SampleRNG) throws(ModelError) {
-        guard inputShape.count == 3 else {
-            throw ModelError(layer: nil, "conv2d needs an image input [C, H, W], got \(inputShape)")
-        }
-        guard filters >= 1, kernel.height >= 1, kernel.width >= 1, stride >= 1, dilation >= 1 else {
-            throw ModelError(layer: nil, "conv2d: filters, kernel, stride and dilation must be at least 1")
-        }
+        try LayerSpec.conv2d(filters: filters, kernel: kernel, stride: stride, padding: padding, dilation: dilation, bias: bias,
+                             initializer: initializer).checkWeights(inputShape: inputShape)
+        let shape = try ConvShape(inputShape: inputShape, filters: filters, kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         _ = try BLASLibrary.load()
         let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
-        let reachHeight = (kernel.height - 1) * dilation + 1, reachWidth = (kernel.width - 1) * dilation + 1
-        var padTop = 0, padLeft = 0, outputHeight = 0, outputWidth = 0
-        switch padding {
-        case .valid, .explicit:
-            let pad: Int
-            if case .explicit(let pixels) = padding { pad = pixels } else { pad = 0 }
-            guard pad >= 0 else { throw ModelError(layer: nil, "conv2d: padding must not be negative") }
-            padTop = pad
-            padLeft = pad
-            outputHeight = (height + 2 * pad - reachHeight) / stride + 1
-            outputWidth = (width + 2 * pad - reachWidth) / stride + 1
-            guard height + 2 * pad >= reachHeight, width + 2 * pad >= reachWidth else {
-                throw ModelError(layer: nil, "conv2d: a \(kernel.height)x\(kernel.width) kernel does not fit a \(height)x\(width) input with padding \(pad)")
-            }
-        case .same:
-            outputHeight = (height + stride - 1) / stride
-            outputWidth = (width + stride - 1) / stride
-            padTop = max(0, (outputHeight - 1) * stride + reachHeight - height) / 2
-            padLeft = max(0, (outputWidth - 1) * stride + reachWidth - width) / 2
-        }
         geometry = ConvGeometry(channels: channels, height: height, width: width, kernelHeight: kernel.height,
-                                kernelWidth: kernel.width, stride: stride, dilation: dilation, padTop: padTop, padLeft: padLeft,
-                                outputHeight: outputHeight, outputWidth: outputWidth)
+                                kernelWidth: kernel.width, stride: stride, dilation: dilation, padTop: shape.padTop, padLeft: shape.padLeft,
+                                outputHeight: shape.outputHeight, outputWidth: shape.outputWidth)
         self.filters = filters
         self.padding = padding
         columnPath = ColumnConvolution(geometry: geometry, filters: filters)
-        direct = channels <= 3 && stride == 1 && outputWidth >= 16
+        direct = channels <= 3 && stride == 1 && shape.outputWidth >= 16
             ? sl_conv_shape(channels: Int32(channels), height: Int32(height), width: Int32(width), filters: Int32(filters),
                             kernel_height: Int32(kernel.height), kernel_width: Int32(kernel.width), dilation: Int32(dilation),
-                            pad_top: Int32(padTop), pad_left: Int32(padLeft), output_height: Int32(outputHeight),
-                            output_width: Int32(outputWidth))
+                            pad_top: Int32(shape.padTop), pad_left: Int32(shape.padLeft), output_height: Int32(shape.outputHeight),
+                            output_width: Int32(shape.outputWidth))
             : nil
         let fanIn = channels * kernel.height * kernel.width
         let fanOut = filters * kernel.height * kernel.width

@@ -1,3 +1,4 @@
+import ModelSpec
 import TensorCore
 
 /// Fully connected layer, y = x W^T + b, with W [units, inputFeatures] as PyTorch's `Linear`.
@@ -12,10 +13,7 @@ public final class Dense: Layer {
 
     public init(inputShape: [Int], units: Int, bias: Bool = true, initializer: Initializer = .pytorch,
                 rng: inout SampleRNG) throws(ModelError) {
-        guard inputShape.count == 1 else {
-            throw ModelError(layer: nil, "dense needs a flat input [features], got \(inputShape): add 'flatten: {}' or 'global_avg_pool: {}' before it")
-        }
-        guard units >= 1 else { throw ModelError(layer: nil, "dense: units must be at least 1") }
+        _ = try LayerSpec.dense(units: units, bias: bias, initializer: initializer).outputShape(for: inputShape)
         _ = try BLASLibrary.load()
         inputFeatures = inputShape[0]
         self.units = units

@@ -1,3 +1,4 @@
+import ModelSpec
 import TensorCore
 
 /// Inverted dropout: in training each element is zeroed with probability `rate` and the rest
@@ -14,7 +15,7 @@ public final class Dropout: Layer {
     private var lastMode = PassMode.evaluation
 
     public init(inputShape: [Int], rate: Double) throws(ModelError) {
-        guard rate >= 0, rate < 1 else { throw ModelError(layer: nil, "dropout: rate must be in [0, 1), got \(rate)") }
+        _ = try LayerSpec.dropout(rate: rate).outputShape(for: inputShape)
         self.rate = rate
         outputShape = inputShape
     }

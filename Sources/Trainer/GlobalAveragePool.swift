@@ -1,3 +1,4 @@
+import ModelSpec
 import TensorCore
 
 /// [N, C, H, W] -> [N, C], the mean of each channel plane.
@@ -8,7 +9,7 @@ public final class GlobalAveragePool: Layer {
     public private(set) var inputGradient = Tensor()
 
     public init(inputShape: [Int]) throws(ModelError) {
-        guard inputShape.count == 3 else { throw ModelError(layer: nil, "global_avg_pool needs an image input [C, H, W], got \(inputShape)") }
+        _ = try LayerSpec.globalAvgPool.outputShape(for: inputShape)
         channels = inputShape[0]
         planeSize = inputShape[1] * inputShape[2]
     }

@@ -1,3 +1,4 @@
+import ModelSpec
 import TensorCore
 
 /// A sequential stack of layers (Keras' `Sequential`, PyTorch's `nn.Sequential`).
@@ -10,7 +11,7 @@ public final class Model {
     /// Builds every layer, checking each one's input shape; weights come from a generator
     /// seeded by (seed, layer position) only, so the same file gives the same initial model.
     public init(_ specs: [LayerSpec], inputShape: [Int], seed: UInt64) throws(ModelError) {
-        guard !specs.isEmpty else { throw ModelError(layer: nil, "the model has no layers") }
+        _ = try LayerSpec.outputShapes(of: specs, inputShape: inputShape)
         var layers: [any Layer] = []
         var shape = inputShape
         for (position, spec) in specs.enumerated() {
@@ -22,9 +23,6 @@ public final class Model {
             } catch {
                 throw ModelError(layer: position, error.message)
             }
-        }
-        guard shape.count == 1 else {
-            throw ModelError(layer: specs.count - 1, "the model must end in class scores [classes] (flatten then dense), it ends in \(shape)")
         }
         self.inputShape = inputShape
         self.specs = specs

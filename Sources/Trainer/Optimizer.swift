@@ -1,4 +1,5 @@
 import Glibc
+import ModelSpec
 
 /// Applies one optimizer's update to a model's parameters, keeping its moment buffers.
 /// The update rules are PyTorch's (`torch.optim.SGD`, `Adam`, `RMSprop`; weight decay is L2

@@ -1,3 +1,4 @@
+import ModelSpec
 import TensorCore
 
 /// Max or average pooling over `size` x `size` windows, `stride` apart, no padding, output
@@ -19,19 +20,12 @@ public final class Pool2D: Layer {
     private var argmax: [Int32] = []
 
     public init(inputShape: [Int], reduction: Reduction, size: Int, stride: Int? = nil) throws(ModelError) {
-        let name = reduction == .max ? "max_pool" : "avg_pool"
-        guard inputShape.count == 3 else { throw ModelError(layer: nil, "\(name) needs an image input [C, H, W], got \(inputShape)") }
-        let stride = stride ?? size
-        guard size >= 1, stride >= 1 else { throw ModelError(layer: nil, "\(name): size and stride must be at least 1") }
-        guard inputShape[1] >= size, inputShape[2] >= size else {
-            throw ModelError(layer: nil, "\(name): a \(size)x\(size) window does not fit a \(inputShape[1])x\(inputShape[2]) input")
-        }
+        let shape = try PoolShape(name: reduction == .max ? "max_pool" : "avg_pool", inputShape: inputShape, size: size, stride: stride)
         self.reduction = reduction
         self.size = size
-        self.stride = stride
+        self.stride = shape.stride
         (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
-        outputHeight = (height - size) / stride + 1
-        outputWidth = (width - size) / stride + 1
+        (outputHeight, outputWidth) = (shape.outputHeight, shape.outputWidth)
     }
 
     public var kind: String { reduction == .max ? "max_pool" : "avg_pool" }

@@ -1,3 +1,4 @@
+import ModelSpec
 import Safetensors
 
 /// Everything needed to continue a run exactly where it stopped: weights, batch-norm state,

@@ -1,4 +1,5 @@
 import Foundation
+import ModelSpec
 import TensorCore
 
 /// Why a batch cannot be trained on.

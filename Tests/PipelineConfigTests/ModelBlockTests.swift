@@ -1,3 +1,4 @@
+import ModelSpec
 import PipelineConfig
 import Trainer
 import XCTest
@@ -39,7 +40,7 @@ final class ModelBlockTests: XCTestCase {
         XCTAssertEqual(train.validationSplit, "test")
         XCTAssertNil(train.earlyStopping)
         XCTAssertEqual(file.trainingInputShape, [1, 8, 8])
-        XCTAssertEqual(try file.buildModel(inputShape: [1, 8, 8]).parameterCount, (6 * 4 + 4) + 8 + 4 * 4 * 4 * 3)
+        XCTAssertEqual(try Model(XCTUnwrap(file.model), inputShape: [1, 8, 8], seed: file.seed).parameterCount, (6 * 4 + 4) + 8 + 4 * 4 * 4 * 3)
         // A model without a train block trains with the defaults: RMSprop, Keras' settings.
         XCTAssertEqual(try parse("model: [flatten: {}, dense: {units: 2}]\n").train?.optimizer, .rmsprop())
     }

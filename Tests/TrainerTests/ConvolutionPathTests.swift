@@ -1,7 +1,8 @@
+@testable import Trainer
+import ModelSpec
 import TensorCore
 import TestSupport
 import XCTest
-@testable import Trainer
 
 /// Both paths of `Conv2D` against the convolution written out in Double: the direct one (few
 /// input channels, stride 1, outputs at least 16 wide; its bits pinned) and im2col by blocks of

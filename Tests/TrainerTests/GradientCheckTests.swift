@@ -1,6 +1,7 @@
+@testable import Trainer
+import ModelSpec
 import TensorCore
 import XCTest
-@testable import Trainer
 
 /// Finite-difference checks of every layer's backward pass and of the loss: for a fixed random
 /// projection R, L = sum(output * R), so dL/doutput = R and the layer's gradients must match

@@ -1,9 +1,10 @@
+@testable import Trainer
 import Foundation
+import ModelSpec
 import Safetensors
 import TensorCore
 import TestSupport
 import XCTest
-@testable import Trainer
 
 /// Forward and backward passes and optimizer steps against PyTorch 2.15 on fixed weights and
 /// inputs (Tests/Fixtures/trainer/make_pytorch_reference.py wrote the file).

@@ -1,7 +1,8 @@
+@testable import Trainer
+import ModelSpec
 import Safetensors
 import TensorCore
 import XCTest
-@testable import Trainer
 
 final class TrainingPiecesTests: XCTestCase {
     func testEarlyStoppingWaitsPatienceEpochsBeyondMinDelta() {

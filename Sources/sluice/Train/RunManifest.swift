@@ -1,4 +1,5 @@
 import Foundation
+import ModelSpec
 import PipelineConfig
 import Trainer
 

@@ -1,4 +1,5 @@
 import DataPipeline
+import ModelSpec
 import Trainer
 
 /// One run of `sluice train` in progress: the session, its loaders, the run folder, and what

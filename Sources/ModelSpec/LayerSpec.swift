@@ -1,6 +1,5 @@
-import TensorCore
-
 /// One entry of a pipeline file's `model` list: what to build, before the input shape is known.
+/// A plain description: the Trainer builds layers from it (`Model`).
 public enum LayerSpec: Sendable, Equatable {
     case conv2d(filters: Int, kernel: (height: Int, width: Int), stride: Int, padding: ConvPadding, dilation: Int,
                 bias: Bool, initializer: Initializer)
@@ -26,31 +25,13 @@ public enum LayerSpec: Sendable, Equatable {
         }
     }
 
-    /// The layer for a per-sample input shape, its weights drawn from `rng`.
-    func makeLayer(inputShape: [Int], rng: inout SampleRNG) throws(ModelError) -> any Layer {
-        try checkSize(inputShape: inputShape)
-        return switch self {
-        case let .conv2d(filters, kernel, stride, padding, dilation, bias, initializer):
-            try Conv2D(inputShape: inputShape, filters: filters, kernel: kernel, stride: stride, padding: padding,
-                       dilation: dilation, bias: bias, initializer: initializer, rng: &rng)
-        case .relu: ReLU(inputShape: inputShape)
-        case let .maxPool(size, stride): try Pool2D(inputShape: inputShape, reduction: .max, size: size, stride: stride)
-        case let .avgPool(size, stride): try Pool2D(inputShape: inputShape, reduction: .average, size: size, stride: stride)
-        case .globalAvgPool: try GlobalAveragePool(inputShape: inputShape)
-        case .flatten: Flatten(inputShape: inputShape)
-        case let .dense(units, bias, initializer):
-            try Dense(inputShape: inputShape, units: units, bias: bias, initializer: initializer, rng: &rng)
-        case let .dropout(rate): try Dropout(inputShape: inputShape, rate: rate)
-        case let .batchNorm(momentum, epsilon): try BatchNorm(inputShape: inputShape, momentum: momentum, epsilon: epsilon)
-        }
-    }
-
     /// The most weights one layer may have: 2^28 float32 values (1 GiB), 2.6 times VGG-16's
     /// largest layer (fc6, 102.8 million). Checked before anything is allocated, so a mistyped width is an error,
     /// not an attempt to allocate terabytes.
     public static let maximumWeights = 1 << 28
 
-    private func checkSize(inputShape: [Int]) throws(ModelError) {
+    /// Refuses a layer whose weights for `inputShape` pass `maximumWeights`.
+    public func checkWeights(inputShape: [Int]) throws(ModelError) {
         let factors: [Int]
         switch self {
         case let .conv2d(filters, kernel, _, _, _, _, _): factors = [filters, inputShape.first ?? 1, kernel.height, kernel.width]
