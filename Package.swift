@@ -69,7 +69,7 @@ let package = Package(
                 swiftSettings: optimize + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Layer 3: datasets listed without decoding, pipeline files, preview grids.
         .target(name: "DatasetSources", dependencies: ["TensorCore", "ImageCodecs", "TensorShards"], swiftSettings: optimize),
-        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "ModelSpec", "TensorCore", "Yams"], swiftSettings: optimize),
+        .target(name: "PipelineConfig", dependencies: ["ImageTransforms", "ImageCodecs", "ModelSpec", "Yams"], swiftSettings: optimize),
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // Layer 4: the feeder of batches, and the statistics.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceBenchmarks", "ModelSpec", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
+                "SluiceBenchmarks", "ModelSpec", "TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -100,14 +100,14 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["ImageCodecs", "ImageTransforms", "PipelineConfig", "Safetensors", "TensorCore", "TensorShards"]),
         .executableTarget(name: "sluice-fuzz", dependencies: ["FuzzTargets"]),
         // Tests
-        .target(name: "TestSupport", dependencies: ["TensorCore", "ImageCodecs"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport",
                 swiftSettings: [.unsafeFlags(["-O"])]),  // hashing golden images in debug builds
-        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
-        .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TestSupport"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ImageTransformsTests", dependencies: ["ImageTransforms", "ImageCodecs", "TensorCore", "CSluiceKernels", "TestSupport"]),
         .testTarget(name: "PipelineConfigTests", dependencies: ["PipelineConfig", "ImageTransforms", "ModelSpec", "Trainer", "TestSupport"]),
-        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageTransforms", "PipelineConfig", "TestSupport"]),
+        .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageCodecs", "ImageTransforms", "PipelineConfig", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
-        .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "TestSupport"]),
+        .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "ImageCodecs", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ModelSpec", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TensorCore", "TestSupport"]),
