@@ -27,7 +27,8 @@ struct SluiceRunner {
         process.arguments = arguments
         // The test's own environment (minus scheduler variables) plus the given ones.
         var base = ProcessInfo.processInfo.environment
-        for key in ["RANK", "WORLD_SIZE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX"] { base[key] = nil }
+        for key in ["RANK", "WORLD_SIZE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_STEP_ID",
+                    "JOB_COMPLETION_INDEX"] { base[key] = nil }
         process.environment = base.merging(environment) { $1 }
         // stderr goes to a file, so neither stream can fill up and block the process.
         let errorPath = NSTemporaryDirectory() + "sluice-stderr-\(UUID().uuidString)"

@@ -148,12 +148,20 @@ final class StatsCommandTests: XCTestCase {
         var parts: [String] = []
         for rank in 0..<3 {
             parts.append(folder + "/rank\(rank).json")
-            // Rank 1 takes its place from the environment, as under torchrun.
-            let result = rank == 1
-                ? try SluiceRunner.run(["stats"] + inputs + ["--json", parts[rank]], environment: ["RANK": "1", "WORLD_SIZE": "3"])
-                : try SluiceRunner.run(["stats"] + inputs + ["--rank", "\(rank)", "--world-size", "3", "--json", parts[rank]])
+            // Rank 1 takes its place from the environment, as under torchrun; rank 2 as a task of a
+            // Slurm job step (`srun -n 3`), whose batch script's own SLURM_PROCID would not count.
+            let result = switch rank {
+            case 1: try SluiceRunner.run(["stats"] + inputs + ["--json", parts[rank]], environment: ["RANK": "1", "WORLD_SIZE": "3"])
+            case 2: try SluiceRunner.run(["stats"] + inputs + ["--json", parts[rank]],
+                                         environment: ["SLURM_PROCID": "2", "SLURM_NTASKS": "3", "SLURM_STEP_ID": "0"])
+            default: try SluiceRunner.run(["stats"] + inputs + ["--rank", "\(rank)", "--world-size", "3", "--json", parts[rank]])
+            }
             XCTAssertEqual(result.status, 0, result.stderr)
         }
+        // A batch script (no step) with several tasks is one process: it measures everything.
+        let batch = try SluiceRunner.run(["stats"] + inputs + ["--json", folder + "/batch.json"], environment: ["SLURM_PROCID": "0", "SLURM_NTASKS": "3"])
+        XCTAssertEqual(batch.status, 0, batch.stderr)
+        XCTAssertEqual(try json(folder + "/batch.json")["images"] as? Int, try json(folder + "/whole.json")["images"] as? Int)
         XCTAssertNotEqual(try json(parts[0])["images"] as? Int, try json(folder + "/whole.json")["images"] as? Int)
         XCTAssertEqual(try SluiceRunner.run(["stats", "merge"] + parts + ["--json", folder + "/merged.json"]).status, 0)
         var whole = try json(folder + "/whole.json"), merged = try json(folder + "/merged.json")
