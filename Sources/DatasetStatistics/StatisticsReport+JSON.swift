@@ -5,6 +5,7 @@ extension StatisticsReport {
     public func namingClasses(_ names: [String]?) -> StatisticsReport {
         guard let names else { return self }
         var named = self
+        named.classNames = names
         named.classes = Dictionary(classes.map { key, count in
             (Int(key).flatMap { $0 >= 0 && $0 < names.count ? names[$0] : nil } ?? key, count)
         }, uniquingKeysWith: +)

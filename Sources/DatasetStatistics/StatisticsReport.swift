@@ -29,6 +29,9 @@ public struct StatisticsReport: Equatable, Sendable, Encodable {
     public var otherFiles: Int
     /// The accumulator itself, so partial results can be merged exactly later.
     public var exact: StatisticsAccumulator
+    /// The names `classes` gives labels 0, 1, ... (a pipeline file's `classes:`), so that a
+    /// merge of partial results names them too; nil when the labels name themselves.
+    public var classNames: [String]?
 
     public init(_ accumulator: StatisticsAccumulator) {
         exact = accumulator
@@ -78,6 +81,7 @@ public struct StatisticsReport: Equatable, Sendable, Encodable {
         case images, failed, channels, pixels, mean, std, min, max
         case perImageStdMean = "per_image_std_mean"
         case width, height, formats, classes, color, otherFiles = "other_files", exact
+        case classNames = "class_names"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -98,5 +102,6 @@ public struct StatisticsReport: Equatable, Sendable, Encodable {
         try container.encode(color, forKey: .color)
         try container.encode(otherFiles, forKey: .otherFiles)
         try container.encode(exact, forKey: .exact)
+        try container.encodeIfPresent(classNames, forKey: .classNames)
     }
 }

@@ -113,6 +113,7 @@ struct StatsCommand: ParsableCommand {
         func run() throws {
             var total: StatisticsAccumulator?
             var seconds = 0.0
+            var classNames: [String]??   // nil until the first part; the parts must agree
             for part in parts {
                 let partial: StatsOutput.Partial
                 do {
@@ -121,6 +122,10 @@ struct StatsCommand: ParsableCommand {
                     throw CommandFailure.usage("\(part): not a `sluice stats --json` result (\(error.localizedDescription))")
                 }
                 seconds += partial.seconds ?? 0
+                if let names = classNames, names != partial.class_names {
+                    throw CommandFailure.usage("\(part): its classes are named \(partial.class_names.map { "\($0)" } ?? "by their labels"), the parts before it \(names.map { "\($0)" } ?? "by their labels"): merge parts of one pipeline file")
+                }
+                classNames = .some(partial.class_names)
                 if total == nil {
                     total = partial.exact
                 } else {
@@ -128,7 +133,7 @@ struct StatsCommand: ParsableCommand {
                 }
             }
             guard let total else { throw CommandFailure.usage("no parts to merge") }
-            let report = StatisticsReport(total)
+            let report = StatisticsReport(total).namingClasses(classNames ?? nil)
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
         }

@@ -7,6 +7,7 @@ enum StatsOutput {
     struct Partial: Decodable {
         var exact: StatisticsAccumulator
         var seconds: Double?
+        var class_names: [String]?
     }
 
     /// Writes `report.json(seconds:)` to `path` ('-': stdout).

@@ -170,4 +170,32 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertEqual(try SluiceRunner.run(["stats"] + inputs + ["--rank", "3", "--world-size", "3"]).status, 64)
         XCTAssertEqual(try SluiceRunner.run(["stats"] + inputs, environment: ["SLURM_ARRAY_TASK_ID": "x"]).status, 64)
     }
+
+    /// Parts of a pipeline file whose `classes:` names its labels merge with those names, and
+    /// parts named otherwise are not merged with them.
+    func testMergedPartsKeepThePipelinesClassNames() throws {
+        let pipeline = folder + "/named.yaml"
+        try """
+            version: 1
+            data:
+              test: {idx: {images: \(try Fixtures.fashionMNIST("t10k-images-idx3-ubyte.gz")), labels: \(try Fixtures.fashionMNIST("t10k-labels-idx1-ubyte.gz"))}}
+            classes: [T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot]
+            transforms: {test: [to_float: {}]}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try SluiceRunner.run(["stats", pipeline, "--split", "test", "--json", folder + "/whole.json"]).status, 0)
+        for rank in 0..<2 {
+            let result = try SluiceRunner.run(["stats", pipeline, "--split", "test", "--rank", "\(rank)", "--world-size", "2", "--json", folder + "/part\(rank).json"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        XCTAssertEqual(try SluiceRunner.run(["stats", "merge", folder + "/part0.json", folder + "/part1.json", "--json", folder + "/merged.json"]).status, 0)
+        var whole = try json(folder + "/whole.json"), merged = try json(folder + "/merged.json")
+        XCTAssertEqual((merged["classes"] as? [String: Int])?["Ankle boot"], 1000)
+        for key in ["seconds", "images_per_second"] { whole[key] = nil; merged[key] = nil }
+        XCTAssertEqual(NSDictionary(dictionary: merged), NSDictionary(dictionary: whole))
+        let folderPart = folder + "/folder.json"
+        XCTAssertEqual(try SluiceRunner.run(["stats", Fixtures.sample("fashion-mnist/test"), "--json", folderPart]).status, 0)
+        let mixed = try SluiceRunner.run(["stats", "merge", folder + "/part0.json", folderPart])
+        XCTAssertEqual(mixed.status, 64)
+        XCTAssertTrue(mixed.stderr.contains("merge parts of one pipeline file"), mixed.stderr)
+    }
 }
