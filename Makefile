@@ -2,7 +2,7 @@
 # Each installs the system packages it needs (when missing) before building.
 
 SHELL := /bin/bash
-APT_PACKAGES := pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zlib1g-dev dataset-fashion-mnist \
+APT_PACKAGES := slurm-wlm munge pkg-config libjpeg-dev libpng-dev libdeflate-dev libopenblas0 zlib1g-dev dataset-fashion-mnist \
   python3-venv python3-numpy python3-pytest python3-torch
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -21,12 +21,14 @@ run: build
 	$(SLUICE) preview --pipeline pipelines/fashion-mnist.yaml --output runs/fashion-mnist-preview.png
 	$(SLUICE) train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --output runs/fashion-mnist --force
 
-## test: build and run the whole test suite: Swift (XCTest), then the Python package (pytest)
+## test: build and run the whole test suite: Swift (XCTest), the Python package (pytest), then
+## stats and shard job arrays on a one-node Slurm cluster (examples/scale-out/slurm/test.sh)
 test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest
 	$(TEST_VENV)/bin/pip install -q ./python
 	cd python/tests && SLUICE_CLI=$(CURDIR)/.build/debug/sluice $(CURDIR)/$(TEST_VENV)/bin/python -m pytest -q
+	SLUICE=$(CURDIR)/.build/debug/sluice examples/scale-out/slurm/test.sh   # job arrays on a one-node Slurm cluster
 
 ## test-sanitize: the whole Swift test suite under AddressSanitizer (+ UndefinedBehaviorSanitizer
 ## for the C code), then the feeder, preview, shard and trainer tests under ThreadSanitizer;

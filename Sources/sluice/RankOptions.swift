@@ -26,7 +26,9 @@ struct RankOptions: ParsableArguments {
             ?? number("JOB_COMPLETION_INDEX") ?? 0
         let worldSize = try self.worldSize ?? number("WORLD_SIZE") ?? number("SLURM_ARRAY_TASK_COUNT") ?? (inStep ? number("SLURM_NTASKS") : nil) ?? 1
         guard worldSize >= 1, (0..<worldSize).contains(rank) else {
-            throw CommandFailure.usage("rank \(rank) is not in 0..<\(worldSize) (--rank, --world-size or the scheduler's environment)")
+            let resubmitted = self.worldSize == nil && environment["SLURM_ARRAY_TASK_ID"] != nil && environment["SLURM_ARRAY_TASK_COUNT"] != nil
+            throw CommandFailure.usage("rank \(rank) is not in 0..<\(worldSize) (--rank, --world-size or the scheduler's environment)"
+                + (resubmitted ? "; a Slurm array task run again alone (sbatch --array=K) counts 1 task: pass --world-size N" : ""))
         }
         return (rank, worldSize)
     }
