@@ -207,10 +207,16 @@ def test_rss_stays_flat_over_200_epochs(pipeline: Path) -> None:
 def test_ctrl_c_stops_the_epoch_and_the_loader_goes_on(pipeline: Path) -> None:
     loader = sluice.Loader(pipeline, workers=2)
     expected = epoch_batches(loader, 0)
-    with pytest.raises(KeyboardInterrupt):
-        for number, _ in enumerate(loader.epoch(0)):
-            if number == 2:
-                signal.raise_signal(signal.SIGINT)
+    # Python's own Ctrl-C handler, also when the tests were started with SIGINT ignored (as a
+    # shell's background job is).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for number, _ in enumerate(loader.epoch(0)):
+                if number == 2:
+                    signal.raise_signal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert all(same_bits(a[0], b[0]) for a, b in zip(expected, epoch_batches(loader, 0)))
 
 
