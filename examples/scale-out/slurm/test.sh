@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # `make test`'s Slurm test: brings up the one-node cluster (cluster.sh), runs 4-task job arrays
 # of `sluice stats` and `sluice shard` on Fashion-MNIST's 10,000 test images through run.sh,
-# checks the merged results equal one process's byte for byte, kills one shard task mid-run and
-# runs it again (same bytes; the half-written files never verify), checks that a merge missing a
-# rank says which and exits 64, trains an epoch from the merged shards, and takes the cluster
-# down, also on failure. Where Slurm cannot run (not root, no apt), it says so in a banner.
+# checks the merged results equal one process's byte for byte; kills one shard task mid-run
+# (SIGKILL), cancels another (scancel), and takes the node down under a third (Slurm requeues
+# it): each time run.sh names the task or the job completes, a merge missing a rank says which
+# and exits 64, and after the task runs again the shards and index are one process's. Then it
+# trains an epoch from the merged shards and takes the cluster down, also on failure. Where
+# Slurm cannot run (not root, no apt), it says so in a banner.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repository=$(cd "$here/../../.." && pwd)
 sluice=${SLUICE:-$repository/.build/release/sluice}
 work=$(mktemp -d /tmp/sluice-slurm-test.XXXXXX)
 export SLUICE_SLURM_DIR=$work/cluster
-say() { echo "slurm test: $*"; }
+say() { echo "slurm test ($(date +%T)): $*"; }
 elapsed() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { printf "%.*f", d, b - a }'; }
 fail() { echo "slurm test: FAILED: $*" >&2; exit 1; }
 banner() { printf '\n%s\n%s\n%s\n\n' "################################################################" "SLURM TEST NOT RUN: $*" "################################################################" >&2; }
@@ -107,6 +109,71 @@ sbatch --wait --array=2 --job-name=sluice-shard --output="$work/faulty/logs/%x-%
 same_shards "$work/shards-single" "$work/faulty"
 same_json "$work/faulty/index.json" "$work/shards-single/index.json" || fail "after the rerun the index differs from one process's"
 say "shard: after the rerun of task 2 the shards and index = one process (run.sh exited $status, merge named the missing rank)"
+
+say "shard: task 1 cancelled (scancel) while it runs, then run again"
+slow=$work/slow-rank-1.sh
+cat > "$slow" <<SLOW
+#!/usr/bin/env bash
+# Task 1 takes long enough to be cancelled while it runs; the others run as usual.
+[ "\${SLURM_ARRAY_TASK_ID:-}" = 1 ] && sleep 60
+exec "$sluice" "\$@"
+SLOW
+chmod +x "$slow"
+SLUICE=$slow "$here/run.sh" shard "$pipeline" train "$work/cancelled" --tasks 4 -- --samples-per-shard 250 > "$work/cancelled.out" 2>&1 &
+runner=$!
+array=""
+for _ in $(seq 1 100); do
+  array=$(grep -o "job array [0-9]*" "$work/cancelled.out" 2>/dev/null | awk '{ print $3 }' || true)
+  [ -n "$array" ] && [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ] && break
+  sleep 0.2
+done
+[ -n "$array" ] || fail "run.sh did not submit the array"
+scancel "${array}_1"
+status=0; wait $runner || status=$?
+[ $status -ne 0 ] || fail "run.sh succeeded although task 1 was cancelled"
+grep -q "task 1: CANCELLED" "$work/cancelled.out" || { cat "$work/cancelled.out"; fail "run.sh did not name the cancelled task"; }
+sbatch --wait --array=1 --job-name=sluice-shard --output="$work/cancelled/logs/%x-%A_%a.log" --chdir="$repository" \
+  --wrap="$(printf %q "$sluice") shard --pipeline $(printf %q "$pipeline") --split train --world-size 4 --output $(printf %q "$work/cancelled") --samples-per-shard 250" > /dev/null \
+  || fail "the rerun of task 1 failed"
+"$sluice" shard merge "$work/cancelled" > /dev/null
+same_shards "$work/shards-single" "$work/cancelled"
+same_json "$work/cancelled/index.json" "$work/shards-single/index.json" || fail "after the rerun of the cancelled task the index differs"
+say "shard: after the rerun of the cancelled task the shards and index = one process"
+
+say "shard: the node lost while task 3 runs; Slurm requeues it"
+lost=$work/lost-rank-3.sh
+cat > "$lost" <<LOST
+#!/usr/bin/env bash
+# Task 3's first run lasts until the node goes down; when Slurm requeues it, it runs as usual.
+[ "\${SLURM_ARRAY_TASK_ID:-}" = 3 ] && [ "\${SLURM_RESTART_COUNT:-0}" = 0 ] && sleep 60
+exec "$sluice" "\$@"
+LOST
+chmod +x "$lost"
+SLUICE=$lost "$here/run.sh" shard "$pipeline" train "$work/requeued" --tasks 4 -- --samples-per-shard 250 > "$work/requeued.out" 2>&1 &
+runner=$!
+array=""
+for _ in $(seq 1 100); do
+  array=$(grep -o "job array [0-9]*" "$work/requeued.out" 2>/dev/null | awk '{ print $3 }' || true)
+  [ -n "$array" ] && [ "$(squeue -h -j "${array}_3" -o %T 2>/dev/null)" = RUNNING ] && break
+  sleep 0.2
+done
+[ -n "$array" ] || fail "run.sh did not submit the array"
+node=$(hostname -s)
+scontrol update nodename="$node" state=down reason="slurm test: node lost"
+sleep 1
+scontrol update nodename="$node" state=resume 2>/dev/null || true   # ReturnToService=2 may have brought it back already
+# Slurm holds a requeued job for two minutes before it may start again: start it now.
+for _ in $(seq 1 50); do
+  [ "$(squeue -h -j "${array}_3" -o %T 2>/dev/null)" = PENDING ] && { scontrol update jobid="${array}_3" starttime=now 2>/dev/null || true; break; }
+  sleep 0.2
+done
+status=0; wait $runner || status=$?
+[ $status -eq 0 ] || { cat "$work/requeued.out"; fail "the requeued job did not complete (run.sh exited $status)"; }
+restarts=$(scontrol -o show job "${array}_3" | grep -o "Restarts=[0-9]*" | cut -d= -f2)
+[ "${restarts:-0}" -ge 1 ] || fail "task 3 was not requeued (Restarts=${restarts:-none})"
+same_shards "$work/shards-single" "$work/requeued"
+same_json "$work/requeued/index.json" "$work/shards-single/index.json" || fail "after the requeue the index differs"
+say "shard: task 3 requeued by Slurm after the node went down; shards and index = one process"
 
 say "train: one epoch from the merged shards"
 "$sluice" train --pipeline "$pipeline" --shards "$work/shards" --epochs 1 --val-samples 1000 --output "$work/run" > "$work/train.out" 2>&1 \
