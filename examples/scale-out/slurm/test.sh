@@ -162,11 +162,7 @@ node=$(hostname -s)
 scontrol update nodename="$node" state=down reason="slurm test: node lost"
 sleep 1
 scontrol update nodename="$node" state=resume 2>/dev/null || true   # ReturnToService=2 may have brought it back already
-# Slurm holds a requeued job for two minutes before it may start again: start it now.
-for _ in $(seq 1 50); do
-  [ "$(squeue -h -j "${array}_3" -o %T 2>/dev/null)" = PENDING ] && { scontrol update jobid="${array}_3" starttime=now 2>/dev/null || true; break; }
-  sleep 0.2
-done
+# Slurm holds a requeued job for about two minutes before it starts it again.
 status=0; wait $runner || status=$?
 [ $status -eq 0 ] || { cat "$work/requeued.out"; fail "the requeued job did not complete (run.sh exited $status)"; }
 restarts=$(scontrol -o show job "${array}_3" | grep -o "Restarts=[0-9]*" | cut -d= -f2)
