@@ -39,7 +39,11 @@ command -v sbatch >/dev/null || { echo "run.sh: sbatch not found: start a cluste
 repository=$(cd "$(dirname "$0")/../../.." && pwd)
 sluice=${SLUICE:-$repository/.build/release/sluice}
 [ -x "$sluice" ] || { echo "run.sh: $sluice not found: build it (swift build -c release) or set SLUICE" >&2; exit 64; }
-[ -f "$pipeline" ] || { echo "run.sh: no such pipeline file: $pipeline" >&2; exit 64; }
+if [ ! -f "$pipeline" ]; then
+  nearby=$(cd "$(dirname "$pipeline")" 2>/dev/null && ls -- *.yaml *.yml *.json 2>/dev/null | paste -sd ' ' - || true)
+  echo "run.sh: no such pipeline file: $pipeline${nearby:+ (in $(dirname "$pipeline"): $nearby)}" >&2
+  exit 64
+fi
 pipeline=$(cd "$(dirname "$pipeline")" && pwd)/$(basename "$pipeline")
 mkdir -p "$out/logs"
 out=$(cd "$out" && pwd)
