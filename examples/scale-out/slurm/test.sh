@@ -57,6 +57,23 @@ same_shards() {   # same_shards A B: shard K of A is shard K of B, byte for byte
   [ "$count" -gt 0 ] || fail "no shards in $1"
 }
 
+shard_array() {   # shard_array WRAPPER OUT TASK: run.sh shard with SLUICE=WRAPPER in the background
+  # (its pid in $runner), waiting until task TASK runs; its array id in $array
+  SLUICE=$1 "$here/run.sh" shard "$pipeline" train "$2" --tasks 4 -- --samples-per-shard 250 > "$2.out" 2>&1 &
+  runner=$! array=""
+  for _ in $(seq 1 100); do
+    array=$(grep -o "job array [0-9]*" "$2.out" 2>/dev/null | awk '{ print $3 }' || true)
+    [ -n "$array" ] && [ "$(squeue -h -j "${array}_$3" -o %T 2>/dev/null)" = RUNNING ] && return 0
+    sleep 0.2
+  done
+  fail "task $3 of run.sh shard $2 did not start"
+}
+rerun_shard_task() {   # rerun_shard_task OUT K: shard task K of 4 run again alone, as run.sh prints
+  sbatch --wait --array="$2" --job-name=sluice-shard --output="$1/logs/%x-%A_%a.log" --chdir="$repository" \
+    --wrap="$(printf %q "$sluice") shard --pipeline $(printf %q "$pipeline") --split train --world-size 4 --output $(printf %q "$1") --samples-per-shard 250" > /dev/null \
+    || fail "the rerun of task $2 failed: $(tail -n 3 "$1"/logs/*_"$2".log)"
+}
+
 say "stats: 4 tasks against one process"
 t0=$(date +%s.%N)
 "$here/run.sh" stats "$pipeline" train "$work/stats" --tasks 4
@@ -101,9 +118,7 @@ grep -q "task 2: FAILED" "$work/faulty.out" || { cat "$work/faulty.out"; fail "r
 merge=$("$sluice" shard merge "$work/faulty" 2>&1) && fail "shard merge accepted a job with a rank missing"
 echo "$merge" | grep -q "rank" || fail "shard merge did not say which rank is missing: $merge"
 "$sluice" shard verify "$work/faulty" > /dev/null 2>&1 && fail "shard verify accepted a folder without its index"
-sbatch --wait --array=2 --job-name=sluice-shard --output="$work/faulty/logs/%x-%A_%a.log" --chdir="$repository" \
-  --wrap="$(printf %q "$sluice") shard --pipeline $(printf %q "$pipeline") --split train --world-size 4 --output $(printf %q "$work/faulty") --samples-per-shard 250" > /dev/null \
-  || fail "the rerun of task 2 failed: $(cat "$work"/faulty/logs/*_2.log | tail -n 3)"
+rerun_shard_task "$work/faulty" 2
 "$sluice" shard merge "$work/faulty" > /dev/null
 "$sluice" shard verify "$work/faulty" > /dev/null
 same_shards "$work/shards-single" "$work/faulty"
@@ -119,22 +134,12 @@ cat > "$slow" <<SLOW
 exec "$sluice" "\$@"
 SLOW
 chmod +x "$slow"
-SLUICE=$slow "$here/run.sh" shard "$pipeline" train "$work/cancelled" --tasks 4 -- --samples-per-shard 250 > "$work/cancelled.out" 2>&1 &
-runner=$!
-array=""
-for _ in $(seq 1 100); do
-  array=$(grep -o "job array [0-9]*" "$work/cancelled.out" 2>/dev/null | awk '{ print $3 }' || true)
-  [ -n "$array" ] && [ "$(squeue -h -j "${array}_1" -o %T 2>/dev/null)" = RUNNING ] && break
-  sleep 0.2
-done
-[ -n "$array" ] || fail "run.sh did not submit the array"
+shard_array "$slow" "$work/cancelled" 1
 scancel "${array}_1"
 status=0; wait $runner || status=$?
 [ $status -ne 0 ] || fail "run.sh succeeded although task 1 was cancelled"
 grep -q "task 1: CANCELLED" "$work/cancelled.out" || { cat "$work/cancelled.out"; fail "run.sh did not name the cancelled task"; }
-sbatch --wait --array=1 --job-name=sluice-shard --output="$work/cancelled/logs/%x-%A_%a.log" --chdir="$repository" \
-  --wrap="$(printf %q "$sluice") shard --pipeline $(printf %q "$pipeline") --split train --world-size 4 --output $(printf %q "$work/cancelled") --samples-per-shard 250" > /dev/null \
-  || fail "the rerun of task 1 failed"
+rerun_shard_task "$work/cancelled" 1
 "$sluice" shard merge "$work/cancelled" > /dev/null
 same_shards "$work/shards-single" "$work/cancelled"
 same_json "$work/cancelled/index.json" "$work/shards-single/index.json" || fail "after the rerun of the cancelled task the index differs"
@@ -149,15 +154,7 @@ cat > "$lost" <<LOST
 exec "$sluice" "\$@"
 LOST
 chmod +x "$lost"
-SLUICE=$lost "$here/run.sh" shard "$pipeline" train "$work/requeued" --tasks 4 -- --samples-per-shard 250 > "$work/requeued.out" 2>&1 &
-runner=$!
-array=""
-for _ in $(seq 1 100); do
-  array=$(grep -o "job array [0-9]*" "$work/requeued.out" 2>/dev/null | awk '{ print $3 }' || true)
-  [ -n "$array" ] && [ "$(squeue -h -j "${array}_3" -o %T 2>/dev/null)" = RUNNING ] && break
-  sleep 0.2
-done
-[ -n "$array" ] || fail "run.sh did not submit the array"
+shard_array "$lost" "$work/requeued" 3
 node=$(hostname -s)
 scontrol update nodename="$node" state=down reason="slurm test: node lost"
 sleep 1
