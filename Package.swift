@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "PreviewGrid", dependencies: ["TensorCore", "Drawing"], swiftSettings: optimize),
         // Layer 4: the feeder of batches, and the statistics.
         .target(name: "DataPipeline", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "PipelineConfig", "TensorShards"], swiftSettings: optimize),
-        .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "DatasetSources"], swiftSettings: optimize),
+        .target(name: "DatasetStatistics", dependencies: ["TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "CSluiceKernels"], swiftSettings: optimize),
         // Layer 5: the suites of `sluice bench`.
         .target(
             name: "SluiceBenchmarks",

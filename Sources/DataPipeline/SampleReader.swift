@@ -36,11 +36,5 @@ public final class SampleReader: @unchecked Sendable {
 
     /// How errors name sample `index`: its file, or its IDX file and record. Built only when
     /// needed, not per sample.
-    public func path(of index: Int) -> String {
-        switch dataset.sample(at: index) {
-        case .file(let file, _): file
-        case .record(let part, let record, _):
-            if let set = dataset.shardSet(part) { "\(set.folder) sample \(record)" } else { "\(dataset.idxSet(part)?.images.path ?? "IDX") record \(record)" }
-        }
-    }
+    public func path(of index: Int) -> String { dataset.name(of: index) }
 }

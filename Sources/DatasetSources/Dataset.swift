@@ -92,6 +92,16 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// How messages and reports name sample `position`: its file, "IDX-FILE record N" or
+    /// "SHARD-FOLDER sample N".
+    public func name(of position: Int) -> String {
+        switch sample(at: position) {
+        case .file(let path, _): path
+        case .record(let part, let record, _):
+            if let set = shardSet(part) { "\(set.folder) sample \(record)" } else { "\(idxSet(part)?.images.path ?? "IDX") record \(record)" }
+        }
+    }
+
     /// The shard set of `parts[part]` (for `.record` samples).
     public func shardSet(_ part: Int) -> ShardSet? {
         if case .shards(let set) = parts[part] { return set }

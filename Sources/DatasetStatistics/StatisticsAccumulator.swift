@@ -78,6 +78,32 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
     public var failed: [Failure] = []
     /// Non-image files skipped while walking folders.
     public var otherFiles = 0
+    /// Each image's health measurements and the intensity histograms, when they were measured
+    /// (`StatisticsRunner.health`).
+    public var health: HealthRecords?
+
+    /// What the health report needs beyond the figures: exact, mergeable, in path order.
+    public struct HealthRecords: Equatable, Sendable, Codable {
+        /// By path (then digest), so that any partition of a dataset merges to the same list.
+        public var images: [ImageHealth] = []
+        /// Counts of each value 0-255 over the gray images, and per channel over the colour ones.
+        public var grayHistogram = [UInt64](repeating: 0, count: 256)
+        public var rgbHistogram = [UInt64](repeating: 0, count: 3 * 256)
+
+        public init() {}
+
+        mutating func merge(_ other: HealthRecords) {
+            images = (images + other.images).sorted {
+                $0.path != $1.path ? $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) : $0.digest < $1.digest
+            }
+            for index in grayHistogram.indices { grayHistogram[index] += other.grayHistogram[index] }
+            for index in rgbHistogram.indices { rgbHistogram[index] += other.rgbHistogram[index] }
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case images, grayHistogram = "gray_histogram", rgbHistogram = "rgb_histogram"
+        }
+    }
 
     public init(color: ColorMode) {
         self.color = color
@@ -99,9 +125,11 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
 
     public enum MergeError: Error, Equatable, CustomStringConvertible {
         case colorMismatch(ColorMode, ColorMode)
+        case healthMismatch
         public var description: String {
             switch self {
             case .colorMismatch(let a, let b): "cannot merge results measured with --color \(a.rawValue) and \(b.rawValue)"
+            case .healthMismatch: "cannot merge results measured with and without the health checks (--checks or --report)"
             }
         }
     }
@@ -109,6 +137,8 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
     /// Adds another partial result. Exact: merging parts equals measuring the whole.
     public mutating func merge(_ other: StatisticsAccumulator) throws(MergeError) {
         guard other.color == color else { throw .colorMismatch(color, other.color) }
+        guard (health == nil) == (other.health == nil) else { throw .healthMismatch }
+        if let records = other.health { health!.merge(records) }
         gray.merge(other.gray)
         rgb.merge(other.rgb)
         width.merge(other.width)
@@ -120,6 +150,6 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case color, gray, rgb, width, height, formats, classes, failed, otherFiles = "other_files"
+        case color, gray, rgb, width, height, formats, classes, failed, otherFiles = "other_files", health
     }
 }

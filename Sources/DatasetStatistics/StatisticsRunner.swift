@@ -1,3 +1,4 @@
+import CSluiceKernels
 import DatasetSources
 import ImageCodecs
 import Synchronization
@@ -12,12 +13,16 @@ public struct StatisticsRunner: Sendable {
     public var decode: DecodeOptions
     /// Stop at the first bad file (`--on-error fail`) instead of reporting it and carrying on.
     public var stopOnError: Bool
+    /// Also measure each image for the health checks (`StatisticsAccumulator.health`).
+    public var health: Bool
 
-    public init(color: ColorMode = .auto, workers: Int = 2, decode: DecodeOptions = DecodeOptions(), stopOnError: Bool = false) {
+    public init(color: ColorMode = .auto, workers: Int = 2, decode: DecodeOptions = DecodeOptions(), stopOnError: Bool = false,
+                health: Bool = false) {
         self.color = color
         self.workers = max(1, workers)
         self.decode = decode
         self.stopOnError = stopOnError
+        self.health = health
     }
 
     /// The outcome: the accumulator, and under `stopOnError` the first failure by sample order.
@@ -38,7 +43,7 @@ public struct StatisticsRunner: Sendable {
         let chunks = (dataset.count + chunk - 1) / chunk
         let firstFailure = Atomic<Int>(Int.max)
         let measurers = ParallelWork.forEach(chunks, threads: workers, state: { _ in
-            Measurer(color: color, decode: decodeOptions, classes: dataset.classes)
+            Measurer(color: color, decode: decodeOptions, classes: dataset.classes, health: health)
         }) { measurer, index in
             let start = index * chunk
             if stopOnError && start > firstFailure.load(ordering: .relaxed) { return false }
@@ -52,6 +57,7 @@ public struct StatisticsRunner: Sendable {
             return true
         }
         var accumulator = StatisticsAccumulator(color: color)
+        if health { accumulator.health = StatisticsAccumulator.HealthRecords() }
         accumulator.otherFiles = dataset.otherFiles
         for name in dataset.classes { accumulator.classes[name] = 0 }
         accumulator.failed = dataset.listingFailures.map(StatisticsAccumulator.Failure.init)
@@ -82,12 +88,17 @@ private struct Measurer {
     /// accumulator's dictionaries once, at the end.
     var formatCounts = [Int](repeating: 0, count: ImageFormat.allCases.count + 1)
     var labelCounts: [Int] = []
+    var healthMeasurer: HealthMeasurer?
 
-    init(color: ColorMode, decode: DecodeOptions, classes: [String]) {
+    init(color: ColorMode, decode: DecodeOptions, classes: [String], health: Bool) {
         self.color = color
         self.decoder = ImageDecoder(options: decode)
         self.classes = classes
         self.accumulator = StatisticsAccumulator(color: color)
+        if health {
+            healthMeasurer = HealthMeasurer()
+            accumulator.health = StatisticsAccumulator.HealthRecords()
+        }
     }
 
     /// Measures sample `index`; false if it failed (and was recorded).
@@ -97,7 +108,7 @@ private struct Measurer {
         case .file(let path, let label):
             do {
                 let info = try decoder.decodeFile(path, into: &image)
-                add(image, format: ImageFormat.allCases.firstIndex(of: info.format)!, label: label)
+                add(image, format: ImageFormat.allCases.firstIndex(of: info.format)!, label: label, dataset, index)
                 return true
             } catch {
                 failures.append((index, StatisticsAccumulator.Failure(error)))
@@ -105,26 +116,42 @@ private struct Measurer {
             }
         case .record(let part, let record, let label):
             guard dataset.copyRecord(part: part, record: record, into: &image) else { return false }
-            add(image, format: ImageFormat.allCases.count, label: label)
+            add(image, format: ImageFormat.allCases.count, label: label, dataset, index)
             return true
         }
     }
 
-    private mutating func add(_ image: Image<UInt8>, format: Int, label: Int?) {
+    private mutating func add(_ image: Image<UInt8>, format: Int, label: Int?, _ dataset: Dataset, _ index: Int) {
         formatCounts[format] += 1
         if let label, label >= 0 {
             if label >= labelCounts.count { labelCounts += Array(repeating: 0, count: label + 1 - labelCounts.count) }
             labelCounts[label] += 1
         }
-        let measured: Image<UInt8>
-        if color == .gray && image.channels == 3 {
-            ColorConversion.rgbToGray(image, into: &converted)
-            measured = converted
+        let converting = color == .gray && image.channels == 3
+        if converting { ColorConversion.rgbToGray(image, into: &converted) }
+        let measured = converting ? converted : image
+        let moments: PixelMoments
+        if healthMeasurer != nil {
+            let className = label.map { $0 >= 0 && $0 < classes.count ? classes[$0] : String($0) }
+            let record = healthMeasurer!.measure(image, path: dataset.name(of: index), className: className)
+            accumulator.health!.images.append(record)
+            // The histogram gives the moments; a converted image needs its own.
+            if converting {
+                var counts = [UInt64](repeating: 0, count: 256)
+                measured.pixels.withUnsafeBufferPointer { sl_histogram($0.baseAddress!, measured.pixelCount, 1, &counts) }
+                for value in 0..<256 { accumulator.health!.grayHistogram[value] += counts[value] }
+                moments = measured.pixels.withUnsafeBufferPointer { PixelMoments(samples: $0, channels: 1) }
+            } else {
+                let counts = healthMeasurer!.histogram
+                if image.channels == 1 {
+                    for value in 0..<256 { accumulator.health!.grayHistogram[value] += counts[value] }
+                } else {
+                    for value in 0..<768 { accumulator.health!.rgbHistogram[value] += counts[value] }
+                }
+                moments = healthMeasurer!.moments(channels: image.channels)
+            }
         } else {
-            measured = image
-        }
-        let moments = measured.pixels.withUnsafeBufferPointer {
-            PixelMoments(samples: $0, channels: measured.channels)
+            moments = measured.pixels.withUnsafeBufferPointer { PixelMoments(samples: $0, channels: measured.channels) }
         }
         accumulator.add(moments, width: image.width, height: image.height)
     }

@@ -57,6 +57,12 @@ struct StatsCommand: ParsableCommand {
         @Option(help: "With a pipeline file: the split whose source to measure.")
         var split: String = "train"
 
+        @Option(help: ArgumentHelp("Also write a dataset health report to this folder: index.html (one page, no network) and report.json.", valueName: "DIR"))
+        var report: String?
+
+        @Flag(help: "Measure each image for the health checks and keep the measurements in --json, for `stats merge --report` (implied by --report).")
+        var checks = false
+
         @OptionGroup var data: DataOptions
 
         @OptionGroup var ranks: RankOptions
@@ -78,7 +84,7 @@ struct StatsCommand: ParsableCommand {
             }
             let runner = StatisticsRunner(
                 color: color ?? pipelineColor ?? .auto, workers: data.workers, decode: data.decodeOptions(),
-                stopOnError: data.onError == .fail)
+                stopOnError: data.onError == .fail, health: checks || report != nil)
             let counter = ProgressCounter(total: dataset.count)
             let display = ProgressDisplay(counter, label: "stats")
             let outcome = runner.run(dataset, progress: counter)

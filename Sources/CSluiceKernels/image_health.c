@@ -1,0 +1,124 @@
+// Per-image measurements of the health checks (sluice_kernels.h): histograms, brightness order
+// statistics, a pixel digest. Integers only, so every CPU gives the same results.
+#include "sluice_kernels.h"
+#include "cpu_features.h"
+
+#include <string.h>
+
+void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, uint64_t *hist) {
+    // 32-bit counts in chunks below 2^32 and two tables a channel, alternating pixels, so that
+    // runs of equal values do not wait on one counter.
+    enum { CHUNK = 1u << 30 };
+    uint32_t tables[3][2][256];
+    for (size_t start = 0; start < pixel_count; start += CHUNK) {
+        const size_t end = pixel_count - start < CHUNK ? pixel_count : start + CHUNK;
+        memset(tables, 0, sizeof tables);
+        size_t i = start;
+        if (channels == 1) {
+            for (; i + 2 <= end; i += 2) {
+                tables[0][0][pixels[i]]++;
+                tables[0][1][pixels[i + 1]]++;
+            }
+            for (; i < end; i++) tables[0][0][pixels[i]]++;
+        } else {
+            for (; i + 2 <= end; i += 2) {
+                const uint8_t *p = pixels + 3 * i;
+                tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
+                tables[0][1][p[3]]++; tables[1][1][p[4]]++; tables[2][1][p[5]]++;
+            }
+            for (; i < end; i++) {
+                const uint8_t *p = pixels + 3 * i;
+                tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
+            }
+        }
+        for (int32_t c = 0; c < channels; c++)
+            for (int v = 0; v < 256; v++) hist[c * 256 + v] += (uint64_t)tables[c][0][v] + tables[c][1][v];
+    }
+}
+
+INLINE uint32_t brightness_key(const uint8_t *p) {
+    return 241u * p[0] * p[0] + 691u * p[1] * p[1] + 68u * p[2] * p[2];
+}
+
+// The k-th smallest (0-based) of values[0..<count], which it reorders (Hoare's selection).
+static uint32_t select_rank(uint32_t *values, size_t count, size_t k) {
+    size_t low = 0, high = count - 1;
+    while (low < high) {
+        const uint32_t a = values[low], b = values[low + (high - low) / 2], c = values[high];
+        const uint32_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = low, j = high;
+        while (i <= j) {
+            while (values[i] < pivot) i++;
+            while (values[j] > pivot) j--;
+            if (i <= j) {
+                const uint32_t t = values[i]; values[i] = values[j]; values[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) high = j;
+        else if (k >= i) low = i;
+        else return values[k];
+    }
+    return values[k];
+}
+
+void sl_brightness_ranks(const uint8_t *rgb, size_t pixel_count, const uint64_t *ranks, int32_t rank_count,
+                         uint32_t *values, uint32_t *scratch) {
+    enum { SHIFT = 16, BUCKETS = (65025000u >> SHIFT) + 1 };
+    uint32_t counts[BUCKETS];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < pixel_count; i++) counts[brightness_key(rgb + 3 * i) >> SHIFT]++;
+    uint32_t gathered_bucket = BUCKETS;   // none yet
+    size_t gathered = 0;
+    for (int32_t r = 0; r < rank_count; r++) {
+        // The bucket rank r falls in, and how many values lie below it.
+        uint64_t below = 0;
+        uint32_t bucket = 0;
+        while (below + counts[bucket] <= ranks[r]) below += counts[bucket++];
+        if (bucket != gathered_bucket) {   // ranks come in pairs that mostly share a bucket
+            gathered = 0;
+            for (size_t i = 0; i < pixel_count; i++) {
+                const uint32_t q = brightness_key(rgb + 3 * i);
+                if ((q >> SHIFT) == bucket) scratch[gathered++] = q;
+            }
+            gathered_bucket = bucket;
+        }
+        values[r] = select_rank(scratch, gathered, (size_t)(ranks[r] - below));
+    }
+}
+
+INLINE uint64_t rotate(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+INLINE uint64_t lane_step(uint64_t lane, uint64_t word) {
+    return rotate(lane + word * 0xC2B2AE3D27D4EB4FULL, 31) * 0x9E3779B185EBCA87ULL;
+}
+
+INLINE uint64_t finalise(uint64_t x) {
+    x ^= x >> 33; x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33; x *= 0xC4CEB9FE1A85EC53ULL;
+    return x ^ (x >> 33);
+}
+
+void sl_digest128(const uint8_t *bytes, size_t count, uint64_t seed, uint64_t out[2]) {
+    uint64_t lanes[4] = {seed + 0x60EA27EEADC0B5D6ULL, seed ^ 0x14057B7EF767814FULL,
+                         seed + 0x9E3779B97F4A7C15ULL, seed ^ 0xBF58476D1CE4E5B9ULL};
+    size_t i = 0;
+    for (; i + 32 <= count; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t word;
+            memcpy(&word, bytes + i + 8 * k, 8);
+            lanes[k] = lane_step(lanes[k], word);
+        }
+    uint8_t tail[32] = {0};
+    memcpy(tail, bytes + i, count - i);
+    for (int k = 0; k < 4; k++) {
+        uint64_t word;
+        memcpy(&word, tail + 8 * k, 8);
+        lanes[k] = lane_step(lanes[k], word ^ (uint64_t)(count - i));
+    }
+    const uint64_t length = (uint64_t)count * 0x9E3779B97F4A7C15ULL;
+    out[0] = finalise(rotate(lanes[0], 1) + rotate(lanes[1], 7) + rotate(lanes[2], 12) + rotate(lanes[3], 18) + length);
+    out[1] = finalise((lanes[0] ^ rotate(lanes[1], 29)) + (lanes[2] ^ rotate(lanes[3], 43)) + finalise(length ^ seed));
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""cleanvision's health checks on a folder, timed, and their agreement with `sluice stats --report`.
+
+    python3 bench/peer_cleanvision.py FOLDER --json cv.json          # run cleanvision, save its answers
+    python3 bench/peer_cleanvision.py FOLDER --json cv.json --compare REPORT_DIR/report.json
+
+Run it with cleanvision 0.3.7 in a virtual environment of its own (`pip install cleanvision==0.3.7`);
+`--compare` alone (with an existing --json) needs only the standard library. The comparison is per
+image and check, over the images both tools read, plus the duplicate sets themselves.
+"""
+import argparse, json, os, sys, time
+
+CHECKS = ["dark", "light", "odd_aspect_ratio", "low_information", "blurry", "grayscale", "odd_size",
+          "exact_duplicates", "near_duplicates"]
+
+
+def run_cleanvision(folder, jobs):
+    from cleanvision import Imagelab
+    from cleanvision.issue_managers.image_property_issue_manager import ImagePropertyIssueManager
+    from cleanvision.utils.utils import get_filepaths
+    from PIL import Image
+    # cleanvision stops at the first file Pillow cannot read or its scores fail on (a gray + alpha
+    # PNG): those are left out, and listed, before the timed run.
+    properties = ImagePropertyIssueManager().image_properties.values()
+    readable, unreadable = [], []
+    for path in get_filepaths(folder):
+        try:
+            with Image.open(path) as image:
+                image.load()
+                for prop in properties:
+                    prop.calculate(image)
+            readable.append(path)
+        except Exception:
+            unreadable.append(path)
+    start = time.perf_counter()
+    lab = Imagelab(filepaths=readable, verbose=False)
+    lab.find_issues(n_jobs=jobs, verbose=False)
+    seconds = time.perf_counter() - start
+    issues = lab.issues
+    images = {}
+    for path, row in issues.iterrows():
+        images[os.path.realpath(path)] = {
+            "issues": [check for check in CHECKS if bool(row.get(f"is_{check}_issue", False))],
+            "scores": {check: float(row[f"{check}_score"]) for check in CHECKS if f"{check}_score" in row},
+        }
+    sets = {kind: [sorted(os.path.realpath(p) for p in group) for group in lab.info[kind]["sets"]]
+            for kind in ("exact_duplicates", "near_duplicates")}
+    return {"tool": "cleanvision", "seconds": seconds, "images_per_second": len(images) / seconds,
+            "images": images, "unreadable": unreadable, **sets}
+
+
+def compare(ours_path, theirs):
+    with open(ours_path) as file:
+        ours = json.load(file)
+    flagged = {check: {os.path.realpath(p) for p in paths} for check, paths in ours["issues"].items()}
+    ours_paths = {os.path.realpath(image["path"]) for image in ours["images"]}
+    common = sorted(ours_paths & set(theirs["images"]))
+    print(f"images: sluice {len(ours_paths)}, cleanvision {len(theirs['images'])}, both {len(common)}")
+    print(f"{'check':<18} {'sluice':>7} {'cleanvision':>12} {'agree':>8}  disagreements")
+    worst = 1.0
+    for check in CHECKS:
+        mine = flagged.get(check, set())
+        agree, differ = 0, []
+        for path in common:
+            a, b = path in mine, check in theirs["images"][path]["issues"]
+            if a == b:
+                agree += 1
+            else:
+                differ.append(("sluice only " if a else "cleanvision only ") + os.path.relpath(path))
+        share = agree / max(1, len(common))
+        worst = min(worst, share)
+        count_ours = sum(p in mine for p in common)
+        count_theirs = sum(check in theirs["images"][p]["issues"] for p in common)
+        print(f"{check:<18} {count_ours:>7} {count_theirs:>12} {100 * share:>7.1f}%  {'; '.join(differ[:4])}")
+    for kind in ("exact_duplicates", "near_duplicates"):
+        mine = sorted(sorted(os.path.realpath(p) for p in group) for group in ours[kind])
+        same = mine == sorted(theirs[kind])
+        print(f"{kind} sets: sluice {len(mine)}, cleanvision {len(theirs[kind])}, {'identical' if same else 'DIFFERENT'}")
+    print(f"lowest agreement: {100 * worst:.1f}%")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder")
+    parser.add_argument("--json", required=True, help="cleanvision's answers: written, or read with --compare if present")
+    parser.add_argument("--compare", help="a report.json of `sluice stats --report`")
+    parser.add_argument("--jobs", type=int, default=None, help="cleanvision's n_jobs (default: all cores)")
+    args = parser.parse_args()
+    if args.compare and os.path.exists(args.json):
+        with open(args.json) as file:
+            theirs = json.load(file)
+    else:
+        theirs = run_cleanvision(args.folder, args.jobs)
+        with open(args.json, "w") as file:
+            json.dump(theirs, file, indent=1)
+        print(f"cleanvision: {len(theirs['images'])} images in {theirs['seconds']:.2f} s, "
+              f"{theirs['images_per_second']:.1f} img/s", file=sys.stderr)
+    if args.compare:
+        compare(args.compare, theirs)
+
+
+if __name__ == "__main__":
+    main()
