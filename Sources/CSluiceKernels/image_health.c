@@ -5,11 +5,17 @@
 
 #include <string.h>
 
-void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, uint64_t *hist) {
-    // 32-bit counts in chunks below 2^32 and two tables a channel, alternating pixels, so that
-    // runs of equal values do not wait on one counter.
+INLINE uint32_t brightness_key(const uint8_t *p) {
+    return 241u * p[0] * p[0] + 691u * p[1] * p[1] + 68u * p[2] * p[2];
+}
+
+void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, uint64_t *hist, uint64_t *buckets,
+                  uint32_t *keys_out) {
+    // 32-bit counts in chunks below 2^32, and two tables a counter, alternating pixels, so
+    // that runs of equal values do not wait on one counter.
     enum { CHUNK = 1u << 30 };
     uint32_t tables[3][2][256];
+    uint32_t keys[2][SL_BRIGHTNESS_BUCKETS];
     for (size_t start = 0; start < pixel_count; start += CHUNK) {
         const size_t end = pixel_count - start < CHUNK ? pixel_count : start + CHUNK;
         memset(tables, 0, sizeof tables);
@@ -20,7 +26,7 @@ void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, u
                 tables[0][1][pixels[i + 1]]++;
             }
             for (; i < end; i++) tables[0][0][pixels[i]]++;
-        } else {
+        } else if (buckets == NULL) {
             for (; i + 2 <= end; i += 2) {
                 const uint8_t *p = pixels + 3 * i;
                 tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
@@ -30,14 +36,29 @@ void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, u
                 const uint8_t *p = pixels + 3 * i;
                 tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
             }
+        } else {
+            memset(keys, 0, sizeof keys);
+            for (; i + 2 <= end; i += 2) {
+                const uint8_t *p = pixels + 3 * i;
+                tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
+                tables[0][1][p[3]]++; tables[1][1][p[4]]++; tables[2][1][p[5]]++;
+                const uint32_t k0 = brightness_key(p), k1 = brightness_key(p + 3);
+                keys_out[i] = k0;
+                keys_out[i + 1] = k1;
+                keys[0][k0 >> SL_BRIGHTNESS_SHIFT]++;
+                keys[1][k1 >> SL_BRIGHTNESS_SHIFT]++;
+            }
+            for (; i < end; i++) {
+                const uint8_t *p = pixels + 3 * i;
+                tables[0][0][p[0]]++; tables[1][0][p[1]]++; tables[2][0][p[2]]++;
+                keys_out[i] = brightness_key(p);
+                keys[0][keys_out[i] >> SL_BRIGHTNESS_SHIFT]++;
+            }
+            for (int b = 0; b < SL_BRIGHTNESS_BUCKETS; b++) buckets[b] += (uint64_t)keys[0][b] + keys[1][b];
         }
         for (int32_t c = 0; c < channels; c++)
             for (int v = 0; v < 256; v++) hist[c * 256 + v] += (uint64_t)tables[c][0][v] + tables[c][1][v];
     }
-}
-
-INLINE uint32_t brightness_key(const uint8_t *p) {
-    return 241u * p[0] * p[0] + 691u * p[1] * p[1] + 68u * p[2] * p[2];
 }
 
 // The k-th smallest (0-based) of values[0..<count], which it reorders (Hoare's selection).
@@ -64,28 +85,54 @@ static uint32_t select_rank(uint32_t *values, size_t count, size_t k) {
     return values[k];
 }
 
-void sl_brightness_ranks(const uint8_t *rgb, size_t pixel_count, const uint64_t *ranks, int32_t rank_count,
-                         uint32_t *values, uint32_t *scratch) {
-    enum { SHIFT = 16, BUCKETS = (65025000u >> SHIFT) + 1 };
-    uint32_t counts[BUCKETS];
-    memset(counts, 0, sizeof counts);
-    for (size_t i = 0; i < pixel_count; i++) counts[brightness_key(rgb + 3 * i) >> SHIFT]++;
-    uint32_t gathered_bucket = BUCKETS;   // none yet
-    size_t gathered = 0;
-    for (int32_t r = 0; r < rank_count; r++) {
-        // The bucket rank r falls in, and how many values lie below it.
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+
+void sl_brightness_ranks(uint32_t *keys, size_t pixel_count, const uint64_t *buckets, const uint64_t *ranks,
+                         int32_t rank_count, uint32_t *values) {
+    // The bucket of each rank and the count below it.
+    uint32_t bucket_of[4];
+    uint64_t below_of[4];
+    for (int32_t r = 0; r < rank_count && r < 4; r++) {
         uint64_t below = 0;
         uint32_t bucket = 0;
-        while (below + counts[bucket] <= ranks[r]) below += counts[bucket++];
-        if (bucket != gathered_bucket) {   // ranks come in pairs that mostly share a bucket
-            gathered = 0;
-            for (size_t i = 0; i < pixel_count; i++) {
-                const uint32_t q = brightness_key(rgb + 3 * i);
-                if ((q >> SHIFT) == bucket) scratch[gathered++] = q;
-            }
-            gathered_bucket = bucket;
+        while (below + buckets[bucket] <= ranks[r]) below += buckets[bucket++];
+        bucket_of[r] = bucket;
+        below_of[r] = below;
+    }
+    // One pass moves the keys of the ranks' buckets to the front, eight keys at a time, most
+    // of which are in none. Buckets order keys, so a rank's place among the gathered keys is
+    // its place in its bucket plus the gathered keys of lower buckets.
+    u32x8 wanted[4];
+    for (int r = 0; r < 4; r++) {
+        const uint32_t b = bucket_of[r < rank_count ? r : 0];
+        wanted[r] = (u32x8){b, b, b, b, b, b, b, b};
+    }
+    size_t gathered = 0, i = 0;
+    for (; i + 8 <= pixel_count; i += 8) {
+        u32x8 block;
+        memcpy(&block, keys + i, sizeof block);
+        const u32x8 bucket = block >> SL_BRIGHTNESS_SHIFT;
+        const u32x8 hit = (u32x8)((bucket == wanted[0]) | (bucket == wanted[1]) | (bucket == wanted[2]) | (bucket == wanted[3]));
+        u32x8 none = {0};
+        if (__builtin_memcmp(&hit, &none, sizeof hit) == 0) continue;
+        for (int k = 0; k < 8; k++) {
+            keys[gathered] = block[k];
+            gathered += hit[k] & 1;
         }
-        values[r] = select_rank(scratch, gathered, (size_t)(ranks[r] - below));
+    }
+    for (; i < pixel_count; i++) {
+        const uint32_t q = keys[i], b = q >> SL_BRIGHTNESS_SHIFT;
+        keys[gathered] = q;
+        gathered += b == bucket_of[0] || b == bucket_of[1] || b == bucket_of[2] || b == bucket_of[3];
+    }
+    for (int32_t r = 0; r < rank_count && r < 4; r++) {
+        uint64_t before = 0;
+        for (int32_t e = 0; e < rank_count && e < 4; e++) {
+            int first = 1;   // each wanted bucket below once
+            for (int32_t f = 0; f < e; f++) first &= bucket_of[f] != bucket_of[e];
+            if (first && bucket_of[e] < bucket_of[r]) before += buckets[bucket_of[e]];
+        }
+        values[r] = select_rank(keys, gathered, (size_t)(ranks[r] - below_of[r] + before));
     }
 }
 

@@ -16,6 +16,7 @@ public struct HealthMeasurer {
     private var hashInput = Image<UInt8>()
     private var taps = Resize.Taps()
     private var keys: [UInt32] = []
+    private var buckets = [UInt64](repeating: 0, count: Int(SL_BRIGHTNESS_BUCKETS))
 
     public init() {}
 
@@ -25,8 +26,19 @@ public struct HealthMeasurer {
         precondition(image.width > 0 && image.height > 0, "empty image")
         let channels = image.channels
         for index in 0..<(channels * 256) { histogram[index] = 0 }
+        if channels == 3 {
+            for index in buckets.indices { buckets[index] = 0 }
+            if keys.count < image.pixelCount { keys = [UInt32](repeating: 0, count: image.pixelCount) }
+        }
         image.pixels.withUnsafeBufferPointer { pixels in
-            histogram.withUnsafeMutableBufferPointer { sl_histogram(pixels.baseAddress!, image.pixelCount, Int32(channels), $0.baseAddress!) }
+            histogram.withUnsafeMutableBufferPointer { counts in
+                buckets.withUnsafeMutableBufferPointer { buckets in
+                    keys.withUnsafeMutableBufferPointer {
+                        sl_histogram(pixels.baseAddress!, image.pixelCount, Int32(channels), counts.baseAddress!,
+                                     channels == 3 ? buckets.baseAddress! : nil, $0.baseAddress)
+                    }
+                }
+            }
         }
         let (low, high) = brightnessPercentiles(image)
         if channels == 3 { ColorConversion.rgbToGray(image, into: &gray) }
@@ -79,13 +91,8 @@ public struct HealthMeasurer {
                 values[slot] = Double(value) / 255
             }
         } else {
-            if keys.count < count { keys = [UInt32](repeating: 0, count: count) }
             var found = [UInt32](repeating: 0, count: 4)
-            image.pixels.withUnsafeBufferPointer { pixels in
-                keys.withUnsafeMutableBufferPointer { scratch in
-                    sl_brightness_ranks(pixels.baseAddress!, count, ranks, 4, &found, scratch.baseAddress!)
-                }
-            }
+            keys.withUnsafeMutableBufferPointer { sl_brightness_ranks($0.baseAddress!, count, buckets, ranks, 4, &found) }
             for slot in 0..<4 { values[slot] = (Double(found[slot]) / 1000).squareRoot() / 255 }
         }
         return (Self.interpolate(values[0], values[1], places[0]), Self.interpolate(values[2], values[3], places[1]))

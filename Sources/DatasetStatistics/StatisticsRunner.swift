@@ -138,7 +138,7 @@ private struct Measurer {
             // The histogram gives the moments; a converted image needs its own.
             if converting {
                 var counts = [UInt64](repeating: 0, count: 256)
-                measured.pixels.withUnsafeBufferPointer { sl_histogram($0.baseAddress!, measured.pixelCount, 1, &counts) }
+                measured.pixels.withUnsafeBufferPointer { sl_histogram($0.baseAddress!, measured.pixelCount, 1, &counts, nil, nil) }
                 for value in 0..<256 { accumulator.health!.grayHistogram[value] += counts[value] }
                 moments = measured.pixels.withUnsafeBufferPointer { PixelMoments(samples: $0, channels: 1) }
             } else {

@@ -81,16 +81,22 @@ void sl_conv_direct_forward(const sl_conv_shape *shape, const float *input, cons
 void sl_conv_direct_weight_gradient(const sl_conv_shape *shape, const float *input, const float *output_gradient,
                                     float *weight_gradient, float *bias_gradient, float *scratch);
 
-// Per-channel intensity histograms of interleaved 8-bit pixels (`channels` 1 or 3): adds the
-// count of value v in channel c to hist[c * 256 + v].
-void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, uint64_t *hist);
+// Brightness keys q = 241 r^2 + 691 g^2 + 68 b^2 (cleanvision's pixel brightness is
+// sqrt(q / 1000) / 255, monotone in q) are counted in buckets of q >> SL_BRIGHTNESS_SHIFT.
+enum { SL_BRIGHTNESS_SHIFT = 16, SL_BRIGHTNESS_BUCKETS = (65025000 >> SL_BRIGHTNESS_SHIFT) + 1 };
 
-// Order statistics of cleanvision's pixel brightness over RGB pixels: with q = 241 r^2 + 691 g^2
-// + 68 b^2 (brightness = sqrt(q / 1000) / 255, monotone in q), values[i] = the q of rank ranks[i]
-// (0-based, ascending). `scratch` holds pixel_count values. Exact: a histogram of q >> 16, then a
-// selection among the pixels of the few buckets the ranks fall in.
-void sl_brightness_ranks(const uint8_t *rgb, size_t pixel_count, const uint64_t *ranks, int32_t rank_count,
-                         uint32_t *values, uint32_t *scratch);
+// Per-channel intensity histograms of interleaved 8-bit pixels (`channels` 1 or 3): adds the
+// count of value v in channel c to hist[c * 256 + v]. With 3 channels and `buckets` not NULL,
+// also writes each pixel's brightness key to keys_out[i] and adds the count of bucket b to
+// buckets[b] (SL_BRIGHTNESS_BUCKETS entries).
+void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, uint64_t *hist, uint64_t *buckets,
+                  uint32_t *keys_out);
+
+// values[i] = the key of rank ranks[i] (0-based, ascending; at most 4 ranks) among the
+// pixel_count keys and bucket counts sl_histogram wrote: one pass gathers the keys of the ranks'
+// buckets (reordering `keys`), then a selection among them. Exact.
+void sl_brightness_ranks(uint32_t *keys, size_t pixel_count, const uint64_t *buckets, const uint64_t *ranks,
+                         int32_t rank_count, uint32_t *values);
 
 // A 128-bit digest of `count` bytes and `seed` (four multiply-rotate lanes, then a finaliser per
 // half): equal bytes give equal digests; different bytes collide with odds near 2^-128. Not
