@@ -7,7 +7,7 @@ import PackageDescription
 /// 2 ImageCodecs, ImageTransforms, Drawing, TensorShards, Trainer
 /// 3 DatasetSources, PipelineConfig, PreviewGrid
 /// 4 DataPipeline, DatasetStatistics
-/// 5 SluiceBenchmarks, SluiceABI, FuzzTargets, sluice-fuzz
+/// 5 SluiceBenchmarks, SluiceABI, HealthReport, FuzzTargets, sluice-fuzz
 /// 6 sluice
 // Release: no overflow checks in pixel loops, and AVX2 code for them (x86-64-v3, "haswell").
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))]
@@ -80,11 +80,14 @@ let package = Package(
             dependencies: ["DataPipeline", "DatasetSources", "DatasetStatistics", "ImageCodecs", "ImageTransforms", "ModelSpec", "PipelineConfig", "TensorCore", "TensorShards", "Trainer"],
             swiftSettings: optimize
         ),
+        // Layer 5: the dataset health report (an HTML page and its JSON) of `sluice stats --report`.
+        .target(name: "HealthReport", dependencies: ["DatasetStatistics", "DatasetSources", "ImageCodecs", "ImageTransforms", "TensorCore"],
+                swiftSettings: optimize),
         // Layer 6
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceBenchmarks", "ModelSpec", "TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
+                "SluiceBenchmarks", "HealthReport", "ModelSpec", "TensorCore", "ImageCodecs", "ImageTransforms", "DatasetSources", "DatasetStatistics", "PipelineConfig", "DataPipeline", "Trainer", "Safetensors", "Drawing", "PreviewGrid", "TensorShards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize
@@ -108,6 +111,7 @@ let package = Package(
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageCodecs", "ImageTransforms", "PipelineConfig", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "ImageCodecs", "TestSupport"]),
+        .testTarget(name: "HealthReportTests", dependencies: ["HealthReport", "DatasetStatistics", "DatasetSources", "ImageCodecs", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ModelSpec", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TensorCore", "TestSupport"]),

@@ -97,6 +97,7 @@ struct StatsCommand: ParsableCommand {
             for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
+            if let folder = self.report { try StatsOutput.writeReport(report, title: paths.joined(separator: " "), to: folder, quiet: json == "-") }
             let rate = Double(report.images) / max(seconds, 1e-9)
             Terminal.status("sluice stats: \(Terminal.count(report.images)) images, \(report.failed.count) failed, " +
                 "\(Terminal.fixed(seconds, 2)) s, \(Terminal.count(Int(rate))) img/s\n")
@@ -115,6 +116,9 @@ struct StatsCommand: ParsableCommand {
 
         @Option(help: "Write the combined results as JSON to this file ('-' for stdout).")
         var json: String?
+
+        @Option(help: ArgumentHelp("Write the dataset health report of the combined results to this folder (the parts must have been measured with --checks).", valueName: "DIR"))
+        var report: String?
 
         func run() throws {
             var total: StatisticsAccumulator?
@@ -142,6 +146,7 @@ struct StatsCommand: ParsableCommand {
             let report = StatisticsReport(total).namingClasses(classNames ?? nil)
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
+            if let folder = self.report { try StatsOutput.writeReport(report, title: parts.joined(separator: " "), to: folder, quiet: json == "-") }
         }
     }
 }

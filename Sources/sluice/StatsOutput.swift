@@ -1,5 +1,6 @@
 import DatasetStatistics
 import Foundation
+import HealthReport
 
 /// How `sluice stats` shows and saves its results.
 enum StatsOutput {
@@ -17,6 +18,24 @@ enum StatsOutput {
             FileHandle.standardOutput.write(data)
         } else {
             try OutputFile.write(data, to: path)
+        }
+    }
+
+    /// Writes the health report of `report` into `folder` and says where it is.
+    static func writeReport(_ report: StatisticsReport, title: String, to folder: String, quiet: Bool) throws {
+        do {
+            let health = try HealthReport(report, title: title)
+            try health.write(to: folder)
+            if !quiet {
+                let flagged = HealthCheck.allCases.compactMap { check -> String? in
+                    let count = health.findings.flagged[check]?.count ?? 0
+                    return count > 0 ? "\(check.rawValue) \(count)" : nil
+                }
+                print("checks              " + (flagged.isEmpty ? "nothing flagged" : flagged.joined(separator: ", ")))
+                print("report              \(folder)/index.html (and report.json)")
+            }
+        } catch {
+            throw CommandFailure.usage(error.description)
         }
     }
 
