@@ -12,22 +12,25 @@ extension StatisticsReport {
         return named
     }
 
-    /// What `sluice stats --json` writes: the report plus the run's timing, keys sorted so files
-    /// diff well, ending in a newline.
-    public func json(seconds: Double) throws -> Data {
+    /// What `sluice stats --json` writes: the report plus the run's timing and, when given, the
+    /// inputs as the user named them (what a merged health report is titled), keys sorted so
+    /// files diff well, ending in a newline.
+    public func json(seconds: Double, inputs: [String]? = nil) throws -> Data {
         struct Timed: Encodable {
             var report: StatisticsReport
             var seconds: Double
+            var inputs: [String]?
             func encode(to encoder: any Encoder) throws {
                 try report.encode(to: encoder)
                 var container = encoder.container(keyedBy: Key.self)
+                try container.encodeIfPresent(inputs, forKey: Key(stringValue: "inputs"))
                 try container.encode(seconds, forKey: Key(stringValue: "seconds"))
                 try container.encode(seconds > 0 ? Double(report.images) / seconds : 0, forKey: Key(stringValue: "images_per_second"))
             }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(Timed(report: self, seconds: seconds))
+        var data = try encoder.encode(Timed(report: self, seconds: seconds, inputs: inputs))
         data.append(0x0A)
         return data
     }

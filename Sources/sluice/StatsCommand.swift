@@ -95,7 +95,7 @@ struct StatsCommand: ParsableCommand {
                 throw CommandFailure.data("\(stoppedAt.path): \(stoppedAt.error)")
             }
             for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
-            if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
+            if let json { try StatsOutput.writeJSON(report, seconds: seconds, inputs: paths, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
             if let folder = self.report { try StatsOutput.writeReport(report, title: paths.joined(separator: " "), to: folder, quiet: json == "-") }
             let rate = Double(report.images) / max(seconds, 1e-9)
@@ -124,6 +124,7 @@ struct StatsCommand: ParsableCommand {
             var total: StatisticsAccumulator?
             var seconds = 0.0
             var classNames: [String]??   // nil until the first part; the parts must agree
+            var inputs: [[String]] = []
             for part in parts {
                 let partial: StatsOutput.Partial
                 do {
@@ -136,6 +137,7 @@ struct StatsCommand: ParsableCommand {
                     throw CommandFailure.usage("\(part): its classes are named \(partial.class_names.map { "\($0)" } ?? "by their labels"), the parts before it \(names.map { "\($0)" } ?? "by their labels"): merge parts of one pipeline file")
                 }
                 classNames = .some(partial.class_names)
+                if let named = partial.inputs, !inputs.contains(named) { inputs.append(named) }
                 if total == nil {
                     total = partial.exact
                 } else {
@@ -144,9 +146,11 @@ struct StatsCommand: ParsableCommand {
             }
             guard let total else { throw CommandFailure.usage("no parts to merge") }
             let report = StatisticsReport(total).namingClasses(classNames ?? nil)
-            if let json { try StatsOutput.writeJSON(report, seconds: seconds, to: json) }
+            // The parts of one dataset name the same inputs: the report is titled as one run's.
+            let named = inputs.count == 1 ? inputs[0] : parts
+            if let json { try StatsOutput.writeJSON(report, seconds: seconds, inputs: named, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
-            if let folder = self.report { try StatsOutput.writeReport(report, title: parts.joined(separator: " "), to: folder, quiet: json == "-") }
+            if let folder = self.report { try StatsOutput.writeReport(report, title: named.joined(separator: " "), to: folder, quiet: json == "-") }
         }
     }
 }

@@ -9,11 +9,12 @@ enum StatsOutput {
         var exact: StatisticsAccumulator
         var seconds: Double?
         var class_names: [String]?
+        var inputs: [String]?
     }
 
     /// Writes `report.json(seconds:)` to `path` ('-': stdout).
-    static func writeJSON(_ report: StatisticsReport, seconds: Double, to path: String) throws {
-        let data = try report.json(seconds: seconds)
+    static func writeJSON(_ report: StatisticsReport, seconds: Double, inputs: [String]?, to path: String) throws {
+        let data = try report.json(seconds: seconds, inputs: inputs)
         if path == "-" {
             FileHandle.standardOutput.write(data)
         } else {
