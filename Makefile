@@ -23,6 +23,8 @@ run: build
 
 ## test: build and run the whole test suite: Swift (XCTest), the Python package (pytest), then
 ## stats and shard job arrays on a one-node Slurm cluster (examples/scale-out/slurm/test.sh)
+# The health report's page is checked in headless Chromium.
+test: APT_PACKAGES += chromium
 test: deps python-deps
 	swift build --build-tests
 	swift test --skip-build --disable-swift-testing   # every test is XCTest

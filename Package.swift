@@ -111,7 +111,6 @@ let package = Package(
         .testTarget(name: "DataPipelineTests", dependencies: ["DataPipeline", "DatasetSources", "ImageCodecs", "ImageTransforms", "PipelineConfig", "TensorCore", "TestSupport"]),
         .testTarget(name: "DatasetSourcesTests", dependencies: ["DatasetSources", "TestSupport"]),
         .testTarget(name: "DatasetStatisticsTests", dependencies: ["DatasetStatistics", "DatasetSources", "ImageCodecs", "TestSupport"]),
-        .testTarget(name: "HealthReportTests", dependencies: ["HealthReport", "DatasetStatistics", "DatasetSources", "ImageCodecs", "TensorCore", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "ModelSpec", "Safetensors", "TensorCore", "TestSupport"]),
         .testTarget(name: "TensorShardsTests", dependencies: ["TensorShards", "TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TensorCore", "TestSupport"]),
