@@ -128,7 +128,7 @@ public enum Resize {
             if let found = cached[key] { return found }
             let made = Coefficients(inputSize: input, outputSize: output, interpolation: interpolation, antialias: antialias,
                                     cubicA: interpolation == .bicubic && !antialias ? -0.75 : -0.5)
-            if cached.count >= 32 { cached.removeAll(keepingCapacity: true) }   // varied sizes: keep the latest only
+            if cached.count >= 256 { cached.removeAll(keepingCapacity: true) }   // varied sizes: keep the latest only
             cached[key] = made
             return made
         }
