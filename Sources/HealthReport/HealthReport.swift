@@ -31,24 +31,27 @@ public struct HealthReport {
         self.title = title
     }
 
-    /// Writes the page, its thumbnails and report.json into `folder` (made if needed; files of
-    /// an earlier report there are replaced).
-    public func write(to folder: String) throws(HealthReportError) {
+    /// Writes the page, its thumbnails (made on `workers` threads) and report.json into `folder`
+    /// (made if needed; files of an earlier report there are replaced).
+    public func write(to folder: String, workers: Int = 2) throws(HealthReportError) {
         let files = FileManager.default
         do {
             try files.createDirectory(atPath: folder + "/thumbs", withIntermediateDirectories: true)
         } catch {
             throw HealthReportError(message: "cannot create the report folder \(folder): \(error.localizedDescription)")
         }
-        var thumbnails = Thumbnails(folder: folder)
-        let page = ReportPage(report: self).html(thumbnails: &thumbnails)
+        let page = ReportPage(report: self)
+        var shown: [Int: String] = [:]
+        for position in page.shownImages() { shown[position] = records.images[position].path }
+        let thumbnails = Thumbnails.make(shown, in: folder, workers: workers)
+        let html = page.html(thumbnails: thumbnails)
         let json: Data
         do {
-            json = try ReportJSON(report: self, thumbnails: thumbnails.files).encoded()
+            json = try ReportJSON(report: self, thumbnails: thumbnails).encoded()
         } catch {
             throw HealthReportError(message: "cannot encode report.json: \(error)")
         }
-        for (name, data) in [("report.json", json), ("index.html", Data(page.utf8))] {
+        for (name, data) in [("report.json", json), ("index.html", Data(html.utf8))] {
             do {
                 try data.write(to: URL(fileURLWithPath: folder + "/" + name), options: .atomic)
             } catch {

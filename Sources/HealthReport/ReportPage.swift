@@ -9,7 +9,17 @@ struct ReportPage {
     /// Most distinct sizes drawn in the scatter plot (the most frequent ones).
     static let shownSizes = 2000
 
-    func html(thumbnails: inout Thumbnails) -> String {
+    /// The images the page shows a thumbnail of, by position.
+    func shownImages() -> Set<Int> {
+        var shown = Set(classMembers().values.joined())
+        for check in HealthCheck.allCases {
+            shown.formUnion(shownFlagged(check))
+            for set in shownSets(check) { shown.formUnion(set) }
+        }
+        return shown
+    }
+
+    func html(thumbnails: [Int: String]) -> String {
         let statistics = report.statistics
         var page = """
             <!DOCTYPE html>
@@ -30,8 +40,8 @@ struct ReportPage {
             \(SVGChart.intensityHistogram(zip(report.histograms, Self.channelColors(report.histograms.count)).map { ($0.name, $1, $0.counts) }))
             """)
         page += shapes()
-        page += classes(&thumbnails)
-        for check in HealthCheck.allCases { page += checkSection(check, &thumbnails) }
+        page += classes(thumbnails)
+        for check in HealthCheck.allCases { page += checkSection(check, thumbnails) }
         page += failures()
         page += "</body>\n</html>\n"
         return page
@@ -87,22 +97,43 @@ struct ReportPage {
             """)
     }
 
-    private func classes(_ thumbnails: inout Thumbnails) -> String {
-        let counts = report.statistics.classes
-        guard !counts.isEmpty else { return "" }
-        let names = counts.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let chart = SVGChart.bars(names.map { ($0, counts[$0]!) })
+    /// The class names in byte order.
+    private var classNames: [String] {
+        report.statistics.classes.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// The first images (in path order) of each class the page shows.
+    private func classMembers() -> [String: [Int]] {
+        let shownNames = Set(classNames.prefix(HealthReport.shownClasses))
         var members: [String: [Int]] = [:]
         for (index, image) in report.records.images.enumerated() {
-            guard let name = image.className, members[name, default: []].count < HealthReport.shownPerClass else { continue }
+            guard let name = image.className, shownNames.contains(name), members[name, default: []].count < HealthReport.shownPerClass else { continue }
             members[name, default: []].append(index)
         }
+        return members
+    }
+
+    private func shownFlagged(_ check: HealthCheck) -> ArraySlice<Int> {
+        check == .exactDuplicates || check == .nearDuplicates ? [] : (report.findings.flagged[check] ?? []).prefix(HealthReport.shownPerCheck)
+    }
+
+    private func shownSets(_ check: HealthCheck) -> [ArraySlice<Int>] {
+        let sets = check == .exactDuplicates ? report.findings.exactDuplicates : check == .nearDuplicates ? report.findings.nearDuplicates : []
+        return sets.prefix(HealthReport.shownSets).map { $0.prefix(HealthReport.shownPerSet) }
+    }
+
+    private func classes(_ thumbnails: [Int: String]) -> String {
+        let counts = report.statistics.classes
+        guard !counts.isEmpty else { return "" }
+        let names = classNames
+        let chart = SVGChart.bars(names.map { ($0, counts[$0]!) })
+        let members = classMembers()
         var grids = ""
         for name in names.prefix(HealthReport.shownClasses) {
             let shown = members[name] ?? []
             guard !shown.isEmpty else { continue }
             grids += "<h3>\(escape(name)) <span class=\"muted\">(\(counts[name]!))</span></h3>\n<div class=\"grid\">"
-            grids += shown.map { figure($0, caption: nil, &thumbnails) }.joined() + "</div>\n"
+            grids += shown.map { figure($0, caption: nil, thumbnails) }.joined() + "</div>\n"
         }
         let more = names.count > HealthReport.shownClasses ? "<p class=\"note\">The first \(HealthReport.shownClasses) of \(names.count) classes are shown.</p>" : ""
         return section("classes", "Classes", """
@@ -112,24 +143,24 @@ struct ReportPage {
             """)
     }
 
-    private func checkSection(_ check: HealthCheck, _ thumbnails: inout Thumbnails) -> String {
+    private func checkSection(_ check: HealthCheck, _ thumbnails: [Int: String]) -> String {
         let flagged = report.findings.flagged[check] ?? []
         let scores = report.findings.scores[check]!
         var body = "<p class=\"definition\">\(escape(check.definition))</p>\n"
         if check == .exactDuplicates || check == .nearDuplicates {
             let sets = check == .exactDuplicates ? report.findings.exactDuplicates : report.findings.nearDuplicates
             body += "<p><span class=\"count\">\(flagged.count)</span> images in \(sets.count) sets.</p>\n"
-            for set in sets.prefix(HealthReport.shownSets) {
-                body += "<div class=\"grid set\">" + set.prefix(HealthReport.shownPerSet).map { figure($0, caption: nil, &thumbnails) }.joined()
-                if set.count > HealthReport.shownPerSet { body += "<p class=\"muted\">and \(set.count - HealthReport.shownPerSet) more</p>" }
+            for (set, shown) in zip(sets, shownSets(check)) {
+                body += "<div class=\"grid set\">" + shown.map { figure($0, caption: nil, thumbnails) }.joined()
+                if set.count > shown.count { body += "<p class=\"muted\">and \(set.count - shown.count) more</p>" }
                 body += "</div>\n"
             }
             if sets.count > HealthReport.shownSets { body += "<p class=\"note\">\(sets.count - HealthReport.shownSets) more sets in report.json.</p>" }
         } else {
             body += "<p><span class=\"count\">\(flagged.count)</span> of \(scores.count) images\(flagged.isEmpty ? "." : ", worst first:")</p>\n"
             if !flagged.isEmpty {
-                body += "<div class=\"grid\">" + flagged.prefix(HealthReport.shownPerCheck).map {
-                    figure($0, caption: check == .grayscale ? nil : String(format: "score %.3f", scores[$0]), &thumbnails)
+                body += "<div class=\"grid\">" + shownFlagged(check).map {
+                    figure($0, caption: check == .grayscale ? nil : String(format: "score %.3f", scores[$0]), thumbnails)
                 }.joined() + "</div>\n"
                 if flagged.count > HealthReport.shownPerCheck { body += "<p class=\"note\">\(flagged.count - HealthReport.shownPerCheck) more in report.json.</p>" }
             }
@@ -157,10 +188,10 @@ struct ReportPage {
     }
 
     /// A thumbnail with the image's file name (its path on hover) and an optional caption.
-    private func figure(_ position: Int, caption: String?, _ thumbnails: inout Thumbnails) -> String {
+    private func figure(_ position: Int, caption: String?, _ thumbnails: [Int: String]) -> String {
         let image = report.records.images[position]
         let name = (image.path as NSString).lastPathComponent
-        let picture = thumbnails.file(for: position, name: image.path).map {
+        let picture = thumbnails[position].map {
             "<img src=\"\(escape($0))\" alt=\"\(escape(name))\" width=\"\(Thumbnails.side)\" height=\"\(Thumbnails.side)\" loading=\"lazy\">"
         } ?? "<div class=\"missing\">not readable now</div>"
         let note = caption.map { "<br><span class=\"muted\">\(escape($0))</span>" } ?? ""

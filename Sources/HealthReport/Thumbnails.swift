@@ -5,9 +5,21 @@ import ImageTransforms
 import TensorCore
 
 /// The report's thumbnails: each image the page shows, decoded again (JPEGs at a reduced DCT
-/// scale), shrunk to fit `side` x `side` and saved as a PNG in the report folder.
+/// scale), shrunk to fit `side` x `side` and saved as a JPEG in the report folder's `thumbs`.
 struct Thumbnails {
     static let side = 112
+
+    /// Thumbnails of `names` (by position in the report's image list) in `folder`/thumbs, made
+    /// on `workers` threads: the relative file of each one that could be read.
+    static func make(_ names: [Int: String], in folder: String, workers: Int) -> [Int: String] {
+        let positions = names.keys.sorted()
+        let files = ParallelWork.map(positions.count, threads: workers, state: { _ in Thumbnails(folder: folder) }) { maker, item in
+            maker.file(for: positions[item], name: names[positions[item]]!)
+        }
+        var made: [Int: String] = [:]
+        for (position, file) in zip(positions, files) { made[position] = file }
+        return made
+    }
 
     private let folder: String
     private let decoder = ImageDecoder(options: DecodeOptions(draftShorterSide: Thumbnails.side))
@@ -15,18 +27,14 @@ struct Thumbnails {
     private var image = Image<UInt8>()
     private var small = Image<UInt8>()
     private var scratch = Image<UInt8>()
-    /// Relative file of each image written so far, by position in the report's image list.
-    private(set) var files: [Int: String] = [:]
 
-    /// `folder` is the report's; thumbnails go to its `thumbs` subfolder.
-    init(folder: String) {
+    private init(folder: String) {
         self.folder = folder
     }
 
     /// The thumbnail of image `position` named `name` (a file, or "IDX-FILE record N"); nil
     /// when it can no longer be read (a report merged elsewhere, a file since removed).
-    mutating func file(for position: Int, name: String) -> String? {
-        if let done = files[position] { return done }
+    private mutating func file(for position: Int, name: String) -> String? {
         guard load(name) else { return nil }
         let scale = Double(Self.side) / Double(max(image.width, image.height))
         if scale < 1 {
@@ -35,10 +43,11 @@ struct Thumbnails {
         } else {
             small = image
         }
-        let relative = "thumbs/\(position).png"
-        guard let bytes = try? ImageEncoder.png(small, compressionLevel: 6),
+        let relative = "thumbs/\(position).jpg"
+        var options = ImageEncoder.JPEGOptions()
+        options.quality = 88
+        guard let bytes = try? ImageEncoder.jpeg(small, options: options),
               FileManager.default.createFile(atPath: folder + "/" + relative, contents: Data(bytes)) else { return nil }
-        files[position] = relative
         return relative
     }
 

@@ -97,7 +97,7 @@ struct StatsCommand: ParsableCommand {
             for failure in report.failed { Terminal.error("skipped \(failure.path): \(failure.error)") }
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, inputs: paths, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
-            if let folder = self.report { try StatsOutput.writeReport(report, title: paths.joined(separator: " "), to: folder, quiet: json == "-") }
+            if let folder = self.report { try StatsOutput.writeReport(report, title: paths.joined(separator: " "), to: folder, workers: data.workers, quiet: json == "-") }
             let rate = Double(report.images) / max(seconds, 1e-9)
             Terminal.status("sluice stats: \(Terminal.count(report.images)) images, \(report.failed.count) failed, " +
                 "\(Terminal.fixed(seconds, 2)) s, \(Terminal.count(Int(rate))) img/s\n")
@@ -150,7 +150,7 @@ struct StatsCommand: ParsableCommand {
             let named = inputs.count == 1 ? inputs[0] : parts
             if let json { try StatsOutput.writeJSON(report, seconds: seconds, inputs: named, to: json) }
             if json != "-" { print(StatsOutput.table(report)) }
-            if let folder = self.report { try StatsOutput.writeReport(report, title: named.joined(separator: " "), to: folder, quiet: json == "-") }
+            if let folder = self.report { try StatsOutput.writeReport(report, title: named.joined(separator: " "), to: folder, workers: ProcessInfo.processInfo.activeProcessorCount, quiet: json == "-") }
         }
     }
 }

@@ -23,10 +23,10 @@ enum StatsOutput {
     }
 
     /// Writes the health report of `report` into `folder` and says where it is.
-    static func writeReport(_ report: StatisticsReport, title: String, to folder: String, quiet: Bool) throws {
+    static func writeReport(_ report: StatisticsReport, title: String, to folder: String, workers: Int, quiet: Bool) throws {
         do {
             let health = try HealthReport(report, title: title)
-            try health.write(to: folder)
+            try health.write(to: folder, workers: workers)
             if !quiet {
                 let flagged = HealthCheck.allCases.compactMap { check -> String? in
                     let count = health.findings.flagged[check]?.count ?? 0
