@@ -13,6 +13,12 @@ extension Dataset {
 }
 
 extension Dataset {
+    /// Where sample `position` of this view is in the whole listing (the same in every rank's
+    /// view), so that results of parts can be put back in one run's order.
+    public func listingIndex(of position: Int) -> Int { selection?[position] ?? position }
+}
+
+extension Dataset {
     /// The first `count` samples, as a view (short training runs, quick checks).
     public func prefix(_ count: Int) -> Dataset {
         guard count < self.count else { return self }

@@ -21,7 +21,7 @@ public struct HealthMeasurer {
     public init() {}
 
     /// Measures `image` (gray or RGB, as decoded); `histogram` then holds its counts.
-    public mutating func measure(_ image: Image<UInt8>, path: String, className: String?) -> ImageHealth {
+    public mutating func measure(_ image: Image<UInt8>, path: String, index: Int, className: String?) -> ImageHealth {
         precondition(image.channels == 1 || image.channels == 3, "health checks are for gray or RGB images")
         precondition(image.width > 0 && image.height > 0, "empty image")
         let channels = image.channels
@@ -45,7 +45,7 @@ public struct HealthMeasurer {
         let grayImage = channels == 3 ? gray : image
         let (edgeStd, histogramStd) = blurMeasures(image)
         return ImageHealth(
-            path: path, className: className, width: image.width, height: image.height, grayscale: channels == 1,
+            path: path, index: index, className: className, width: image.width, height: image.height, grayscale: channels == 1,
             brightness5: low, brightness99: high, entropy: entropy(channels: channels), edgeStd: edgeStd,
             histogramStd: histogramStd, phash: perceptualHash(grayImage), digest: Self.digest(image))
     }
@@ -105,17 +105,24 @@ public struct HealthMeasurer {
         return t >= 0.5 ? above - difference * (1 - t) : below + difference * t
     }
 
+    /// -sum of p log2 p over the bins, written as log2(n) - (sum of c log2 c) / n with c log2 c
+    /// from a table for small counts (the same value to the last bits or so).
     private func entropy(channels: Int) -> Double {
         var total: UInt64 = 0
         for index in 0..<(channels * 256) { total += histogram[index] }
         let sum = Double(total)
-        var entropy = 0.0
-        for index in 0..<(channels * 256) where histogram[index] != 0 {
-            let p = Double(histogram[index]) / sum
-            entropy += p * log2(p)
+        var weighted = 0.0
+        Self.countLogs.withUnsafeBufferPointer { table in
+            for index in 0..<(channels * 256) {
+                let count = histogram[index]
+                weighted += count < UInt64(table.count) ? table[Int(count)] : Double(count) * log2(Double(count))
+            }
         }
-        return -entropy
+        return max(0, log2(sum) - weighted / sum)
     }
+
+    /// c log2 c for c < 4096 (0 for 0).
+    private static let countLogs: [Double] = (0..<4096).map { $0 == 0 ? 0 : Double($0) * log2(Double($0)) }
 
     /// cleanvision's blurriness inputs: the image shrunk (Pillow bicubic) so that its longer
     /// side is 64, converted to gray, then the std of FIND_EDGES and of the 256 histogram counts.
@@ -129,65 +136,81 @@ public struct HealthMeasurer {
             small = image
         }
         if small.channels == 3 { ColorConversion.rgbToGray(small, into: &smallGray) } else { smallGray = small }
-        var edges = [Int](repeating: 0, count: 256), counts = [Int](repeating: 0, count: 256)
         let width = smallGray.width, height = smallGray.height
-        smallGray.pixels.withUnsafeBufferPointer { p in
-            for index in 0..<(width * height) { counts[Int(p[index])] += 1 }
-            for y in 0..<height {
-                for x in 0..<width {
-                    let index = y * width + x
-                    // Pillow copies the border, and the whole image when it is under 3x3.
-                    guard width >= 3, height >= 3, y > 0, y < height - 1, x > 0, x < width - 1 else {
-                        edges[Int(p[index])] += 1
-                        continue
-                    }
-                    var neighbours = 0
-                    for dy in -1...1 { for dx in -1...1 where dy != 0 || dx != 0 { neighbours += Int(p[index + dy * width + dx]) } }
-                    edges[min(max(8 * Int(p[index]) - neighbours, 0), 255)] += 1
-                }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 512) { tables in
+            let counts = tables.baseAddress!, edges = counts + 256
+            smallGray.pixels.withUnsafeBufferPointer { sl_edge_histograms($0.baseAddress!, Int32(width), Int32(height), counts, edges) }
+            // ImageStat's variance: (sum2 - sum^2 / n) / n.
+            var n = 0.0, sum = 0.0, sum2 = 0.0
+            for value in 0..<256 {
+                let count = Double(edges[value])
+                n += count
+                sum += count * Double(value)
+                sum2 += count * Double(value * value)
             }
+            let edgeStd = ((sum2 - sum * sum / n) / n).squareRoot()
+            let mean = Double(width * height) / 256
+            var spread = 0.0
+            for value in 0..<256 { spread += (Double(counts[value]) - mean) * (Double(counts[value]) - mean) }
+            return (edgeStd, (spread / 256).squareRoot())
         }
-        // ImageStat's variance: (sum2 - sum^2 / n) / n.
-        var n = 0.0, sum = 0.0, sum2 = 0.0
-        for value in 0..<256 {
-            let count = Double(edges[value])
-            n += count
-            sum += count * Double(value)
-            sum2 += count * Double(value * value)
-        }
-        let edgeStd = ((sum2 - sum * sum / n) / n).squareRoot()
-        let mean = Double(width * height) / 256
-        let spread = counts.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
-        return (edgeStd, (spread / 256).squareRoot())
     }
 
     /// imagehash's `phash`: the 32x32 Lanczos image's DCT-II (unnormalised, rows then columns),
     /// its top-left 8x8 against their median.
     private mutating func perceptualHash(_ grayImage: Image<UInt8>) -> UInt64 {
         Resize.resize(grayImage, height: 32, width: 32, interpolation: .lanczos, into: &hashInput, scratch: &scratch, taps: &taps)
-        var columns = [Double](repeating: 0, count: 8 * 32)   // DCT along axis 0: [u][x]
-        hashInput.pixels.withUnsafeBufferPointer { p in
-            for u in 0..<8 {
-                for x in 0..<32 {
-                    var total = 0.0
-                    for y in 0..<32 { total += Double(p[y * 32 + x]) * Self.cosines[u * 32 + y] }
-                    columns[u * 32 + x] = total
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 1024 + 256 + 64 + 64) { buffer in
+            let pixels = buffer.baseAddress!, columns = pixels + 1024, low = columns + 256, sorted = low + 64
+            hashInput.pixels.withUnsafeBufferPointer { for index in 0..<1024 { pixels[index] = Double($0[index]) } }
+            Self.cosines.withUnsafeBufferPointer { cosines in
+                // Along axis 0: columns[u][x] = sum over y of pixels[y][x] * cos[u][y] (rows in turn, so
+                // the inner loop runs over contiguous x).
+                for index in 0..<256 { columns[index] = 0 }
+                for u in 0..<8 {
+                    for y in 0..<32 {
+                        let c = cosines[u * 32 + y], row = pixels + y * 32, target = columns + u * 32
+                        for x in 0..<32 { target[x] += row[x] * c }
+                    }
+                }
+                for u in 0..<8 {
+                    for v in 0..<8 {
+                        var total = 0.0
+                        for x in 0..<32 { total += columns[u * 32 + x] * cosines[v * 32 + x] }
+                        low[u * 8 + v] = total
+                    }
                 }
             }
+            for index in 0..<64 { sorted[index] = low[index] }
+            let lower = Self.select(31, in: sorted, count: 64)
+            var upper = sorted[32]   // the smallest of those above the 31st
+            for index in 33..<64 { upper = min(upper, sorted[index]) }
+            let median = (lower + upper) / 2
+            var hash: UInt64 = 0
+            for index in 0..<64 where low[index] > median { hash |= 1 << UInt64(63 - index) }
+            return hash
         }
-        var low = [Double](repeating: 0, count: 64)
-        for u in 0..<8 {
-            for v in 0..<8 {
-                var total = 0.0
-                for x in 0..<32 { total += columns[u * 32 + x] * Self.cosines[v * 32 + x] }
-                low[u * 8 + v] = total
+    }
+
+    /// The k-th smallest (0-based) of values[0..<count], leaving smaller ones before it and
+    /// larger ones after (Hoare's selection).
+    private static func select(_ k: Int, in values: UnsafeMutablePointer<Double>, count: Int) -> Double {
+        var low = 0, high = count - 1
+        while low < high {
+            let pivot = values[(low + high) / 2]
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    (values[i], values[j]) = (values[j], values[i])
+                    i += 1
+                    j -= 1
+                }
             }
+            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
         }
-        let sorted = low.sorted()
-        let median = (sorted[31] + sorted[32]) / 2
-        var hash: UInt64 = 0
-        for index in 0..<64 where low[index] > median { hash |= 1 << UInt64(63 - index) }
-        return hash
+        return values[k]
     }
 
     /// 2 cos(pi k (2n + 1) / 64) for k < 8, n < 32: scipy's unnormalised DCT-II of length 32.

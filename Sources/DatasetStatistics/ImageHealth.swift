@@ -6,6 +6,9 @@ import Foundation
 public struct ImageHealth: Equatable, Sendable {
     /// The file, or "IDX-FILE record N" / "SHARD-FOLDER sample N" for a record.
     public var path: String
+    /// The sample's place in the dataset's listing (before any split into ranks): the order of
+    /// the report's images.
+    public var index: Int
     /// The image's class name, when the dataset has classes.
     public var className: String?
     public var width: Int
@@ -29,9 +32,10 @@ public struct ImageHealth: Equatable, Sendable {
     /// A 128-bit digest of the decoded pixels and their shape (exact duplicates).
     public var digest: String
 
-    public init(path: String, className: String?, width: Int, height: Int, grayscale: Bool, brightness5: Double,
+    public init(path: String, index: Int, className: String?, width: Int, height: Int, grayscale: Bool, brightness5: Double,
                 brightness99: Double, entropy: Double, edgeStd: Double, histogramStd: Double, phash: UInt64, digest: String) {
         self.path = path
+        self.index = index
         self.className = className
         self.width = width
         self.height = height
@@ -48,13 +52,14 @@ public struct ImageHealth: Equatable, Sendable {
 
 extension ImageHealth: Codable {
     private enum CodingKeys: String, CodingKey {
-        case path, className = "class", width, height, grayscale, brightness5 = "brightness_p5",
+        case path, index, className = "class", width, height, grayscale, brightness5 = "brightness_p5",
              brightness99 = "brightness_p99", entropy, edgeStd = "edge_std", histogramStd = "histogram_std", phash, digest
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         path = try container.decode(String.self, forKey: .path)
+        index = try container.decode(Int.self, forKey: .index)
         className = try container.decodeIfPresent(String.self, forKey: .className)
         width = try container.decode(Int.self, forKey: .width)
         height = try container.decode(Int.self, forKey: .height)
@@ -75,6 +80,7 @@ extension ImageHealth: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(path, forKey: .path)
+        try container.encode(index, forKey: .index)
         try container.encodeIfPresent(className, forKey: .className)
         try container.encode(width, forKey: .width)
         try container.encode(height, forKey: .height)

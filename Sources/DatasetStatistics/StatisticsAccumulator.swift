@@ -84,7 +84,8 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
 
     /// What the health report needs beyond the figures: exact, mergeable, in path order.
     public struct HealthRecords: Equatable, Sendable, Codable {
-        /// By path (then digest), so that any partition of a dataset merges to the same list.
+        /// In listing order (then by path), so that any partition of a dataset merges to the
+        /// same list.
         public var images: [ImageHealth] = []
         /// Counts of each value 0-255 over the gray images, and per channel over the colour ones.
         public var grayHistogram = [UInt64](repeating: 0, count: 256)
@@ -94,7 +95,7 @@ public struct StatisticsAccumulator: Equatable, Sendable, Codable {
 
         mutating func merge(_ other: HealthRecords) {
             images = (images + other.images).sorted {
-                $0.path != $1.path ? $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) : $0.digest < $1.digest
+                $0.index != $1.index ? $0.index < $1.index : $0.path.utf8.lexicographicallyPrecedes($1.path.utf8)
             }
             for index in grayHistogram.indices { grayHistogram[index] += other.grayHistogram[index] }
             for index in rgbHistogram.indices { rgbHistogram[index] += other.rgbHistogram[index] }

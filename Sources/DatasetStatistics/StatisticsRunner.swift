@@ -133,7 +133,8 @@ private struct Measurer {
         let moments: PixelMoments
         if healthMeasurer != nil {
             let className = label.map { $0 >= 0 && $0 < classes.count ? classes[$0] : String($0) }
-            let record = healthMeasurer!.measure(image, path: dataset.name(of: index), className: className)
+            let record = healthMeasurer!.measure(image, path: dataset.name(of: index), index: dataset.listingIndex(of: index),
+                                                 className: className)
             accumulator.health!.images.append(record)
             // The histogram gives the moments; a converted image needs its own.
             if converting {
@@ -148,7 +149,9 @@ private struct Measurer {
                 } else {
                     for value in 0..<768 { accumulator.health!.rgbHistogram[value] += counts[value] }
                 }
-                moments = healthMeasurer!.moments(channels: image.channels)
+                // Summing 256 bins a channel costs more than the pixels of a small image.
+                moments = image.pixelCount >= 4096 ? healthMeasurer!.moments(channels: image.channels)
+                    : image.pixels.withUnsafeBufferPointer { PixelMoments(samples: $0, channels: image.channels) }
             }
         } else {
             moments = measured.pixels.withUnsafeBufferPointer { PixelMoments(samples: $0, channels: measured.channels) }

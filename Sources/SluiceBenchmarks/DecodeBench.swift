@@ -3,9 +3,9 @@ import DatasetStatistics
 import Dispatch
 
 /// `sluice bench --suite decode|stats`: images/s of decode-only (and of `sluice stats` on the
-/// same files) per worker count. Every pass of a set (each worker count; decode, then stats)
-/// runs in turn in each round, so speed-ups and stats/decode ratios compare figures of the
-/// same minute.
+/// same files, alone and with the health checks of `--checks`/`--report`) per worker count.
+/// Every pass of a set (each worker count; decode, stats, stats with checks) runs in turn in each
+/// round, so speed-ups and ratios compare figures of the same minute.
 public struct DecodeBench {
     public struct Row: Encodable, Sendable {
         public var suite: String
@@ -19,6 +19,9 @@ public struct DecodeBench {
         /// stats suite: the decode-only figure measured in the same rounds, and the ratio.
         public var decode_images_per_second: Double?
         public var ratio_vs_decode: Double?
+        /// stats suite: `sluice stats --checks` measured in the same rounds, and its ratio to stats.
+        public var checks_images_per_second: Double?
+        public var checks_ratio_vs_stats: Double?
     }
 
     public let workers: [Int]
@@ -39,21 +42,27 @@ public struct DecodeBench {
             for workerCount in workers {
                 passes.append { DecodeOnly.run(dataset, workers: workerCount) }
                 if withStatistics {
-                    let runner = StatisticsRunner(workers: workerCount)
+                    let runner = StatisticsRunner(workers: workerCount), checks = StatisticsRunner(workers: workerCount, health: true)
                     passes.append { runner.run(dataset).accumulator.images }
+                    passes.append { checks.run(dataset).accumulator.images }
                 }
             }
             let figures = Self.measure(repeats, passes)
-            let perWorkerCount = withStatistics ? 2 : 1
+            let perWorkerCount = withStatistics ? 3 : 1
             var single: Double?
             for (position, workerCount) in workers.enumerated() {
                 let decode = figures[position * perWorkerCount]
-                let shown = figures[position * perWorkerCount + perWorkerCount - 1]
+                let shown = figures[position * perWorkerCount + (withStatistics ? 1 : 0)]
                 var row = Row(suite: withStatistics ? "stats" : "decode", set: set.name, images: set.files.count, workers: workerCount,
                               images_per_second: shown.median, min_images_per_second: shown.min,
                               max_images_per_second: shown.max,
                               decode_images_per_second: withStatistics ? decode.median : nil,
                               ratio_vs_decode: withStatistics ? shown.median / decode.median : nil)
+                if withStatistics {
+                    let checks = figures[position * perWorkerCount + 2]
+                    row.checks_images_per_second = checks.median
+                    row.checks_ratio_vs_stats = checks.median / shown.median
+                }
                 if workerCount == 1 { single = row.images_per_second }
                 row.speedup_vs_1_worker = single.map { row.images_per_second / $0 }
                 rows.append(row)

@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure images/s of decoding, statistics, transforms, the feeder and training (build with -c release).",
         discussion: """
             decode: read + decode only, each worker with its own decoder and buffers. stats: \
-            `sluice stats` on the same files (decode + exact accumulation). Each figure is the \
+            `sluice stats` on the same files (decode + exact accumulation), and with --checks (the \
+            health report's per-image measurements). Each figure is the \
             median of --repeats timed passes after one warm-up pass, with min-max; ratios are \
             against 1 worker and against decode, measured in the same process. transforms: \
             images/s of each op on one thread for 32x32 and 224x224 inputs cut from a photo. \
@@ -101,7 +102,7 @@ struct BenchCommand: ParsableCommand {
         let sets = try benchSets().prepare()
         print("sluice bench --suite \(suite.rawValue): median of \(repeats) passes (min-max), \(SystemInfo.coreCount) cores")
         print("set                          images  workers      images/s            min-max   speed-up" +
-              (suite == .stats ? "   decode img/s  stats/decode" : ""))
+              (suite == .stats ? "   decode img/s  stats/decode   checks img/s  checks/stats" : ""))
         let rows = DecodeBench(workers: workers, repeats: repeats, withStatistics: suite == .stats).run(sets) { print(format($0)) }
         if let json {
             let encoder = JSONEncoder()
@@ -200,6 +201,8 @@ struct BenchCommand: ParsableCommand {
             + pad(row.speedup_vs_1_worker.map { Terminal.fixed($0, 2) + "x" } ?? "", 11)
             + pad(row.decode_images_per_second.map { Terminal.count(Int($0)) } ?? "", 15)
             + pad(row.ratio_vs_decode.map { Terminal.fixed($0 * 100, 1) + "%" } ?? "", 14)
+            + pad(row.checks_images_per_second.map { Terminal.count(Int($0)) } ?? "", 15)
+            + pad(row.checks_ratio_vs_stats.map { Terminal.fixed($0 * 100, 1) + "%" } ?? "", 14)
     }
 }
 

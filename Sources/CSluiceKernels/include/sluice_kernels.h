@@ -98,6 +98,11 @@ void sl_histogram(const uint8_t *pixels, size_t pixel_count, int32_t channels, u
 void sl_brightness_ranks(uint32_t *keys, size_t pixel_count, const uint64_t *buckets, const uint64_t *ranks,
                          int32_t rank_count, uint32_t *values);
 
+// The 256-bin histograms of a gray image (`counts`) and of Pillow's FIND_EDGES filter of it
+// (`edges`): 8 x the pixel minus its 8 neighbours, clipped to 0...255, with the border pixels
+// (the whole image under 3x3) as they are.
+void sl_edge_histograms(const uint8_t *gray, int32_t width, int32_t height, uint32_t *counts, uint32_t *edges);
+
 // A 128-bit digest of `count` bytes and `seed` (four multiply-rotate lanes, then a finaliser per
 // half): equal bytes give equal digests; different bytes collide with odds near 2^-128. Not
 // cryptographic.
