@@ -4,11 +4,17 @@ extension StatisticsReport {
     /// The report with a pipeline file's `classes:` naming its labels ("0" -> "T-shirt").
     public func namingClasses(_ names: [String]?) -> StatisticsReport {
         guard let names else { return self }
+        func name(_ key: String) -> String { Int(key).flatMap { $0 >= 0 && $0 < names.count ? names[$0] : nil } ?? key }
         var named = self
         named.classNames = names
-        named.classes = Dictionary(classes.map { key, count in
-            (Int(key).flatMap { $0 >= 0 && $0 < names.count ? names[$0] : nil } ?? key, count)
-        }, uniquingKeysWith: +)
+        named.classes = Dictionary(classes.map { key, count in (name(key), count) }, uniquingKeysWith: +)
+        if let records = exact.health {   // the report's class grids, by name too
+            named.exact.health!.images = records.images.map { image in
+                var renamed = image
+                renamed.className = image.className.map(name)
+                return renamed
+            }
+        }
         return named
     }
 

@@ -55,7 +55,9 @@ enum SVGChart {
         func scale(_ value: Double) -> Double {
             logarithmic ? (log(value) - log(low)) / (log(high) - log(low)) : (value - (low - 1)) / (high - (low - 1))
         }
-        let ticks = logarithmic ? [low, (low * high).squareRoot(), high] : [low, (low + high) / 2, high]
+        var ticks: [Double] = []   // three, or fewer when they would print the same
+        for tick in logarithmic ? [low, (low * high).squareRoot(), high] : [low, (low + high) / 2, high]
+        where !ticks.contains(where: { number($0) == number(tick) }) { ticks.append(tick) }
         var body = axes(left: left, top: top, plotWidth: plotWidth, plotHeight: plotHeight,
                         xLabels: ticks.map { (scale($0), number($0)) }, yTop: nil)
         for tick in ticks {

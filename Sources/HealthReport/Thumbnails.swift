@@ -13,7 +13,13 @@ struct Thumbnails {
     /// on `workers` threads: the relative file of each one that could be read.
     static func make(_ names: [Int: String], in folder: String, workers: Int) -> [Int: String] {
         let positions = names.keys.sorted()
-        let files = ParallelWork.map(positions.count, threads: workers, state: { _ in Thumbnails(folder: folder) }) { maker, item in
+        // IDX files named by records are read once, for every worker.
+        var idxSets: [String: IDXImageSet] = [:]
+        for name in names.values {
+            guard let (path, _) = record(name), idxSets[path] == nil, let set = try? IDXImageSet(imagesPath: path) else { continue }
+            idxSets[path] = set
+        }
+        let files = ParallelWork.map(positions.count, threads: workers, state: { _ in Thumbnails(folder: folder, idxSets: idxSets) }) { maker, item in
             maker.file(for: positions[item], name: names[positions[item]]!)
         }
         var made: [Int: String] = [:]
@@ -23,13 +29,20 @@ struct Thumbnails {
 
     private let folder: String
     private let decoder = ImageDecoder(options: DecodeOptions(draftShorterSide: Thumbnails.side))
-    private var idxSets: [String: IDXImageSet?] = [:]
+    private let idxSets: [String: IDXImageSet]
     private var image = Image<UInt8>()
     private var small = Image<UInt8>()
     private var scratch = Image<UInt8>()
 
-    private init(folder: String) {
+    private init(folder: String, idxSets: [String: IDXImageSet]) {
         self.folder = folder
+        self.idxSets = idxSets
+    }
+
+    /// The IDX file and record of a name "IDX-FILE record N".
+    private static func record(_ name: String) -> (String, Int)? {
+        guard let range = name.range(of: " record ", options: .backwards), let record = Int(name[range.upperBound...]) else { return nil }
+        return (String(name[..<range.lowerBound]), record)
     }
 
     /// The thumbnail of image `position` named `name` (a file, or "IDX-FILE record N"); nil
@@ -52,10 +65,8 @@ struct Thumbnails {
     }
 
     private mutating func load(_ name: String) -> Bool {
-        if let range = name.range(of: " record ", options: .backwards), let record = Int(name[range.upperBound...]) {
-            let path = String(name[..<range.lowerBound])
-            if idxSets[path] == nil { idxSets[path] = .some(try? IDXImageSet(imagesPath: path)) }
-            guard let set = idxSets[path] ?? nil, record >= 0, record < set.count else { return false }
+        if let (path, record) = Self.record(name), let set = idxSets[path] {
+            guard record >= 0, record < set.count else { return false }
             image.reshape(width: set.width, height: set.height, channels: set.channels)
             set.withRecord(record) { bytes in
                 image.pixels.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: bytes.baseAddress!, count: bytes.count) }

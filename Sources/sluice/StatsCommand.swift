@@ -19,8 +19,8 @@ struct StatsCommand: ParsableCommand {
             commandName: "measure",
             abstract: "Exact per-channel mean/std and other statistics of a dataset.",
             usage: """
-                sluice stats PATH... [--json FILE] [--color auto|rgb|gray] [--split S] [--workers N] [--on-error skip|fail] [--rank R --world-size W]
-                  sluice stats merge PART.json... [--json FILE]
+                sluice stats PATH... [--json FILE] [--report DIR] [--checks] [--color auto|rgb|gray] [--split S] [--workers N] [--on-error skip|fail] [--rank R --world-size W]
+                  sluice stats merge PART.json... [--json FILE] [--report DIR]
                 """,
             discussion: """
                 Values are on the [0, 1] scale. std is the population std over all pixels of the \
@@ -37,11 +37,19 @@ struct StatsCommand: ParsableCommand {
                 SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX), this process \
                 measures samples R, R+W, R+2W, ...; `stats merge` of the W results equals one run.
 
+                --report DIR also writes a dataset health report: DIR/index.html (one page, no \
+                network: intensity histograms, sizes, class balance with thumbnails, and \
+                cleanvision's checks, exact and near duplicates, dark, light, blurry, \
+                low_information, odd_aspect_ratio, odd_size and grayscale, with the flagged images) \
+                and DIR/report.json. With ranks, measure each with --checks --json PART, then \
+                `stats merge PART... --report DIR` (docs/HEALTH.md).
+
                 Examples:
                   sluice stats samples/
                   sluice stats pipelines/fashion-mnist.yaml --json runs/stats.json
                   sluice stats mydata/ --rank 0 --world-size 2 --json part-0.json
                   sluice stats merge part-0.json part-1.json --json all.json
+                  sluice stats mydata/ --report runs/health
                 """
         )
 
