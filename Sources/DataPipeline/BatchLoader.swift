@@ -25,6 +25,10 @@ public final class BatchLoader: Sendable {
     /// Workers between epochs, with their decoders and grown buffers (like PyTorch's
     /// `persistent_workers`): an epoch starts without allocating.
     let idleWorkers = IdleWorkers()
+    /// Of what decides an epoch's samples and their draws, for `LoaderState`: the dataset's
+    /// sources and size, the transforms, seed, shuffle and drop_last (not the batch size,
+    /// workers, prefetch or ranks, which a resumed run may change).
+    public let digest: String
 
     public enum SampleKind: Sendable {
         case float32, uint8
@@ -59,6 +63,29 @@ public final class BatchLoader: Sendable {
         self.decode = decode
         self.settings = settings
         storage = BatchStoragePool(capacity: settings.prefetch + 2)
+        digest = Self.digest(dataset: dataset, chain: chain, settings: settings)
+    }
+
+    static func digest(dataset: Dataset, chain: TransformChain, settings: LoaderSettings) -> String {
+        let sources = dataset.parts.map { part -> String in
+            switch part {
+            case .files(let entries): "files \(entries.count) \(entries.first?.path ?? "") \(entries.last?.path ?? "")"
+            case .idx(let set): "idx \(set.count) \(set.images.path)"
+            case .shards(let set): "shards \(set.count) \(set.folder)"
+            }
+        }
+        let text = "\(dataset.count)|\(sources.joined(separator: ";"))|\(chain.transforms.map(\.description).joined(separator: ";"))"
+            + "|seed \(settings.seed) shuffle \(settings.shuffle) drop_last \(settings.dropLast)"
+        // Two FNV-1a hashes of the text from different offsets: 128 bits, enough to tell pipelines apart.
+        var first: UInt64 = 0xcbf2_9ce4_8422_2325, second: UInt64 = 0x6c62_272e_07bb_0142
+        for byte in text.utf8 {
+            first = (first ^ UInt64(byte)) &* 0x100_0000_01b3
+            second = (second ^ UInt64(byte)) &* 0x100_0000_01b3 ^ (second >> 29)
+        }
+        return [first, second].map { value in
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
     }
 
     /// Bytes of one sample in a batch.
@@ -87,23 +114,67 @@ public final class BatchLoader: Sendable {
 
     /// This rank's dataset indices for `epoch`, in order.
     public func indices(epoch: Int) -> [Int] {
-        let order = EpochOrder.order(count: dataset.count, seed: settings.seed, epoch: epoch, shuffle: settings.shuffle)
-        return Partition(rank: settings.rank, worldSize: settings.worldSize, dropLast: settings.dropLast).apply(order)
+        share(epoch: epoch).indices
     }
 
     /// The batches of `epoch`. Dropping the iterator early stops its work.
     public func epoch(_ epoch: Int, onFailure: (@Sendable (ImageFileError) -> Void)? = nil) -> EpochBatches {
-        EpochBatches(loader: self, epoch: epoch, onFailure: onFailure)
+        EpochBatches(loader: self, epoch: epoch, share: share(epoch: epoch), onFailure: onFailure)
     }
+
+    /// The rest of the epoch `state` was saved in: exactly the batches an uninterrupted run would
+    /// have given next, for any workers and prefetch; or, with another world size than the
+    /// state's, this rank's share of what every rank left (`state` must then know every rank's
+    /// place: `LoaderState.merged`).
+    public func epoch(resuming state: LoaderState, onFailure: (@Sendable (ImageFileError) -> Void)? = nil) throws(LoaderStateError) -> EpochBatches {
+        EpochBatches(loader: self, epoch: state.epoch, share: try share(resuming: state), onFailure: onFailure)
+    }
+
+    /// This rank's share of an epoch: the dataset indices, the place to start at, and the
+    /// segments consumed before the share's own.
+    struct Share: Sendable {
+        var indices: [Int]
+        var start: Int
+        var before: [LoaderState.Segment]
+    }
+
+    func share(epoch: Int) -> Share {
+        let order = EpochOrder.order(count: dataset.count, seed: settings.seed, epoch: epoch, shuffle: settings.shuffle)
+        return Share(indices: partition.apply(order), start: 0, before: [])
+    }
+
+    func share(resuming state: LoaderState) throws(LoaderStateError) -> Share {
+        guard state.version == LoaderState.currentVersion else {
+            throw LoaderStateError("a state of version \(state.version); this Sluice reads version \(LoaderState.currentVersion)")
+        }
+        guard state.digest == digest, state.seed == settings.seed else {
+            throw LoaderStateError("the state is of another pipeline (its dataset, transforms, seed, shuffle or drop_last differ)")
+        }
+        guard let last = state.segments.last else { return share(epoch: state.epoch) }
+        let order = EpochOrder.order(count: dataset.count, seed: settings.seed, epoch: state.epoch, shuffle: settings.shuffle)
+        if last.worldSize == settings.worldSize {   // the same split: this rank goes on from its place
+            let before = Array(state.segments.dropLast())
+            let left = try state.remainder(of: order, dropLast: settings.dropLast, through: before.count)
+            guard last.positions[settings.rank] >= 0 else {
+                throw LoaderStateError("the state does not know rank \(settings.rank)'s place: load the state that rank saved, or the ranks' states merged")
+            }
+            return Share(indices: partition.apply(left), start: last.positions[settings.rank], before: before)
+        }
+        let left = try state.remainder(of: order, dropLast: settings.dropLast, through: state.segments.count)
+        return Share(indices: partition.apply(left), start: 0, before: state.segments)
+    }
+
+    private var partition: Partition { Partition(rank: settings.rank, worldSize: settings.worldSize, dropLast: settings.dropLast) }
 }
 
 public struct EpochBatches: Sequence, Sendable {
     let loader: BatchLoader
     let epoch: Int
+    let share: BatchLoader.Share
     let onFailure: (@Sendable (ImageFileError) -> Void)?
 
     public func makeIterator() -> BatchIterator {
-        BatchIterator(loader: loader, epoch: epoch, onFailure: onFailure)
+        BatchIterator(loader: loader, epoch: epoch, share: share, onFailure: onFailure)
     }
 }
 
@@ -118,20 +189,51 @@ public enum BatchWait: Sendable {
 public final class BatchIterator: IteratorProtocol {
     private let queue: PrefetchQueue
     private let producer = DispatchGroup()
+    private let loader: BatchLoader
+    private let epoch: Int
+    private let share: BatchLoader.Share
+    /// The place in the share after the batches handed out so far.
+    private var position: Int
 
-    init(loader: BatchLoader, epoch: Int, onFailure: (@Sendable (ImageFileError) -> Void)?) {
+    init(loader: BatchLoader, epoch: Int, share: BatchLoader.Share, onFailure: (@Sendable (ImageFileError) -> Void)?) {
         let queue = PrefetchQueue(capacity: loader.settings.prefetch)
         self.queue = queue
+        self.loader = loader
+        self.epoch = epoch
+        self.share = share
+        position = share.start
         DispatchQueue.global().async(group: producer) {
-            BatchProducer(loader: loader, epoch: epoch, onFailure: onFailure).run(into: queue)
+            BatchProducer(loader: loader, epoch: epoch, indices: share.indices, start: share.start, onFailure: onFailure).run(into: queue)
         }
     }
 
-    public func next() -> Batch? { queue.take() }
+    public func next() -> Batch? { handedOut(queue.take()) }
 
     /// The next batch, waiting until `deadline` at most: a caller that must stay responsive
     /// (to Ctrl-C in Python, say) waits in slices.
-    public func next(before deadline: DispatchTime) -> BatchWait { queue.take(before: deadline) }
+    public func next(before deadline: DispatchTime) -> BatchWait {
+        let wait = queue.take(before: deadline)
+        switch wait {
+        case .batch(let batch): _ = handedOut(batch)
+        case .finished: _ = handedOut(nil)
+        case .timedOut: break
+        }
+        return wait
+    }
+
+    private func handedOut(_ batch: Batch?) -> Batch? {
+        position = batch?.sharePosition ?? share.indices.count   // the end: the whole share is consumed
+        return batch
+    }
+
+    /// The state after the batches handed out so far: `BatchLoader.epoch(resuming:)` of it
+    /// gives the batches this iterator would give next. Only this rank's place is known in it.
+    public var state: LoaderState {
+        var positions = [Int](repeating: -1, count: loader.settings.worldSize)
+        positions[loader.settings.rank] = position
+        return LoaderState(seed: loader.settings.seed, epoch: epoch, digest: loader.digest,
+                           segments: share.before + [LoaderState.Segment(worldSize: loader.settings.worldSize, positions: positions)])
+    }
 
     deinit {
         queue.cancel()

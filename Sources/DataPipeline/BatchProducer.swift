@@ -11,10 +11,12 @@ import TensorCore
 struct BatchProducer {
     let loader: BatchLoader
     let epoch: Int
+    /// This rank's share of the epoch, and the place in it to start at.
+    let indices: [Int]
+    let start: Int
     let onFailure: (@Sendable (ImageFileError) -> Void)?
 
     func run(into queue: PrefetchQueue) {
-        let indices = loader.indices(epoch: epoch)
         let settings = loader.settings
         let batchSize = settings.batchSize, shape = loader.storageShape(count: batchSize)
         let sampleSize = loader.sampleBytes
@@ -25,7 +27,8 @@ struct BatchProducer {
         let ahead = settings.prefetch >= 2
         var current: BatchStorage?, next: BatchStorage?
         var labels: [Int64] = [], chosen: [Int] = []   // of the samples placed so far, in order
-        var position = 0
+        var places: [Int] = []   // their places in the share
+        var position = min(start, indices.count)
         while position < indices.count && !queue.isCancelled {
             if current == nil {
                 guard queue.reserve() else { return }
@@ -48,10 +51,13 @@ struct BatchProducer {
             }
             labels += kept.map(\.value)
             chosen += kept.map { candidates[$0.place] }
+            places += kept.map { position - candidates.count + $0.place }
             while chosen.count >= batchSize, let full = current {
-                emit(full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)), into: queue)
+                emit(full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)),
+                     sharePosition: places[batchSize - 1] + 1, into: queue)
                 labels.removeFirst(batchSize)
                 chosen.removeFirst(batchSize)
+                places.removeFirst(batchSize)
                 current = next
                 next = nil
             }
@@ -59,13 +65,14 @@ struct BatchProducer {
         if queue.isCancelled { return }
         if var partial = current, !chosen.isEmpty, !settings.dropLast {
             partial.images.reshape(loader.storageShape(count: chosen.count))
-            emit(partial, labels: labels, indices: chosen, into: queue)
+            emit(partial, labels: labels, indices: chosen, sharePosition: indices.count, into: queue)
         }
         queue.finish()
     }
 
-    private func emit(_ storage: BatchStorage, labels: [Int64], indices: [Int], into queue: PrefetchQueue) {
+    private func emit(_ storage: BatchStorage, labels: [Int64], indices: [Int], sharePosition: Int, into queue: PrefetchQueue) {
         var batch = Batch(images: storage.images, labels: labels, indices: indices)
+        batch.sharePosition = sharePosition
         batch.storageToken = storage.token
         if loader.sampleKind == .uint8 { batch.pixelShape = [labels.count] + loader.sampleShape }
         loader.storage.keep(storage.images, token: storage.token)

@@ -9,6 +9,9 @@ public struct Batch: Sendable, Equatable {
     public var labels: [Int64]
     /// Dataset index of each sample.
     public var indices: [Int]
+    /// The loader's place in this rank's share of the epoch after this batch (its last sample's
+    /// place + 1, failed samples counted): where a resumed epoch goes on from.
+    public var sharePosition = 0
     /// Lets the loader that made the batch reuse the storage of `images` once every copy of the
     /// batch is gone.
     package var storageToken: BatchStorageToken?
