@@ -2,6 +2,7 @@ import CSluiceABI
 import DataPipeline
 import Dispatch
 import ImageCodecs
+import Foundation
 import TensorCore
 
 /// One epoch opened through the C ABI: its batch iterator, and the bad files its workers met,
@@ -10,12 +11,19 @@ final class EpochHandle {
     private var iterator: BatchIterator?
     private let failures: FailureList
     private let failOnError: Bool
+    /// The state after the batches handed out so far (kept when the iterator is dropped).
+    private(set) var state: LoaderState
 
-    init(_ handle: LoaderHandle, epoch: Int) {
+    /// `epoch` from its start, or the rest of the epoch `resuming` was saved in.
+    init(_ handle: LoaderHandle, epoch: Int, resuming: LoaderState? = nil) throws {
         let failures = FailureList()
         self.failures = failures
         failOnError = handle.failOnError
-        iterator = handle.loader.epoch(epoch) { failures.append($0) }.makeIterator()
+        let batches = try resuming.map { try handle.loader.epoch(resuming: $0) { failures.append($0) } }
+            ?? handle.loader.epoch(epoch) { failures.append($0) }
+        let iterator = batches.makeIterator()
+        self.iterator = iterator
+        state = iterator.state
     }
 
     /// The next batch, nil at the end, or `.timedOut`; under fail, the first bad file ends the
@@ -28,6 +36,7 @@ final class EpochHandle {
         } else {
             wait = iterator.next(before: .now() + .milliseconds(Int(timeoutMilliseconds)))
         }
+        state = iterator.state
         if failOnError, let failure = failures.takeFirst() {
             stop()
             failures.removeAll()   // the epoch ends at the first: the others are not skipped
@@ -62,8 +71,67 @@ public func sluice_loader_epoch(_ loader: OpaquePointer?, _ epoch: Int64, _ out:
         guard let loader, let out else { throw ABIFailure.argument("loader or epoch is NULL") }
         out.pointee = nil
         guard epoch >= 0 else { throw ABIFailure.argument("epoch \(epoch) is negative") }
-        out.pointee = ABI.retain(EpochHandle(ABI.object(loader, as: LoaderHandle.self), epoch: Int(epoch)))
+        out.pointee = ABI.retain(try EpochHandle(ABI.object(loader, as: LoaderHandle.self), epoch: Int(epoch)))
         return Int32(SLUICE_OK)
+    }
+}
+
+@_cdecl("sluice_loader_resume")
+public func sluice_loader_resume(_ loader: OpaquePointer?, _ state: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    ABI.call {
+        guard let loader, let out else { throw ABIFailure.argument("loader or epoch is NULL") }
+        out.pointee = nil
+        let saved = try LoaderStateJSON.decode(try ABI.string(state, "state"))
+        do {
+            out.pointee = ABI.retain(try EpochHandle(ABI.object(loader, as: LoaderHandle.self), epoch: saved.epoch, resuming: saved))
+        } catch let error as LoaderStateError {
+            throw ABIFailure.argument(error.message)
+        }
+        return Int32(SLUICE_OK)
+    }
+}
+
+@_cdecl("sluice_epoch_state")
+public func sluice_epoch_state(_ epoch: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    ABI.call {
+        guard let epoch, let json else { throw ABIFailure.argument("epoch or json is NULL") }
+        json.pointee = ABI.copy(try LoaderStateJSON.encode(ABI.object(epoch, as: EpochHandle.self).state))
+        return Int32(SLUICE_OK)
+    }
+}
+
+@_cdecl("sluice_states_merge")
+public func sluice_states_merge(_ states: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int64,
+                                _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    ABI.call {
+        guard let states, let json, count > 0 else { throw ABIFailure.argument("no states, or json is NULL") }
+        json.pointee = nil
+        let parsed = try (0..<Int(count)).map { try LoaderStateJSON.decode(try ABI.string(states[$0], "state \($0)")) }
+        let merged: LoaderState
+        do {
+            merged = try LoaderState.merged(parsed)
+        } catch let error as LoaderStateError {
+            throw ABIFailure.argument(error.message)
+        }
+        json.pointee = ABI.copy(try LoaderStateJSON.encode(merged))
+        return Int32(SLUICE_OK)
+    }
+}
+
+/// States as the C ABI and Python pass them: JSON text.
+enum LoaderStateJSON {
+    static func decode(_ text: String) throws(ABIFailure) -> LoaderState {
+        do {
+            return try JSONDecoder().decode(LoaderState.self, from: Data(text.utf8))
+        } catch {
+            throw .argument("not a loader state (a state_dict of sluice.Loader): \(error)")
+        }
+    }
+
+    static func encode(_ state: LoaderState) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(state), as: UTF8.self)
     }
 }
 

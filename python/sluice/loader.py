@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from ctypes import POINTER, byref, c_float, c_int64, c_uint8, c_void_p
+from ctypes import POINTER, byref, c_char_p, c_float, c_int64, c_uint8, c_void_p
 from typing import Callable, Iterator, Tuple, Union
 
 import numpy as np
@@ -63,6 +63,23 @@ def batch_arrays(pointer: "POINTER(_native.Batch)", with_indices: bool = True) -
         np.frombuffer(_view(owner, batch.labels, c_int64, batch.count), np.int64),
     )
     return arrays + (np.frombuffer(_view(owner, batch.indices, c_int64, batch.count), np.int64),) if with_indices else arrays
+
+
+def _epoch_state(handle: c_void_p) -> dict:
+    text = c_void_p()
+    _native.check(lib.sluice_epoch_state(handle, byref(text)))
+    return json.loads(_native.take_string(text))
+
+
+def merge_states(states: "list[dict]") -> dict:
+    """One state from the states every rank of a job saved at the same step (``state_dict()``
+    of each rank's loader): loaded into loaders of another ``world_size``, it splits what all
+    the ranks left among the new ranks, every sample once (but for at most world_size - 1
+    repeats that even the ranks out), each with the augmentation it would have had."""
+    texts = (c_char_p * len(states))(*[json.dumps(state).encode() for state in states])
+    merged = c_void_p()
+    _native.check(lib.sluice_states_merge(texts, len(states), byref(merged)))
+    return json.loads(_native.take_string(merged))
 
 
 class Loader:
@@ -135,6 +152,9 @@ class Loader:
         handle = c_void_p()
         _native.check(lib.sluice_loader_open(_native.encode(pipeline), None if text is None else text.encode(), byref(options), byref(handle)))
         self._handle = handle
+        self._epoch: c_void_p | None = None   # the epoch being iterated, for state_dict()
+        self._state: dict | None = None   # the state when no epoch is being iterated
+        self._resume: dict | None = None   # a loaded state, for the next epoch() of its epoch
         self._on_skip = on_skip
         self._skips = on_error == "skip"
         info = c_void_p()
@@ -176,16 +196,43 @@ class Loader:
     def epoch(self, epoch: int, *, indices: bool = False) -> Iterator[tuple]:
         """The batches of ``epoch`` (>= 0): ``(images, labels)``, or ``(images, labels, indices)``
         with ``indices=True``. Workers start now and stop when the loop ends, is broken, or is
-        interrupted (Ctrl-C); the GIL is released while a batch is awaited."""
+        interrupted (Ctrl-C); the GIL is released while a batch is awaited. After
+        ``load_state_dict(state)``, ``epoch(state["epoch"])`` gives the rest of that epoch."""
         if epoch < 0:
             raise ValueError(f"epoch {epoch} is negative")
         self._live()
-        return self._batches(epoch, indices)
+        resume = self._resume if self._resume is not None and self._resume.get("epoch") == epoch else None
+        self._resume = None
+        return self._batches(epoch, indices, resume)
 
-    def _batches(self, epoch: int, with_indices: bool, _close=lib.sluice_epoch_close) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    def state_dict(self) -> dict:
+        """Where the epoch being iterated stands (after the batches handed out so far), or the
+        last one ended: a small JSON-serialisable dict (version, seed, epoch, digest, segments).
+
+        ``load_state_dict`` of it, in a new loader of the same pipeline with any ``workers`` or
+        ``prefetch``, makes ``epoch(state["epoch"])`` give exactly the batches this one would
+        have given next. It holds this rank's place only: to resume with another ``world_size``,
+        merge every rank's state with ``sluice.merge_states``. Empty before any epoch."""
+        if self._epoch is not None:
+            return _epoch_state(self._epoch)
+        return dict(self._state) if self._state is not None else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Makes the next ``epoch(state["epoch"])`` resume where ``state`` was saved. A state of
+        another pipeline (dataset, transforms, seed, shuffle, drop_last) raises ValueError then."""
+        if not isinstance(state, dict) or not isinstance(state.get("epoch"), int):
+            raise ValueError("not a loader state: use the dict state_dict() gave")
+        self._resume = dict(state)
+
+    def _batches(self, epoch: int, with_indices: bool, resume: dict | None,
+                 _close=lib.sluice_epoch_close) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
         # Workers start at the first next(): an iterator never looped over holds nothing.
         handle = c_void_p()
-        _native.check(lib.sluice_loader_epoch(self._live(), epoch, byref(handle)))
+        if resume is None:
+            _native.check(lib.sluice_loader_epoch(self._live(), epoch, byref(handle)))
+        else:
+            _native.check(lib.sluice_loader_resume(self._live(), json.dumps(resume).encode(), byref(handle)))
+        self._epoch = handle
         try:
             batch = POINTER(_native.Batch)()
             while True:
@@ -201,6 +248,9 @@ class Loader:
                 else:
                     _native.check(status)   # TIMEOUT: Python looks at its signals (Ctrl-C), then waits again
         finally:
+            if self._epoch is handle:
+                self._state = _epoch_state(handle)
+                self._epoch = None
             _close(handle)   # bound at definition, as in _BatchOwner
 
     def _report_skipped(self, handle: c_void_p) -> None:

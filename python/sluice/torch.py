@@ -40,6 +40,17 @@ class SluiceDataset(torch.utils.data.IterableDataset):
         """The epoch the next pass runs."""
         self.epoch = epoch
 
+    def state_dict(self) -> dict:
+        """Where the pass being iterated stands (``Loader.state_dict``): save it with the model.
+        With several ranks, gather them (``torch.distributed.all_gather_object``) and
+        ``sluice.merge_states`` them to resume with another world size."""
+        return self.loader.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        """The next pass resumes ``state``'s epoch where it was saved."""
+        self.loader.load_state_dict(state)
+        self.epoch = state["epoch"]
+
     def __len__(self) -> int:
         """Batches per epoch for this rank."""
         return len(self.loader)

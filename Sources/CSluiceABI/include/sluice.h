@@ -117,6 +117,17 @@ int sluice_loader_epoch(sluice_loader *loader, int64_t epoch, sluice_epoch **out
 /// for the first bad file (the epoch then ends). Under SLUICE_ON_ERROR_SKIP, bad files met so far
 /// are waiting in sluice_epoch_failure when this returns.
 int sluice_epoch_next(sluice_epoch *epoch, int32_t timeout_ms, sluice_batch **batch);
+/// The epoch's state after the batches handed out so far, as JSON (version, seed, epoch, digest,
+/// segments): sluice_loader_resume of it gives the batches this epoch would give next, with any
+/// workers or prefetch. Only this rank's place is in it (see sluice_states_merge).
+int sluice_epoch_state(const sluice_epoch *epoch, char **json);
+/// Starts the rest of the epoch `state` (from sluice_epoch_state) was saved in: exactly the
+/// batches an uninterrupted run would have given next; with another world size than the state's,
+/// this rank's share of what every rank left (the state must then be the ranks' states merged).
+/// SLUICE_E_ARGUMENT when the state is of another pipeline, or does not know what is needed.
+int sluice_loader_resume(sluice_loader *loader, const char *state, sluice_epoch **out);
+/// Merges the states the ranks of one job saved at the same step into one (JSON).
+int sluice_states_merge(const char *const *states, int64_t count, char **json);
 /// Takes the oldest bad file not yet taken: returns 1 and sets *path and *reason, or 0.
 int sluice_epoch_failure(sluice_epoch *epoch, char **path, char **reason);
 /// Stops the epoch and waits for its workers; batches already handed out stay valid.
