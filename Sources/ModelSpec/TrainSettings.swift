@@ -7,6 +7,9 @@ public struct TrainSettings: Sendable, Equatable {
     public var earlyStopping: EarlyStopping?
     /// The split evaluated after each epoch (nil: none).
     public var validationSplit: String?
+    /// Write a checkpoint every this many steps within an epoch too (nil: at the end of each
+    /// epoch only), so that a killed run loses at most these steps.
+    public var checkpointEvery: Int?
 
     public init() {}
 }

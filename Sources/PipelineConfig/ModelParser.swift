@@ -75,9 +75,10 @@ enum ModelParser {
     }
 
     static func train(_ node: ConfigNode, splits: [String]) throws(PipelineError) -> TrainSettings {
-        let f = try node.fields(allowed: ["epochs", "optimizer", "schedule", "early_stopping", "validation"])
+        let f = try node.fields(allowed: ["epochs", "optimizer", "schedule", "early_stopping", "validation", "checkpoint_every"])
         var settings = TrainSettings()
         settings.epochs = try f["epochs"]?.int(minimum: 1) ?? settings.epochs
+        settings.checkpointEvery = try f["checkpoint_every"]?.int(minimum: 1)
         if let optimizerNode = f["optimizer"] { settings.optimizer = try optimizer(optimizerNode) }
         if let scheduleNode = f["schedule"] { settings.schedule = try schedule(scheduleNode) }
         if let stopping = f["early_stopping"] {

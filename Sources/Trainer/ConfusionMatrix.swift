@@ -9,6 +9,13 @@ public struct ConfusionMatrix: Sendable, Equatable {
         counts = Array(repeating: 0, count: classes * classes)
     }
 
+    /// A matrix with these counts (`classes` x `classes`, row-major); nil when they do not fit.
+    public init?(classes: Int, counts: [Int]) {
+        guard classes >= 1, counts.count == classes * classes, counts.allSatisfy({ $0 >= 0 }) else { return nil }
+        self.classes = classes
+        self.counts = counts
+    }
+
     public mutating func add(truth: Int, prediction: Int) {
         counts[truth * classes + prediction] += 1
     }

@@ -2,15 +2,30 @@ import ModelSpec
 import Safetensors
 
 /// Everything needed to continue a run exactly where it stopped: weights, batch-norm state,
-/// optimizer moments and step count, epochs done and the early-stopping record. Epoch order and
-/// dropout depend only on (seed, epoch, step), so a resumed run equals an uninterrupted one.
+/// optimizer moments and step count, epochs done and the early-stopping record, and, for a
+/// checkpoint made mid-epoch, where that epoch stands. Epoch order and dropout depend only on
+/// (seed, epoch, step), so a resumed run equals an uninterrupted one.
 public struct TrainingCheckpoint {
     public var completedEpochs: Int
     public var earlyStopping: EarlyStopping?
+    /// The epoch after `completedEpochs` when it was stopped part way.
+    public var inProgress: EpochInProgress?
 
-    public init(completedEpochs: Int, earlyStopping: EarlyStopping?) {
+    /// A part-way epoch: the pass's progress and the feeder's state (JSON, opaque here).
+    public struct EpochInProgress: Equatable, Sendable {
+        public var progress: PassProgress
+        public var feederState: String
+
+        public init(progress: PassProgress, feederState: String) {
+            self.progress = progress
+            self.feederState = feederState
+        }
+    }
+
+    public init(completedEpochs: Int, earlyStopping: EarlyStopping?, inProgress: EpochInProgress? = nil) {
         self.completedEpochs = completedEpochs
         self.earlyStopping = earlyStopping
+        self.inProgress = inProgress
     }
 
     static let format = "sluice-checkpoint-1"
@@ -32,6 +47,14 @@ public struct TrainingCheckpoint {
         }
         var metadata = ["format": Self.format, "completed_epochs": "\(completedEpochs)", "optimizer": session.optimizer.settings.name,
                         "optimizer_steps": "\(session.optimizer.steps)"]
+        if let inProgress {
+            let progress = inProgress.progress
+            metadata["epoch_steps"] = "\(progress.steps)"
+            metadata["epoch_samples"] = "\(progress.samples)"
+            metadata["epoch_loss_sum_bits"] = String(progress.lossSum.bitPattern, radix: 16)   // exact
+            metadata["epoch_confusion"] = progress.confusion.counts.map(String.init).joined(separator: ",")
+            metadata["feeder_state"] = inProgress.feederState
+        }
         if let earlyStopping {
             metadata["best_loss"] = "\(earlyStopping.bestLoss)"
             metadata["best_epoch"] = earlyStopping.bestEpoch.map(String.init) ?? ""
@@ -68,6 +91,18 @@ public struct TrainingCheckpoint {
         if let best = file.metadata["best_loss"].flatMap(Double.init), let stale = file.metadata["epochs_without_improvement"].flatMap(Int.init) {
             stopping?.restore(bestLoss: best, bestEpoch: file.metadata["best_epoch"].flatMap(Int.init), epochsWithoutImprovement: stale)
         }
-        return TrainingCheckpoint(completedEpochs: epochs, earlyStopping: stopping)
+        var inProgress: EpochInProgress?
+        if let steps = file.metadata["epoch_steps"].flatMap(Int.init) {
+            guard let samples = file.metadata["epoch_samples"].flatMap(Int.init),
+                  let bits = file.metadata["epoch_loss_sum_bits"].flatMap({ UInt64($0, radix: 16) }),
+                  let counts = file.metadata["epoch_confusion"].map({ $0.split(separator: ",").compactMap { Int($0) } }),
+                  let confusion = ConfusionMatrix(classes: session.model.classes, counts: counts),
+                  let feeder = file.metadata["feeder_state"] else {
+                throw ModelError(layer: nil, "the checkpoint's part-way epoch is incomplete")
+            }
+            inProgress = EpochInProgress(progress: PassProgress(steps: steps, lossSum: Double(bitPattern: bits), samples: samples, confusion: confusion),
+                                         feederState: feeder)
+        }
+        return TrainingCheckpoint(completedEpochs: epochs, earlyStopping: stopping, inProgress: inProgress)
     }
 }

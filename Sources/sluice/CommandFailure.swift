@@ -9,10 +9,13 @@ enum CommandFailure: Error, CustomStringConvertible {
     case data(String)
     /// A bug or an environment problem: exit 70.
     case `internal`(String)
+    /// Stopped on request (SIGTERM) after saving what a rerun continues from: exit 143, as a
+    /// process ended by SIGTERM.
+    case stopped(String)
 
     var description: String {
         switch self {
-        case .usage(let message), .data(let message), .internal(let message): message
+        case .usage(let message), .data(let message), .internal(let message), .stopped(let message): message
         }
     }
 
@@ -21,6 +24,7 @@ enum CommandFailure: Error, CustomStringConvertible {
         case .usage: 64
         case .data: 65
         case .internal: 70
+        case .stopped: 143
         }
     }
 }

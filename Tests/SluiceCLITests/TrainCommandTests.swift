@@ -67,6 +67,44 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(again.status, 64, "nothing left to train is a usage error")
     }
 
+    /// SIGTERM (preemption) and SIGKILL at random moments of a run that checkpoints every 4
+    /// steps: resumed, it ends with the bytes and the metrics of an uninterrupted run.
+    func testRunsStoppedOrKilledMidEpochResumeToTheSameWeights() throws {
+        let common = ["train", "--pipeline", recipe, "--train-samples", "1280", "--val-samples", "320", "--epochs", "2"]
+        let whole = try SluiceRunner.run(common + ["--output", folder + "/whole"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        var random = SystemRandomNumberGenerator()
+        for (signal, name) in [(SIGTERM, "term"), (SIGKILL, "kill")] {
+            let run = folder + "/" + name, delay = Int.random(in: 0...400, using: &random)
+            let process = Process()
+            process.executableURL = try SluiceRunner.executable()
+            process.arguments = common + ["--output", run, "--checkpoint-every", "4"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The first mid-epoch checkpoint, then a random moment of the run.
+            let deadline = Date().addingTimeInterval(120)
+            while !FileManager.default.fileExists(atPath: run + "/checkpoint.safetensors") && process.isRunning && Date() < deadline {
+                usleep(2_000)
+            }
+            usleep(useconds_t(delay * 1000))
+            XCTAssertTrue(process.isRunning, "\(name): the run ended before the signal (after \(delay) ms)")
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, signal == SIGTERM ? 143 : SIGKILL, "\(name) after \(delay) ms")
+            let resumed = try SluiceRunner.run(common + ["--output", run, "--checkpoint-every", "4", "--resume"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.stdout)
+            for file in ["checkpoint.safetensors", "model.safetensors"] {
+                XCTAssertEqual(FileManager.default.contents(atPath: folder + "/whole/" + file), FileManager.default.contents(atPath: run + "/" + file),
+                               "\(name) after \(delay) ms: \(file)")
+            }
+            for key in ["train_loss", "train_accuracy", "val_loss", "val_accuracy"] {
+                XCTAssertEqual(try metrics("whole").map { $0[key] as? Double }, try metrics(name).map { $0[key] as? Double }, "\(name): \(key)")
+            }
+        }
+    }
+
     func testModelErrorsNameTheLayerAndExit64() throws {
         let pipeline = folder + "/bad.yaml"
         try """

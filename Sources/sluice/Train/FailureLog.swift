@@ -28,7 +28,7 @@ final class FailureLog: Sendable {
         do { result = try pass() } catch let error as TrainingError { throw CommandFailure.usage(error.message) }
         let first = failures.withLock { $0.first }
         if failFast, let first { throw CommandFailure.data(first.description) }
-        if result.samples == 0 {
+        if result.confusion.total == 0 {   // counts a resumed epoch's samples before the checkpoint too
             let reason = first.map { "every sample failed; the first: \($0.description)" } ?? "the split has no samples"
             throw CommandFailure.usage("no sample of the \(split) split could be used: \(reason). `sluice describe` checks a pipeline; `sluice apply` runs one sample")
         }

@@ -30,8 +30,13 @@ struct TrainCommand: ParsableCommand {
               sluice train --pipeline pipelines/fashion-mnist.yaml --epochs 3 --resume
               sluice train --pipeline pipelines/cifar10.yaml --train-samples 2000
 
+            Mid-epoch: with --checkpoint-every N (or train.checkpoint_every) a checkpoint is also \
+            written every N steps, and SIGTERM (Slurm preemption, scontrol requeue, Kubernetes \
+            eviction) writes one after the current step and exits with 143; --resume then goes on \
+            from that step and ends with the weights of an uninterrupted run.
+
             Exit codes: 0 success; 64 bad usage or pipeline file; 65 a bad sample under \
-            --on-error fail; 70 internal error.
+            --on-error fail; 70 internal error; 143 stopped by SIGTERM after writing a checkpoint.
             """
     )
 
@@ -56,8 +61,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("val-samples"), help: "Evaluate on the first N samples of the validation split only.")
     var validationSamples: Int?
 
-    @Flag(help: "Continue the run in --output from its checkpoint.safetensors (with the settings it started with).")
+    @Flag(help: "Continue the run in --output from its checkpoint.safetensors (with the settings it started with), mid-epoch if it was saved there.")
     var resume = false
+
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Also write checkpoint.safetensors every N steps within an epoch (default: the file's train.checkpoint_every, else at the end of each epoch only).", valueName: "N"))
+    var checkpointEvery: Int?
 
     @Flag(help: "Start over in an --output that holds a finished or interrupted run (its files are removed first).")
     var force = false
@@ -73,6 +81,7 @@ struct TrainCommand: ParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let threads, threads < 1 || threads > 64 { throw ValidationError("--threads must be between 1 and 64") }
         if let trainSamples, trainSamples < 1 { throw ValidationError("--train-samples must be at least 1") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1 (steps)") }
         if let validationSamples, validationSamples < 1 { throw ValidationError("--val-samples must be at least 1") }
         if resume && force { throw ValidationError("--resume continues a run and --force starts it over: pass one of them") }
     }
@@ -84,6 +93,7 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure.usage("\(pipeline): no model block: add 'model:' and 'train:' (see pipelines/README.md)")
         }
         if let epochs { settings.epochs = epochs }
+        if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
         guard file.data["train"] != nil || shards != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train'") }
 
         let failures = FailureLog(failFast: onError == .fail)
@@ -109,7 +119,8 @@ struct TrainCommand: ParsableCommand {
                                                 shards: shards)
         let (folder, startedEpochs) = try prepareFolder(continuity: continuity)
         var run = TrainingRun(pipeline: pipeline, settings: settings, session: TrainingSession(model: model, optimizer: settings.optimizer, seed: file.seed),
-                              trainLoader: trainLoader, validationLoader: validationLoader, folder: folder, failures: failures)
+                              trainLoader: trainLoader, validationLoader: validationLoader, folder: folder, failures: failures,
+                              stopRequest: StopRequest())
         if resume { try run.resume(startedWithEpochs: startedEpochs) }
         try folder.write("summary.txt", text: (["model of \(pipeline), input \(model.inputShape), \(model.classes) classes"] + ModelSummary(model).lines)
             .joined(separator: "\n") + "\n")
@@ -129,8 +140,9 @@ struct TrainCommand: ParsableCommand {
                 trainedImages += try run.train(epoch: epoch, batches: batches)
             }
         } catch {
-            // A new run that ends before its first epoch leaves no half-made run behind.
-            if !resume && run.records.isEmpty { folder.removeRunFiles() }
+            // A new run that ends before its first epoch leaves no half-made run behind (but a
+            // run stopped by SIGTERM leaves the checkpoint it stopped to write).
+            if case CommandFailure.stopped = error {} else if !resume && run.records.isEmpty { folder.removeRunFiles() }
             throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

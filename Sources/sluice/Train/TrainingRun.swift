@@ -1,4 +1,5 @@
 import DataPipeline
+import Foundation
 import ModelSpec
 import Trainer
 
@@ -13,12 +14,17 @@ struct TrainingRun {
     let validationLoader: BatchLoader?
     let folder: RunFolder
     let failures: FailureLog
+    /// SIGTERM: checkpoint after the current step and stop.
+    let stopRequest: StopRequest?
     private(set) var stopping: EarlyStopping?
     private(set) var records: [EpochRecord] = []
     private(set) var firstEpoch = 0
+    /// Where the first epoch stands when a checkpoint made part way through it was resumed.
+    private var resumedPass: (progress: PassProgress, feeder: LoaderState)?
 
     init(pipeline: String, settings: TrainSettings, session: TrainingSession, trainLoader: BatchLoader, validationLoader: BatchLoader?,
-         folder: RunFolder, failures: FailureLog) {
+         folder: RunFolder, failures: FailureLog, stopRequest: StopRequest? = nil) {
+        self.stopRequest = stopRequest
         self.pipeline = pipeline
         self.settings = settings
         self.session = session
@@ -56,20 +62,59 @@ struct TrainingRun {
         guard firstEpoch < settings.epochs else {
             throw CommandFailure.usage("nothing to train: \(folder.path) already has \(firstEpoch) epochs")
         }
-        print("resuming \(folder.path) after epoch \(firstEpoch)")
+        if let part = checkpoint.inProgress {
+            let state: LoaderState
+            do {
+                state = try JSONDecoder().decode(LoaderState.self, from: Data(part.feederState.utf8))
+            } catch {
+                throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): its feeder state cannot be read (\(error))")
+            }
+            resumedPass = (part.progress, state)
+            print("resuming \(folder.path) in epoch \(firstEpoch + 1), after step \(part.progress.steps)")
+        } else {
+            print("resuming \(folder.path) after epoch \(firstEpoch)")
+        }
     }
 
     /// Trains and evaluates epoch `epoch` (0-based) and writes its outputs; returns the images trained.
     mutating func train(epoch: Int, batches: Int) throws -> Int {
         session.optimizer.learningRate = settings.schedule.rate(base: settings.optimizer.learningRate, epoch: epoch, epochs: settings.epochs)
         let progress = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, batches: batches)
-        var batch = 0
+        let resumed = resumedPass
+        resumedPass = nil
         let (session, trainLoader, failures) = (self.session, self.trainLoader, self.failures)
+        let iterator: BatchIterator
+        do {
+            iterator = try resumed.map { try trainLoader.epoch(resuming: $0.feeder, onFailure: failures.report) }?.makeIterator()
+                ?? trainLoader.epoch(epoch, onFailure: failures.report).makeIterator()
+        } catch let error as LoaderStateError {
+            throw CommandFailure.usage("\(folder.file("checkpoint.safetensors")): \(error.message)")
+        }
+        var saveError: (any Error)?
+        var steps = resumed?.progress.steps ?? 0
+        let (every, stopRequest, completed, earlyStopping) = (settings.checkpointEvery, self.stopRequest, epoch, self.stopping)
         let trained = try failures.run("train") {
-            try session.train(trainLoader.epoch(epoch, onFailure: failures.report), epoch: epoch) { _, loss in
-                batch += 1
-                progress.update(batch: batch, loss: loss)
+            try session.train(IteratorSequence(iterator), epoch: epoch, from: resumed?.progress) { pass in
+                steps = pass.steps
+                progress.update(batch: pass.steps, loss: pass.lossSum / Double(pass.samples))
+                let stop = stopRequest?.isRequested == true
+                guard stop || every.map({ pass.steps % $0 == 0 }) == true else { return .proceed }
+                do {
+                    let feeder = try JSONEncoder().encode(iterator.state)
+                    let part = TrainingCheckpoint.EpochInProgress(progress: pass, feederState: String(decoding: feeder, as: UTF8.self))
+                    try folder.write("checkpoint.safetensors",
+                                     TrainingCheckpoint(completedEpochs: completed, earlyStopping: earlyStopping, inProgress: part).encoded(session).encoded())
+                } catch {
+                    saveError = error
+                    return .stop
+                }
+                return stop ? .stop : .proceed
             }
+        }
+        if let saveError { throw saveError }
+        if trained.stopped {
+            throw CommandFailure.stopped("stopped by SIGTERM in epoch \(epoch + 1) after step \(steps): checkpoint written to "
+                                         + "\(folder.file("checkpoint.safetensors")); the same command with --resume continues")
         }
         var fields = [("loss", trained.loss), ("accuracy", trained.accuracy)]
         var record = EpochRecord(epoch: epoch + 1, trainLoss: trained.loss, trainAccuracy: trained.accuracy, seconds: trained.seconds,
@@ -90,8 +135,9 @@ struct TrainingRun {
         if improved {
             try folder.writeWeights(session.model, name: "model.safetensors", metadata: ["epoch": "\(epoch + 1)", "pipeline": pipeline])
         }
-        try folder.write("checkpoint.safetensors", TrainingCheckpoint(completedEpochs: epoch + 1, earlyStopping: stopping).encoded(session).encoded())
+        // The checkpoint last: a run killed before it redoes the epoch, and rewrites the rest.
         try folder.writeMetrics(records)
+        try folder.write("checkpoint.safetensors", TrainingCheckpoint(completedEpochs: epoch + 1, earlyStopping: stopping).encoded(session).encoded())
         try TrainingCharts.curves(records).write(to: folder, name: "curves.png")
         if let stopping, stopping.shouldStop {
             print("early stopping: no improvement of val_loss by more than \(stopping.minDelta) for \(stopping.patience) epochs")
