@@ -4,8 +4,10 @@
 # checks the merged results equal one process's byte for byte; kills one shard task mid-run
 # (SIGKILL), cancels another (scancel), and takes the node down under a third (Slurm requeues
 # it): each time run.sh names the task or the job completes, a merge missing a rank says which
-# and exits 64, and after the task runs again the shards and index are one process's. Then it
-# trains an epoch from the merged shards and takes the cluster down, also on failure. Where
+# and exits 64, and after the task runs again the shards and index are one process's. A
+# training job is preempted mid-epoch (scontrol requeue: SIGTERM, a checkpoint, exit 143) and
+# the requeued job resumes to an uninterrupted run's weights. Then it trains an epoch from the
+# merged shards and takes the cluster down, also on failure. Where
 # Slurm cannot run (not root, no apt), it says so in a banner.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -167,6 +169,38 @@ restarts=$(scontrol -o show job "${array}_3" | grep -o "Restarts=[0-9]*" | cut -
 same_shards "$work/shards-single" "$work/requeued"
 same_json "$work/requeued/index.json" "$work/shards-single/index.json" || fail "after the requeue the index differs"
 say "shard: task 3 requeued by Slurm after the node went down; shards and index = one process"
+
+say "train: preempted (scontrol requeue) mid-epoch, resumed by the requeued job"
+trainer=$work/train-job.sh
+cat > "$trainer" <<TRAIN
+#!/usr/bin/env bash
+# Checkpoints every 5 steps; SIGTERM (sent by the requeue) writes one and exits 143. The requeued
+# job finds the checkpoint and resumes.
+resume=""; [ -f "$work/preempted/checkpoint.safetensors" ] && resume=--resume
+exec "$sluice" train --pipeline "$pipeline" --epochs 2 --train-samples 2560 --val-samples 500 --checkpoint-every 5 \
+  --output "$work/preempted" \$resume
+TRAIN
+chmod +x "$trainer"
+"$sluice" train --pipeline "$pipeline" --epochs 2 --train-samples 2560 --val-samples 500 --output "$work/unpreempted" > /dev/null 2>&1 \
+  || fail "the uninterrupted training run failed"
+job=$(sbatch --parsable --requeue --job-name=sluice-train --output="$work/train-job-%j-%r.log" "$trainer")
+for _ in $(seq 1 600); do [ -f "$work/preempted/checkpoint.safetensors" ] && break; sleep 0.05; done
+[ -f "$work/preempted/checkpoint.safetensors" ] || fail "the training job wrote no checkpoint"
+scontrol requeue "$job"
+for _ in $(seq 1 300); do
+  state=$(scontrol -o show job "$job" | grep -o "JobState=[A-Z_]*" | cut -d= -f2)
+  [ "$state" = COMPLETED ] && break
+  case $state in FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) cat "$work"/train-job-*.log; fail "the training job ended $state";; esac
+  sleep 1
+done
+[ "$state" = COMPLETED ] || fail "the requeued training job did not complete (state $state)"
+restarts=$(scontrol -o show job "$job" | grep -o "Restarts=[0-9]*" | cut -d= -f2)
+[ "${restarts:-0}" -ge 1 ] || fail "the training job was not requeued (Restarts=${restarts:-none})"
+grep -q "resuming" "$work"/train-job-*.log || fail "the requeued job did not resume: $(tail -n 3 "$work"/train-job-*.log)"
+for file in model.safetensors checkpoint.safetensors; do
+  cmp -s "$work/preempted/$file" "$work/unpreempted/$file" || fail "after the preemption $file differs from an uninterrupted run's"
+done
+say "train: preempted by scontrol requeue ($(grep -ho 'stopped by SIGTERM in epoch [0-9]* after step [0-9]*' "$work"/train-job-*.log || echo 'before its first step')), requeued $restarts time(s), resumed: weights = an uninterrupted run's"
 
 say "train: one epoch from the merged shards"
 "$sluice" train --pipeline "$pipeline" --shards "$work/shards" --epochs 1 --val-samples 1000 --output "$work/run" > "$work/train.out" 2>&1 \
