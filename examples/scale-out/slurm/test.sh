@@ -183,7 +183,7 @@ TRAIN
 chmod +x "$trainer"
 "$sluice" train --pipeline "$pipeline" --epochs 2 --train-samples 2560 --val-samples 500 --output "$work/unpreempted" > /dev/null 2>&1 \
   || fail "the uninterrupted training run failed"
-job=$(sbatch --parsable --requeue --job-name=sluice-train --output="$work/train-job-%j-%r.log" "$trainer")
+job=$(sbatch --parsable --requeue --open-mode=append --job-name=sluice-train --output="$work/train-job-%j.log" "$trainer")
 for _ in $(seq 1 600); do [ -f "$work/preempted/checkpoint.safetensors" ] && break; sleep 0.05; done
 [ -f "$work/preempted/checkpoint.safetensors" ] || fail "the training job wrote no checkpoint"
 scontrol requeue "$job"
@@ -196,11 +196,12 @@ done
 [ "$state" = COMPLETED ] || fail "the requeued training job did not complete (state $state)"
 restarts=$(scontrol -o show job "$job" | grep -o "Restarts=[0-9]*" | cut -d= -f2)
 [ "${restarts:-0}" -ge 1 ] || fail "the training job was not requeued (Restarts=${restarts:-none})"
+grep -q "stopped by SIGTERM in epoch" "$work"/train-job-*.log || fail "the job was not stopped mid-epoch by the requeue: $(tail -n 3 "$work"/train-job-*.log)"
 grep -q "resuming" "$work"/train-job-*.log || fail "the requeued job did not resume: $(tail -n 3 "$work"/train-job-*.log)"
 for file in model.safetensors checkpoint.safetensors; do
   cmp -s "$work/preempted/$file" "$work/unpreempted/$file" || fail "after the preemption $file differs from an uninterrupted run's"
 done
-say "train: preempted by scontrol requeue ($(grep -ho 'stopped by SIGTERM in epoch [0-9]* after step [0-9]*' "$work"/train-job-*.log || echo 'before its first step')), requeued $restarts time(s), resumed: weights = an uninterrupted run's"
+say "train: preempted by scontrol requeue ($(grep -ho 'stopped by SIGTERM in epoch [0-9]* after step [0-9]*' "$work"/train-job-*.log)), requeued $restarts time(s), resumed: weights = an uninterrupted run's"
 
 say "train: one epoch from the merged shards"
 "$sluice" train --pipeline "$pipeline" --shards "$work/shards" --epochs 1 --val-samples 1000 --output "$work/run" > "$work/train.out" 2>&1 \
