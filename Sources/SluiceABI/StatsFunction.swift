@@ -39,7 +39,7 @@ public func sluice_stats(_ paths: UnsafePointer<UnsafePointer<CChar>?>?, _ count
             throw ABIFailure(status: SLUICE_E_DECODE, message: "\(stoppedAt.path): \(stoppedAt.error)")
         }
         let report = StatisticsReport(outcome.accumulator).namingClasses(classNames)
-        json.pointee = ABI.copy(String(decoding: try report.json(seconds: seconds), as: UTF8.self))
+        json.pointee = ABI.copy(String(decoding: try report.json(seconds: seconds, inputs: list), as: UTF8.self))
         return Int32(SLUICE_OK)
     }
 }
