@@ -24,7 +24,7 @@ public enum HealthCheck: String, CaseIterable, Codable, Sendable {
         case .lowInformation: "The histogram's entropy is below 3 bits: few distinct values, such as a nearly blank image."
         case .oddAspectRatio: "The shorter side is under 0.35 of the longer one."
         case .oddSize: "sqrt(width x height) lies far (more than 3 interquartile ranges) outside the dataset's middle half."
-        case .grayscale: "Stored with one channel (Pillow mode \"L\")."
+        case .grayscale: "Stored with one channel (gray), at any bit depth."
         }
     }
 

@@ -101,8 +101,8 @@ enum SVGChart {
     private static func axes(left: Double, top: Double, plotWidth: Double, plotHeight: Double,
                              xLabels: [(Double, String)], yTop: String?) -> String {
         var body = "<path d=\"M\(fixed(left)),\(fixed(top)) V\(fixed(top + plotHeight)) H\(fixed(left + plotWidth))\" fill=\"none\" stroke=\"#888\"/>"
-        for (place, label) in xLabels {
-            body += "<text x=\"\(fixed(left + plotWidth * place))\" y=\"\(fixed(top + plotHeight + 14))\" text-anchor=\"middle\" font-size=\"11\">\(escape(label))</text>"
+        for (place, label) in xLabels {   // the last label ends at the axis' end, inside the chart
+            body += "<text x=\"\(fixed(left + plotWidth * place))\" y=\"\(fixed(top + plotHeight + 14))\" text-anchor=\"\(place >= 1 ? "end" : "middle")\" font-size=\"11\">\(escape(label))</text>"
         }
         if let yTop { body += "<text x=\"\(fixed(left - 6))\" y=\"\(fixed(top + 10))\" text-anchor=\"end\" font-size=\"11\">\(escape(yTop))</text>" }
         return body
