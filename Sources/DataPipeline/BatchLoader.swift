@@ -76,7 +76,7 @@ public final class BatchLoader: Sendable {
         }
         let text = "\(dataset.count)|\(sources.joined(separator: ";"))|\(chain.transforms.map(\.description).joined(separator: ";"))"
             + "|seed \(settings.seed) shuffle \(settings.shuffle) drop_last \(settings.dropLast)"
-        // Two FNV-1a hashes of the text from different offsets: 128 bits, enough to tell pipelines apart.
+        // Two FNV-1a-style hashes of the text (other bases, one with a shift): 128 bits, to tell pipelines apart.
         var first: UInt64 = 0xcbf2_9ce4_8422_2325, second: UInt64 = 0x6c62_272e_07bb_0142
         for byte in text.utf8 {
             first = (first ^ UInt64(byte)) &* 0x100_0000_01b3
