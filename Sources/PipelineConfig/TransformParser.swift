@@ -5,7 +5,7 @@ import ImageTransforms
 /// with torchvision's defaults; every field is documented in pipelines/README.md.
 enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
-                      "vertical_flip", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+                      "vertical_flip", "grayscale", "random_grayscale", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
     /// The split's list of ops, each checked against what the op before it gives (so an op in
     /// the wrong place is an error at its line, e.g. a flip after to_float).
@@ -88,6 +88,12 @@ enum TransformParser {
         case "horizontal_flip", "vertical_flip":
             let f = try node.fields(allowed: ["p"])
             return try FlipTransform(horizontal: op == "horizontal_flip", p: try f["p"]?.double() ?? 0.5)
+        case "grayscale":
+            let f = try node.fields(allowed: ["num_output_channels"])
+            return try GrayscaleTransform(outputChannels: try f["num_output_channels"]?.int(minimum: 1) ?? 1)
+        case "random_grayscale":
+            let f = try node.fields(allowed: ["p"])
+            return try RandomGrayscaleTransform(p: try f["p"]?.double() ?? 0.1)
         case "to_float":
             _ = try node.fields(allowed: [])
             return ToFloatTransform()

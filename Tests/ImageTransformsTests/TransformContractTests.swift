@@ -24,6 +24,9 @@ final class TransformContractTests: XCTestCase {
             try RandomResizedCropTransform(height: 4, width: 5),
             try FlipTransform(horizontal: true, p: 1),
             try FlipTransform(horizontal: false, p: 1),
+            try GrayscaleTransform(outputChannels: 1),
+            try GrayscaleTransform(outputChannels: 3),
+            try RandomGrayscaleTransform(p: 1),
         ]
     }
 
@@ -85,7 +88,7 @@ final class TransformContractTests: XCTestCase {
     func testRandomOpsDifferAcrossSamples() throws {
         let image = SyntheticImages.noise(width: 40, height: 30, channels: 3, seed: 3)
         let ops = try [RandomCropTransform(height: 20, width: 20, padding: Padding([4])), RandomResizedCropTransform(height: 16, width: 16),
-                       FlipTransform(horizontal: true)] as [any Transform]
+                       FlipTransform(horizontal: true), RandomGrayscaleTransform(p: 0.5)] as [any Transform]
         for op in ops {
             let outputs = try (0..<8).map { try run(op, on: image, toFloat: false, seed: UInt64($0)).image }
             XCTAssertGreaterThan(Set(outputs.map(\.pixels)).count, 1, "\(op) gave the same output for 8 seeds")
@@ -153,6 +156,7 @@ final class TransformContractTests: XCTestCase {
             ([try RandomCropTransform(height: 20, width: 33, padding: Padding([1, 0, 9, 2])), try FlipTransform(horizontal: true),
               try FlipTransform(horizontal: false), ToFloatTransform()], [3, 20, 33]),
             ([ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.3])], [3, 29, 37]),
+            ([try RandomGrayscaleTransform(p: 0.5), try FlipTransform(horizontal: true), ToFloatTransform()], [3, 29, 37]),
         ]
         try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)

@@ -1,5 +1,3 @@
-import TensorCore
-
 /// Gray <-> RGB conversions with Pillow's exact arithmetic.
 public enum ColorConversion {
     /// Pillow's `convert("L")` (Convert.c `L24`): (19595 R + 38470 G + 7471 B + 0x8000) >> 16,
