@@ -63,3 +63,74 @@ public struct RandomGrayscaleTransform: Transform {
 
     public var description: String { "random_grayscale p=\(p)" }
 }
+
+/// `color_jitter`: torchvision's `ColorJitter(brightness, contrast, saturation, hue)` on PIL
+/// images. Each sample draws a random order of the four adjustments (a permutation of 4), then a
+/// factor for each that is set (uniform in its range, in the order brightness, contrast,
+/// saturation, hue), as `make_params` does, then applies them in that order (`ColorAdjust`).
+public struct ColorJitterTransform: Transform {
+    /// The factor ranges; nil: that adjustment is left out.
+    public let brightness: ClosedRange<Double>?
+    public let contrast: ClosedRange<Double>?
+    public let saturation: ClosedRange<Double>?
+    public let hue: ClosedRange<Double>?
+    public var opName: String { "color_jitter" }
+    public var isRandom: Bool { true }
+    /// Equal channels stay equal: luma of (v, v, v) is v, and gray has no hue.
+    public var commutesWithGrayToRGB: Bool { true }
+
+    public init(brightness: ClosedRange<Double>? = nil, contrast: ClosedRange<Double>? = nil, saturation: ClosedRange<Double>? = nil,
+                hue: ClosedRange<Double>? = nil) throws(TransformError) {
+        for (name, range) in [("brightness", brightness), ("contrast", contrast), ("saturation", saturation)] {
+            guard let range else { continue }
+            guard range.lowerBound >= 0 else { throw TransformError("color_jitter: \(name) factors must not be negative, got \(range)") }
+        }
+        if let hue, hue.lowerBound < -0.5 || hue.upperBound > 0.5 {
+            throw TransformError("color_jitter: hue must lie in [-0.5, 0.5], got \(hue)")
+        }
+        // As torchvision: a range that is only the neutral value leaves the adjustment out.
+        self.brightness = brightness == 1...1 ? nil : brightness
+        self.contrast = contrast == 1...1 ? nil : contrast
+        self.saturation = saturation == 1...1 ? nil : saturation
+        self.hue = hue == 0...0 ? nil : hue
+    }
+
+    /// torchvision's reading of one number: [max(0, 1 - x), 1 + x] (hue: [-x, x]).
+    public static func range(around value: Double, hue: Bool = false) throws(TransformError) -> ClosedRange<Double> {
+        guard value >= 0 else { throw TransformError("color_jitter: a single number must not be negative, got \(value)") }
+        return hue ? -value...value : max(0, 1 - value)...(1 + value)
+    }
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        _ = try requireImage(input)
+        return input
+    }
+
+    /// The sample's draws, as torchvision's `make_params`: the order of the adjustments (0
+    /// brightness, 1 contrast, 2 saturation, 3 hue; Fisher-Yates), then each set factor.
+    public func parameters(using generator: inout SampleRNG) -> (order: [Int], factors: [Double?]) {
+        var order = [0, 1, 2, 3]
+        for position in stride(from: 3, to: 0, by: -1) { order.swapAt(position, generator.integer(upTo: position)) }
+        let factors = [brightness, contrast, saturation, hue].map { range in range.map { generator.uniform($0.lowerBound, $0.upperBound) } }
+        return (order, factors)
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        let (order, factors) = parameters(using: &generator)
+        for adjustment in order {
+            guard let factor = factors[adjustment] else { continue }
+            switch adjustment {
+            case 0: ColorAdjust.brightness(&sample.image, factor: factor)
+            case 1: ColorAdjust.contrast(&sample.image, factor: factor)
+            case 2: ColorAdjust.saturation(&sample.image, factor: factor)
+            default: ColorAdjust.hue(&sample.image, factor: factor)
+            }
+        }
+    }
+
+    public var description: String {
+        let parts = [("brightness", brightness), ("contrast", contrast), ("saturation", saturation), ("hue", hue)]
+            .compactMap { name, range in range.map { "\(name) \($0.lowerBound)-\($0.upperBound)" } }
+        return "color_jitter " + (parts.isEmpty ? "(nothing)" : parts.joined(separator: ", "))
+    }
+}

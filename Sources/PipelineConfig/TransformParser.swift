@@ -5,7 +5,7 @@ import ImageTransforms
 /// with torchvision's defaults; every field is documented in pipelines/README.md.
 enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
-                      "vertical_flip", "grayscale", "random_grayscale", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+                      "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
     /// The split's list of ops, each checked against what the op before it gives (so an op in
     /// the wrong place is an error at its line, e.g. a flip after to_float).
@@ -94,6 +94,15 @@ enum TransformParser {
         case "random_grayscale":
             let f = try node.fields(allowed: ["p"])
             return try RandomGrayscaleTransform(p: try f["p"]?.double() ?? 0.1)
+        case "color_jitter":
+            let f = try node.fields(allowed: ["brightness", "contrast", "saturation", "hue"])
+            func range(_ name: String, hue: Bool = false) throws -> ClosedRange<Double>? {
+                guard let field = f[name] else { return nil }
+                if let value = try? field.double() { return try ColorJitterTransform.range(around: value, hue: hue) }
+                return try field.range()
+            }
+            return try ColorJitterTransform(brightness: try range("brightness"), contrast: try range("contrast"),
+                                            saturation: try range("saturation"), hue: try range("hue", hue: true))
         case "to_float":
             _ = try node.fields(allowed: [])
             return ToFloatTransform()

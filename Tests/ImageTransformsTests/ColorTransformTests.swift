@@ -5,8 +5,9 @@ import TensorCore
 import TestSupport
 import XCTest
 
-/// `grayscale` and `random_grayscale` against torchvision 0.29 on PIL images
-/// (Tests/Fixtures/golden-color, made by its make_golden_color.py): equal byte for byte.
+/// `grayscale`, `random_grayscale` and `color_jitter` against torchvision 0.29 on PIL images
+/// (Tests/Fixtures/golden-color, made by its make_golden_color.py): byte for byte, Pillow's
+/// float HSV and blends included (torchvision's tolerance for colour ops would be 1 a value).
 final class ColorTransformTests: XCTestCase {
     private let folder = Fixtures.fixture("golden-color")
 
@@ -25,18 +26,36 @@ final class ColorTransformTests: XCTestCase {
     func testOutputsAreTorchvisionsBytes() throws {
         let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])
         let cases = try XCTUnwrap(manifest["cases"] as? [[String: Any]])
-        XCTAssertEqual(cases.count, 18)
-        let ops: [String: any Transform] = ["grayscale-1": try GrayscaleTransform(outputChannels: 1),
+        XCTAssertEqual(cases.count, 18 + 9 * 5)
+        var ops: [String: any Transform] = ["grayscale-1": try GrayscaleTransform(outputChannels: 1),
                                             "grayscale-3": try GrayscaleTransform(outputChannels: 3),
                                             "random_grayscale-p1": try RandomGrayscaleTransform(p: 1)]
+        for (name, value) in [("brightness", 1.3), ("brightness", 0.45), ("contrast", 0.6), ("contrast", 1.6), ("saturation", 1.7),
+                              ("saturation", 0.3), ("hue", 0.2), ("hue", -0.35), ("hue", 0.5)] {
+            let fixed: ClosedRange<Double>? = value...value
+            ops["color_jitter-\(name)-\(value)"] = try ColorJitterTransform(
+                brightness: name == "brightness" ? fixed : nil, contrast: name == "contrast" ? fixed : nil,
+                saturation: name == "saturation" ? fixed : nil, hue: name == "hue" ? fixed : nil)
+        }
+        var worst = 0, differing = 0, values = 0
         for item in cases {
             let name = try XCTUnwrap(item["op"] as? String), file = try XCTUnwrap(item["expected"] as? String)
             let expected = try NumPyFile(path: folder + "/" + file)
-            guard case .uint8(let values) = expected.values else { return XCTFail("\(file): not uint8") }
-            let output = try run(try XCTUnwrap(ops[name]), on: try input(try XCTUnwrap(item["input"] as? String)))
+            guard case .uint8(let reference) = expected.values else { return XCTFail("\(file): not uint8") }
+            let output = try run(try XCTUnwrap(ops[name], name), on: try input(try XCTUnwrap(item["input"] as? String)))
             XCTAssertEqual(output.shape, expected.shape, file)
-            XCTAssertEqual(output.pixels, values, file)
+            guard output.pixels.count == reference.count else { continue }
+            if name.hasPrefix("color_jitter") {
+                for (a, b) in zip(output.pixels, reference) {
+                    worst = max(worst, abs(Int(a) - Int(b)))
+                    differing += a == b ? 0 : 1
+                }
+                values += reference.count
+            } else {
+                XCTAssertEqual(output.pixels, reference, file)
+            }
         }
+        XCTAssertEqual(worst, 0, "color_jitter: \(differing) of \(values) values differ")
     }
 
     /// `random_grayscale` turns about p of the samples gray (one draw each), the others untouched.
@@ -56,7 +75,44 @@ final class ColorTransformTests: XCTestCase {
         XCTAssertEqual(try run(RandomGrayscaleTransform(p: 0), on: image), image)
     }
 
+    /// color_jitter's draws: every order of the four adjustments equally likely (chi-square, 23
+    /// degrees of freedom), each factor uniform on its range (Kolmogorov-Smirnov), as torchvision's
+    /// randperm(4) and uniform_.
+    func testColorJitterDrawsOrdersAndFactorsAsTorchvision() throws {
+        let transform = try ColorJitterTransform(brightness: 0.6...1.4, contrast: 0.2...1.8, saturation: nil, hue: -0.1...0.1)
+        var orders: [[Int]: Int] = [:], brightness: [Double] = [], hue: [Double] = []
+        let count = 24_000
+        for index in 0..<count {
+            var generator = SampleRNG(seed: 7, epoch: 1, index: UInt64(index))
+            let (order, factors) = transform.parameters(using: &generator)
+            orders[order, default: 0] += 1
+            XCTAssertNil(factors[2])
+            brightness.append(try XCTUnwrap(factors[0]))
+            hue.append(try XCTUnwrap(factors[3]))
+        }
+        XCTAssertEqual(orders.count, 24)
+        let expected = Double(count) / 24
+        let chiSquare = orders.values.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+        XCTAssertLessThan(chiSquare, 49.7)   // p = 0.001 for 23 degrees of freedom
+        for (values, range) in [(brightness, 0.6...1.4), (hue, -0.1...0.1)] {
+            let sorted = values.sorted()
+            var statistic = 0.0
+            for (rank, value) in sorted.enumerated() {
+                let cdf = (value - range.lowerBound) / (range.upperBound - range.lowerBound)
+                statistic = max(statistic, abs(cdf - Double(rank) / Double(count)), abs(cdf - Double(rank + 1) / Double(count)))
+            }
+            XCTAssertLessThan(statistic, 1.95 / Double(count).squareRoot())   // p = 0.001
+            XCTAssertTrue(sorted.first! >= range.lowerBound && sorted.last! <= range.upperBound)
+        }
+    }
+
     func testShapesAndBadParameters() throws {
+        XCTAssertEqual(try ColorJitterTransform.range(around: 0.4), 0.6...1.4)
+        XCTAssertEqual(try ColorJitterTransform.range(around: 1.5), 0...2.5)
+        XCTAssertEqual(try ColorJitterTransform.range(around: 0.2, hue: true), -0.2...0.2)
+        XCTAssertThrowsError(try ColorJitterTransform(hue: -0.6...0.1))
+        XCTAssertThrowsError(try ColorJitterTransform(brightness: -0.1...1))
+        XCTAssertNil(try ColorJitterTransform(brightness: 1...1).brightness)
         XCTAssertEqual(try GrayscaleTransform(outputChannels: 1).outputShape(.image(height: 5, width: 6, channels: 3)),
                        .image(height: 5, width: 6, channels: 1))
         XCTAssertEqual(try GrayscaleTransform(outputChannels: 3).outputShape(.image(height: 5, width: 6, channels: nil)),

@@ -27,6 +27,7 @@ final class TransformContractTests: XCTestCase {
             try GrayscaleTransform(outputChannels: 1),
             try GrayscaleTransform(outputChannels: 3),
             try RandomGrayscaleTransform(p: 1),
+            try ColorJitterTransform(brightness: 0.5...1.5, contrast: 0.5...1.5, saturation: 0...2, hue: -0.5...0.5),
         ]
     }
 
@@ -88,7 +89,8 @@ final class TransformContractTests: XCTestCase {
     func testRandomOpsDifferAcrossSamples() throws {
         let image = SyntheticImages.noise(width: 40, height: 30, channels: 3, seed: 3)
         let ops = try [RandomCropTransform(height: 20, width: 20, padding: Padding([4])), RandomResizedCropTransform(height: 16, width: 16),
-                       FlipTransform(horizontal: true), RandomGrayscaleTransform(p: 0.5)] as [any Transform]
+                       FlipTransform(horizontal: true), RandomGrayscaleTransform(p: 0.5),
+                       ColorJitterTransform(brightness: 0.5...1.5, hue: -0.2...0.2)] as [any Transform]
         for op in ops {
             let outputs = try (0..<8).map { try run(op, on: image, toFloat: false, seed: UInt64($0)).image }
             XCTAssertGreaterThan(Set(outputs.map(\.pixels)).count, 1, "\(op) gave the same output for 8 seeds")
@@ -157,6 +159,8 @@ final class TransformContractTests: XCTestCase {
               try FlipTransform(horizontal: false), ToFloatTransform()], [3, 20, 33]),
             ([ToFloatTransform(), try NormalizeTransform(mean: [0.5], std: [0.3])], [3, 29, 37]),
             ([try RandomGrayscaleTransform(p: 0.5), try FlipTransform(horizontal: true), ToFloatTransform()], [3, 29, 37]),
+            ([try ColorJitterTransform(brightness: 0.6...1.4, contrast: 0.6...1.4, saturation: 0.6...1.4, hue: -0.1...0.1), ToFloatTransform()],
+             [3, 29, 37]),
         ]
         try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)

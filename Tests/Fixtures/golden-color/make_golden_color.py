@@ -17,11 +17,17 @@ here = Path(__file__).parent
 inputs = sorted((here.parent / "golden" / "inputs").glob("*.png"))
 cases = {"grayscale-1": v2.Grayscale(num_output_channels=1), "grayscale-3": v2.Grayscale(num_output_channels=3),
          "random_grayscale-p1": v2.RandomGrayscale(p=1.0)}
+# One adjustment at a time, with a range of equal ends (the factor is then fixed, the order moot).
+for name, value in [("brightness", 1.3), ("brightness", 0.45), ("contrast", 0.6), ("contrast", 1.6),
+                    ("saturation", 1.7), ("saturation", 0.3), ("hue", 0.2), ("hue", -0.35), ("hue", 0.5)]:
+    cases[f"color_jitter-{name}-{value}"] = v2.ColorJitter(**{name: (value, value)})
 manifest = []
 for path in inputs:
     image = Image.open(path)
     image.load()
     for name, op in cases.items():
+        if name.startswith("color_jitter") and path.stem == "rgb_large":
+            continue   # the smaller inputs cover the kernels; this keeps the fixture small
         out = np.asarray(op(image))
         if out.ndim == 2:
             out = out[:, :, None]
