@@ -48,6 +48,12 @@ for size in (32, 224):
         ("normalize (uint8 -> float, ImageNet)", lambda x: A.Normalize()(image=x), image),
         ("random_erasing p=1", lambda x: A.Erasing(p=1)(image=x), floats),
         ("gaussian_noise", lambda x: A.GaussNoise(std_range=(0.1, 0.1), p=1)(image=x), floats),
+        ("grayscale", lambda x: A.ToGray(num_output_channels=1, p=1)(image=x), image),
+        ("color_jitter 0.4/0.4/0.4/0.1", lambda x: A.ColorJitter(0.4, 0.4, 0.4, 0.1, p=1)(image=x), image),
+        ("random_posterize bits=4 p=1", lambda x: A.Posterize(num_bits=4, p=1)(image=x), image),
+        ("random_solarize 128 p=1", lambda x: A.Solarize(threshold_range=(0.5, 0.5), p=1)(image=x), image),
+        ("random_autocontrast p=1", lambda x: A.AutoContrast(p=1)(image=x), image),
+        ("random_equalize p=1", lambda x: A.Equalize(p=1)(image=x), image),
     ]
     for name, fn, arg in ops:
         print("%dx%d  %-60s %12.0f img/s" % (size, size, name, rate(fn, arg)))

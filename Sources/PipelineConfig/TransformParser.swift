@@ -5,7 +5,7 @@ import ImageTransforms
 /// with torchvision's defaults; every field is documented in pipelines/README.md.
 enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
-                      "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+                      "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "random_posterize", "random_solarize", "random_autocontrast", "random_equalize", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
     /// The split's list of ops, each checked against what the op before it gives (so an op in
     /// the wrong place is an error at its line, e.g. a flip after to_float).
@@ -103,6 +103,17 @@ enum TransformParser {
             }
             return try ColorJitterTransform(brightness: try range("brightness"), contrast: try range("contrast"),
                                             saturation: try range("saturation"), hue: try range("hue", hue: true))
+        case "random_posterize":
+            let f = try node.fields(allowed: ["bits", "p"])
+            guard let bits = f["bits"] else { throw node.error("random_posterize needs bits (1-8)") }
+            return try RandomToneTransform(.posterize(bits: try bits.int(minimum: 1)), p: try f["p"]?.double() ?? 0.5)
+        case "random_solarize":
+            let f = try node.fields(allowed: ["threshold", "p"])
+            guard let threshold = f["threshold"] else { throw node.error("random_solarize needs threshold (0-255)") }
+            return try RandomToneTransform(.solarize(threshold: try threshold.double()), p: try f["p"]?.double() ?? 0.5)
+        case "random_autocontrast", "random_equalize":
+            let f = try node.fields(allowed: ["p"])
+            return try RandomToneTransform(op == "random_equalize" ? .equalize : .autocontrast, p: try f["p"]?.double() ?? 0.5)
         case "to_float":
             _ = try node.fields(allowed: [])
             return ToFloatTransform()

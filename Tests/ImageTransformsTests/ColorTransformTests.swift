@@ -5,7 +5,8 @@ import TensorCore
 import TestSupport
 import XCTest
 
-/// `grayscale`, `random_grayscale` and `color_jitter` against torchvision 0.29 on PIL images
+/// `grayscale`, `random_grayscale`, `color_jitter` and the random tone ops (posterize, solarize,
+/// autocontrast, equalize) against torchvision 0.29 on PIL images
 /// (Tests/Fixtures/golden-color, made by its make_golden_color.py): byte for byte, Pillow's
 /// float HSV and blends included (torchvision's tolerance for colour ops would be 1 a value).
 final class ColorTransformTests: XCTestCase {
@@ -26,7 +27,7 @@ final class ColorTransformTests: XCTestCase {
     func testOutputsAreTorchvisionsBytes() throws {
         let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])
         let cases = try XCTUnwrap(manifest["cases"] as? [[String: Any]])
-        XCTAssertEqual(cases.count, 18 + 9 * 5)
+        XCTAssertEqual(cases.count, 18 + 9 * 5 + 6 * 5)
         var ops: [String: any Transform] = ["grayscale-1": try GrayscaleTransform(outputChannels: 1),
                                             "grayscale-3": try GrayscaleTransform(outputChannels: 3),
                                             "random_grayscale-p1": try RandomGrayscaleTransform(p: 1)]
@@ -36,6 +37,11 @@ final class ColorTransformTests: XCTestCase {
             ops["color_jitter-\(name)-\(value)"] = try ColorJitterTransform(
                 brightness: name == "brightness" ? fixed : nil, contrast: name == "contrast" ? fixed : nil,
                 saturation: name == "saturation" ? fixed : nil, hue: name == "hue" ? fixed : nil)
+        }
+        for (name, kind) in [("random_posterize-3", RandomToneTransform.Kind.posterize(bits: 3)), ("random_posterize-7", .posterize(bits: 7)),
+                             ("random_solarize-128", .solarize(threshold: 128)), ("random_solarize-200", .solarize(threshold: 200)),
+                             ("random_autocontrast", .autocontrast), ("random_equalize", .equalize)] {
+            ops[name] = try RandomToneTransform(kind, p: 1)
         }
         var worst = 0, differing = 0, values = 0
         for item in cases {

@@ -28,6 +28,10 @@ final class TransformContractTests: XCTestCase {
             try GrayscaleTransform(outputChannels: 3),
             try RandomGrayscaleTransform(p: 1),
             try ColorJitterTransform(brightness: 0.5...1.5, contrast: 0.5...1.5, saturation: 0...2, hue: -0.5...0.5),
+            try RandomToneTransform(.posterize(bits: 2), p: 1),
+            try RandomToneTransform(.solarize(threshold: 100), p: 1),
+            try RandomToneTransform(.autocontrast, p: 1),
+            try RandomToneTransform(.equalize, p: 1),
         ]
     }
 
@@ -161,6 +165,8 @@ final class TransformContractTests: XCTestCase {
             ([try RandomGrayscaleTransform(p: 0.5), try FlipTransform(horizontal: true), ToFloatTransform()], [3, 29, 37]),
             ([try ColorJitterTransform(brightness: 0.6...1.4, contrast: 0.6...1.4, saturation: 0.6...1.4, hue: -0.1...0.1), ToFloatTransform()],
              [3, 29, 37]),
+            ([try RandomToneTransform(.equalize), try RandomToneTransform(.autocontrast), try RandomToneTransform(.solarize(threshold: 90)),
+              try RandomToneTransform(.posterize(bits: 4)), ToFloatTransform()], [3, 29, 37]),
         ]
         try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)

@@ -1,0 +1,101 @@
+import TensorCore
+
+/// torchvision's random tone ops on PIL images: with probability `p` (one draw, u < p), each
+/// channel goes through a 256-entry table made as Pillow's `ImageOps` makes it.
+public struct RandomToneTransform: Transform {
+    public enum Kind: Sendable, Equatable {
+        /// `posterize`: keep the `bits` high bits (1-8).
+        case posterize(bits: Int)
+        /// `solarize`: values at or above `threshold` inverted.
+        case solarize(threshold: Double)
+        /// `autocontrast`: each channel's lowest value to 0 and highest to 255, linearly.
+        case autocontrast
+        /// `equalize`: each channel's histogram spread evenly (Pillow's steps).
+        case equalize
+    }
+
+    public let kind: Kind
+    public let p: Double
+    public var isRandom: Bool { true }
+    /// Per-channel tables from per-channel counts: equal channels stay equal.
+    public var commutesWithGrayToRGB: Bool { true }
+
+    public var opName: String {
+        switch kind {
+        case .posterize: "random_posterize"
+        case .solarize: "random_solarize"
+        case .autocontrast: "random_autocontrast"
+        case .equalize: "random_equalize"
+        }
+    }
+
+    public init(_ kind: Kind, p: Double = 0.5) throws(TransformError) {
+        switch kind {
+        case .posterize(let bits) where !(1...8).contains(bits):
+            throw TransformError("random_posterize: bits must be 1-8, got \(bits)")
+        case .solarize(let threshold) where !(0...255).contains(threshold):
+            throw TransformError("random_solarize: threshold must be in [0, 255] (uint8 images), got \(threshold)")
+        default: break
+        }
+        guard (0...1).contains(p) else { throw TransformError("p must be in [0, 1], got \(p)") }
+        self.kind = kind
+        self.p = p
+    }
+
+    public func outputShape(_ input: SampleShape) throws(TransformError) -> SampleShape {
+        _ = try requireImage(input)
+        return input
+    }
+
+    public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
+        guard RandomParameters.happens(p, using: &generator) else { return }
+        let channels = sample.image.channels
+        var counts = [Int](repeating: 0, count: 256 * channels)
+        if kind == .autocontrast || kind == .equalize {
+            sample.image.pixels.withUnsafeBufferPointer { values in
+                for index in values.indices { counts[(index % channels) * 256 + Int(values[index])] += 1 }
+            }
+        }
+        let tables = (0..<channels).map { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)]) }
+        sample.image.pixels.withUnsafeMutableBufferPointer { values in
+            for index in values.indices { values[index] = tables[index % channels][Int(values[index])] }
+        }
+    }
+
+    /// The table of one channel with these counts of each value.
+    static func table(_ kind: Kind, counts: ArraySlice<Int>) -> [UInt8] {
+        let counts = Array(counts)
+        switch kind {
+        case .posterize(let bits):
+            let mask = UInt8(truncatingIfNeeded: ~((1 << (8 - bits)) - 1))
+            return (0..<256).map { UInt8($0) & mask }
+        case .solarize(let threshold):
+            return (0..<256).map { Double($0) < threshold ? UInt8($0) : UInt8(255 - $0) }
+        case .autocontrast:
+            guard let low = counts.firstIndex(where: { $0 > 0 }), let high = counts.lastIndex(where: { $0 > 0 }), high > low else {
+                return (0..<256).map { UInt8($0) }
+            }
+            let scale = 255.0 / Double(high - low), offset = -Double(low) * scale
+            return (0..<256).map { UInt8(min(max(Int(Double($0) * scale + offset), 0), 255)) }
+        case .equalize:
+            let present = counts.filter { $0 > 0 }
+            guard present.count > 1 else { return (0..<256).map { UInt8($0) } }
+            let step = (present.reduce(0, +) - present.last!) / 255
+            guard step > 0 else { return (0..<256).map { UInt8($0) } }
+            var n = step / 2
+            return (0..<256).map { value in
+                defer { n += counts[value] }
+                return UInt8(min(n / step, 255))
+            }
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .posterize(let bits): "random_posterize bits=\(bits) p=\(p)"
+        case .solarize(let threshold): "random_solarize threshold=\(threshold) p=\(p)"
+        case .autocontrast: "random_autocontrast p=\(p)"
+        case .equalize: "random_equalize p=\(p)"
+        }
+    }
+}
