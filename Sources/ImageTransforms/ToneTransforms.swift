@@ -49,16 +49,27 @@ public struct RandomToneTransform: Transform {
 
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
         guard RandomParameters.happens(p, using: &generator) else { return }
-        let channels = sample.image.channels
+        let channels = sample.image.channels, pixels = sample.image.pixelCount
+        // The channels' counts (for the tables that need them), then one flat table of
+        // channels x 256 entries, walked pixel by pixel.
         var counts = [Int](repeating: 0, count: 256 * channels)
         if kind == .autocontrast || kind == .equalize {
             sample.image.pixels.withUnsafeBufferPointer { values in
-                for index in values.indices { counts[(index % channels) * 256 + Int(values[index])] += 1 }
+                for pixel in 0..<pixels {
+                    for c in 0..<channels { counts[c &* 256 &+ Int(values[pixel &* channels &+ c])] += 1 }
+                }
             }
         }
-        let tables = (0..<channels).map { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)]) }
-        sample.image.pixels.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = tables[index % channels][Int(values[index])] }
+        let table = (0..<channels).flatMap { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)]) }
+        table.withUnsafeBufferPointer { table in
+            sample.image.pixels.withUnsafeMutableBufferPointer { values in
+                for pixel in 0..<pixels {
+                    for c in 0..<channels {
+                        let index = pixel &* channels &+ c
+                        values[index] = table[c &* 256 &+ Int(values[index])]
+                    }
+                }
+            }
         }
     }
 
