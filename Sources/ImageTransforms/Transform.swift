@@ -38,6 +38,8 @@ public struct SampleBuffer: Sendable {
     var window = Image<UInt8>()
     /// Resize filter taps, kept from sample to sample.
     var taps = Resize.Taps()
+    /// Float scratch of image kernels (the blur's rows), kept from sample to sample.
+    var floats: [Float] = []
 
     public init() {}
 

@@ -5,7 +5,8 @@ import ImageTransforms
 /// with torchvision's defaults; every field is documented in pipelines/README.md.
 enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
-                      "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "random_posterize", "random_solarize", "random_autocontrast", "random_equalize", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+                      "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "random_posterize", "random_solarize", "random_autocontrast", "random_equalize",
+                      "gaussian_blur", "random_rotation", "random_affine", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
     /// The split's list of ops, each checked against what the op before it gives (so an op in
     /// the wrong place is an error at its line, e.g. a flip after to_float).
@@ -34,6 +35,28 @@ enum TransformParser {
 
     private static func interpolation(_ node: ConfigNode?) throws(PipelineError) -> Interpolation {
         try node?.choice(Interpolation.self, Interpolation.allCases) ?? .bilinear
+    }
+
+    private static func warpFilter(_ node: ConfigNode?) throws(PipelineError) -> AffineWarp.Filter {
+        try node?.choice(AffineWarp.Filter.self, AffineWarp.Filter.allCases) ?? .nearest
+    }
+
+    /// torchvision's `_setup_angle`: a number d >= 0 for [-d, d], or [min, max].
+    private static func angles(_ node: ConfigNode, _ name: String) throws(PipelineError) -> ClosedRange<Double> {
+        let values = try node.doubles()
+        switch values.count {
+        case 1 where values[0] >= 0: return -values[0]...values[0]
+        case 2 where values[0] <= values[1]: return values[0]...values[1]
+        default: throw node.error("\(name) is a number d >= 0 (for [-d, d]) or [min, max] with min <= max")
+        }
+    }
+
+    /// An [x, y] pair.
+    private static func point(_ node: ConfigNode?) throws(PipelineError) -> (x: Double, y: Double)? {
+        guard let node else { return nil }
+        let values = try node.doubles()
+        guard values.count == 2 else { throw node.error("expected [x, y]") }
+        return (values[0], values[1])
     }
 
     private static func padding(_ node: ConfigNode?) throws -> Padding {
@@ -114,6 +137,38 @@ enum TransformParser {
         case "random_autocontrast", "random_equalize":
             let f = try node.fields(allowed: ["p"])
             return try RandomToneTransform(op == "random_equalize" ? .equalize : .autocontrast, p: try f["p"]?.double() ?? 0.5)
+        case "gaussian_blur":
+            let f = try node.fields(allowed: ["kernel_size", "sigma"])
+            guard let sizeNode = f["kernel_size"] else { throw node.error("gaussian_blur needs kernel_size (an odd number, or [x, y])") }
+            let sizes = try sizeNode.ints(minimum: 1, maximum: 1_001)
+            guard sizes.count <= 2 else { throw sizeNode.error("kernel_size is one odd number or [x, y]") }
+            var sigma = 0.1...2.0
+            if let field = f["sigma"] {
+                let values = try field.doubles()
+                guard values.count <= 2, values[0] <= values.last! else { throw field.error("sigma is a number or [min, max] with min <= max") }
+                sigma = values[0]...values.last!
+            }
+            return try GaussianBlurTransform(kernelWidth: sizes[0], kernelHeight: sizes.last!, sigma: sigma)
+        case "random_rotation":
+            let f = try node.fields(allowed: ["degrees", "interpolation", "expand", "center", "fill"])
+            guard let degrees = f["degrees"] else { throw node.error("random_rotation needs degrees (a number d for [-d, d], or [min, max])") }
+            return try RandomRotationTransform(degrees: try angles(degrees, "degrees"), filter: try warpFilter(f["interpolation"]),
+                                               expand: try f["expand"]?.bool() ?? false, center: try point(f["center"]), fill: try fill(f["fill"]))
+        case "random_affine":
+            let f = try node.fields(allowed: ["degrees", "translate", "scale", "shear", "interpolation", "fill", "center"])
+            guard let degrees = f["degrees"] else { throw node.error("random_affine needs degrees (a number d for [-d, d], or [min, max]; 0 for none)") }
+            var shear: (x: ClosedRange<Double>, y: ClosedRange<Double>?)?
+            if let field = f["shear"] {
+                let values = try field.doubles()
+                switch values.count {
+                case 1, 2: shear = (try angles(field, "shear"), nil)
+                case 4 where values[0] <= values[1] && values[2] <= values[3]: shear = (values[0]...values[1], values[2]...values[3])
+                default: throw field.error("shear is a number s for [-s, s], [min, max] along x, or [x min, x max, y min, y max]")
+                }
+            }
+            return try RandomAffineTransform(degrees: try angles(degrees, "degrees"), translate: try point(f["translate"]),
+                                             scale: try f["scale"]?.range(), shear: shear, filter: try warpFilter(f["interpolation"]),
+                                             fill: try fill(f["fill"]), center: try point(f["center"]))
         case "to_float":
             _ = try node.fields(allowed: [])
             return ToFloatTransform()

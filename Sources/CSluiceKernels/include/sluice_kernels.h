@@ -108,4 +108,23 @@ void sl_edge_histograms(const uint8_t *gray, int32_t width, int32_t height, uint
 // cryptographic.
 void sl_digest128(const uint8_t *bytes, size_t count, uint64_t seed, uint64_t out[2]);
 
+// Gaussian blur of a uint8 HWC image as torchvision's gaussian_blur on uint8 tensors: each
+// channel convolved with the kernel ky x kx (ky_size rows, kx_size columns, both odd), taken as
+// its two passes in float32 (rows, then columns), the edges mirrored without repeating the edge
+// value ("reflect"; bouncing back and forth where a kernel is wider than the image), rounded
+// half to even and clipped to 0...255. `scratch` holds sl_gaussian_blur_scratch floats.
+size_t sl_gaussian_blur_scratch(int32_t height, int32_t width, int32_t channels, int32_t kx_size);
+void sl_gaussian_blur(const uint8_t *in, int32_t height, int32_t width, int32_t channels, const float *kx, int32_t kx_size,
+                      const float *ky, int32_t ky_size, uint8_t *out, float *scratch);
+
+// Pillow's Image.transform(size, AFFINE, a, resample, fillcolor) of a uint8 HWC image: output
+// pixel (x, y) samples the input at (a0 (x + .5) + a1 (y + .5) + a2, a3 (x + .5) + a4 (y + .5) +
+// a5), with Pillow's engines bit for bit: nearest (`filter` 0) through its scaling, 16.16 fixed
+// point or floating point paths, chosen as Pillow chooses; bilinear (1) and bicubic (2) through
+// its generic engine (values truncated, bicubic clipped). Pixels whose sample falls outside the
+// input keep fill[c]. Channels are filtered independently (Pillow's "L" and "RGB").
+enum { SL_WARP_NEAREST = 0, SL_WARP_BILINEAR = 1, SL_WARP_BICUBIC = 2 };
+void sl_affine_warp(const uint8_t *in, int32_t height, int32_t width, int32_t channels, const double a[6], int32_t filter,
+                    const uint8_t *fill, uint8_t *out, int32_t out_height, int32_t out_width);
+
 #endif

@@ -1,0 +1,116 @@
+import Foundation
+import ImageCodecs
+import ImageTransforms
+import TensorCore
+import TestSupport
+import XCTest
+
+/// `gaussian_blur`, `random_rotation` and `random_affine` against torchvision 0.29 on PIL images
+/// (Tests/Fixtures/golden-geometry, made by its make_golden_geometry.py): rotations and affine maps
+/// byte for byte (Pillow's engines, step for step), the blur within 1 a value (torch sums its 2-D
+/// kernel in another order than the two float32 passes); and the draws of RandomAffine and
+/// GaussianBlur against 20,000 of torchvision's (Kolmogorov-Smirnov).
+final class GeometryGoldenTests: XCTestCase {
+    private let folder = Fixtures.fixture("golden-geometry")
+
+    private func manifest() throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as? [String: Any])
+    }
+
+    private func input(_ name: String) throws -> Image<UInt8> {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.fixture("golden/inputs/" + name))))
+        return try ImageDecoder().decode(bytes)
+    }
+
+    private func point(_ value: Any?) -> (x: Double, y: Double)? {
+        guard let values = value as? [Double] else { return nil }
+        return (values[0], values[1])
+    }
+
+    /// Our output for one manifest case.
+    private func output(_ parameters: [String: Any], on image: Image<UInt8>) throws -> Image<UInt8> {
+        var sample = SampleBuffer(image: image)
+        var generator = SampleRNG(seed: 1, epoch: 0, index: 0)
+        let fill = [UInt8(parameters["fill"] as? Int ?? 0)]
+        let filter = AffineWarp.Filter(rawValue: parameters["interpolation"] as? String ?? "nearest")!
+        switch parameters["op"] as? String {
+        case "blur":
+            let kernel = try XCTUnwrap(parameters["kernel"] as? [Int]), sigma = try XCTUnwrap(parameters["sigma"] as? Double)
+            try GaussianBlurTransform(kernelWidth: kernel[0], kernelHeight: kernel[1], sigma: sigma...sigma).apply(&sample, using: &generator)
+        case "rotate":
+            let degrees = try XCTUnwrap(parameters["degrees"] as? Double)
+            try RandomRotationTransform(degrees: degrees...degrees, filter: filter, expand: try XCTUnwrap(parameters["expand"] as? Bool),
+                                        center: point(parameters["center"]), fill: fill).apply(&sample, using: &generator)
+        default:
+            let shear = try XCTUnwrap(point(parameters["shear"])), translate = try XCTUnwrap(point(parameters["translate"]))
+            AffineWarp.affine(image, angle: try XCTUnwrap(parameters["angle"] as? Double), translate: translate,
+                              scale: try XCTUnwrap(parameters["scale"] as? Double), shear: shear, center: point(parameters["center"]),
+                              filter: filter, fill: fill, into: &sample.image)
+        }
+        return sample.image
+    }
+
+    func testOutputsAreTorchvisions() throws {
+        let cases = try XCTUnwrap(try manifest()["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 102)
+        var blurWorst = 0, blurDiffering = 0, blurValues = 0
+        for item in cases {
+            let file = try XCTUnwrap(item["expected"] as? String), parameters = try XCTUnwrap(item["parameters"] as? [String: Any])
+            let expected = try NumPyFile(path: folder + "/" + file)
+            guard case .uint8(let reference) = expected.values else { return XCTFail("\(file): not uint8") }
+            let result = try output(parameters, on: try input(try XCTUnwrap(item["input"] as? String)))
+            XCTAssertEqual(result.shape, expected.shape, file)
+            guard result.pixels.count == reference.count else { continue }
+            if parameters["op"] as? String == "blur" {
+                for (a, b) in zip(result.pixels, reference) {
+                    blurWorst = max(blurWorst, abs(Int(a) - Int(b)))
+                    blurDiffering += a == b ? 0 : 1
+                }
+                blurValues += reference.count
+            } else {
+                let differing = zip(result.pixels, reference).filter { $0 != $1 }.count
+                XCTAssertEqual(differing, 0, "\(file): \(differing) of \(reference.count) values differ")
+            }
+        }
+        XCTAssertLessThanOrEqual(blurWorst, 1, "gaussian_blur: \(blurDiffering) of \(blurValues) values differ")
+        XCTAssertLessThan(Double(blurDiffering), 0.001 * Double(blurValues), "gaussian_blur: \(blurDiffering) of \(blurValues) values differ by 1")
+    }
+
+    private func draws(_ name: String) throws -> (entry: [String: Any], values: [Float]) {
+        let entry = try XCTUnwrap((try manifest()["draws"] as? [String: Any])?[name] as? [String: Any])
+        let file = try NumPyFile(path: folder + "/" + (try XCTUnwrap(entry["file"] as? String)))
+        guard case .float32(let values) = file.values else { throw XCTSkip("draws are not float32") }
+        return (entry, values)
+    }
+
+    func testRandomAffineDrawsFollowTorchvision() throws {
+        let (entry, values) = try draws("random_affine")
+        let transform = try RandomAffineTransform(degrees: -30...45, translate: (0.2, 0.1), scale: 0.7...1.3, shear: (-10...10, 5...25))
+        let columns = try XCTUnwrap(entry["columns"] as? [String])
+        let theirs = stride(from: 0, to: values.count, by: columns.count).map { row in (0..<columns.count).map { Double(values[row + $0]) } }
+        let ours: [[Double]] = (0..<theirs.count).map { index in
+            var generator = SampleRNG(seed: 5, epoch: 2, index: UInt64(index))
+            let p = transform.parameters(width: 100, height: 60, using: &generator)
+            return [p.angle, Double(p.translate.x), Double(p.translate.y), p.scale, p.shear.x, p.shear.y]
+        }
+        let critical = ParameterDistributionTests.ksCritical(ours.count, theirs.count)
+        for (k, name) in columns.enumerated() {
+            let statistic = ParameterDistributionTests.ksStatistic(ours.map { $0[k] }, theirs.map { $0[k] })
+            XCTAssertLessThan(statistic, critical, "\(name): KS D = \(statistic)")
+        }
+        // Translations are whole pixels within round(0.2 x 100) and round(0.1 x 60).
+        XCTAssertEqual(Set(ours.map { $0[1] }), Set(theirs.map { $0[1] }))
+        XCTAssertEqual(Set(ours.map { $0[2] }), Set(theirs.map { $0[2] }))
+    }
+
+    func testGaussianBlurSigmaFollowsTorchvision() throws {
+        let (_, theirs) = try draws("gaussian_blur")
+        let transform = try GaussianBlurTransform(kernelWidth: 5, kernelHeight: 5, sigma: 0.1...2.0)
+        let ours: [Double] = (0..<theirs.count).map { index in
+            var generator = SampleRNG(seed: 3, epoch: 0, index: UInt64(index))
+            return transform.sigma(using: &generator)
+        }
+        let statistic = ParameterDistributionTests.ksStatistic(ours, theirs.map(Double.init))
+        XCTAssertLessThan(statistic, ParameterDistributionTests.ksCritical(ours.count, theirs.count))
+    }
+}
