@@ -54,6 +54,11 @@ for size in (32, 224):
         ("random_solarize 128 p=1", lambda x: A.Solarize(threshold_range=(0.5, 0.5), p=1)(image=x), image),
         ("random_autocontrast p=1", lambda x: A.AutoContrast(p=1)(image=x), image),
         ("random_equalize p=1", lambda x: A.Equalize(p=1)(image=x), image),
+        ("gaussian_blur 5 sigma 0.1-2", lambda x: A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(0.1, 2.0), p=1)(image=x), image),
+        ("random_rotation 30 nearest", lambda x: A.Rotate(limit=30, interpolation=cv2.INTER_NEAREST, border_mode=cv2.BORDER_CONSTANT, p=1)(image=x), image),
+        ("random_rotation 30 bilinear", lambda x: A.Rotate(limit=30, interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT, p=1)(image=x), image),
+        ("random_affine 15/0.1/0.9-1.1/10 bilinear", lambda x: A.Affine(rotate=(-15, 15), translate_percent=(-0.1, 0.1), scale=(0.9, 1.1),
+                                                                        shear=(-10, 10), interpolation=cv2.INTER_LINEAR, p=1)(image=x), image),
     ]
     for name, fn, arg in ops:
         print("%dx%d  %-60s %12.0f img/s" % (size, size, name, rate(fn, arg)))

@@ -3,8 +3,11 @@
 // accumulates them, 16.16 fixed point where it uses it, truncation where it truncates.
 #include "sluice_kernels.h"
 
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
+
+#define INLINE_WARP static inline __attribute__((always_inline))
 
 // Pillow's rounding macros.
 static inline int32_t coord(double v) { return v < 0.0 ? -1 : (int32_t)v; }
@@ -16,8 +19,13 @@ typedef struct {
     int32_t height, width, channels;
 } source;
 
-static inline void copy_pixel(uint8_t *out, source s, int32_t x, int32_t y) {
-    memcpy(out, s.in + ((size_t)y * s.width + x) * s.channels, (size_t)s.channels);
+static inline __attribute__((always_inline)) void copy_pixel(uint8_t *out, source s, int32_t x, int32_t y) {
+    const uint8_t *from = s.in + ((size_t)y * s.width + x) * s.channels;
+    switch (s.channels) {   // the usual channel counts as fixed copies
+    case 1: out[0] = from[0]; break;
+    case 3: out[0] = from[0]; out[1] = from[1]; out[2] = from[2]; break;
+    default: memcpy(out, from, (size_t)s.channels);
+    }
 }
 
 // Nearest, scaling only (a1 == a3 == 0): Pillow tabulates the columns once, over the run of
@@ -92,7 +100,7 @@ static void affine_float(source s, const double a[6], uint8_t *out, int32_t out_
     }
 }
 
-static inline double sample(source s, int32_t x, int32_t y, int32_t c) {
+static inline __attribute__((always_inline)) double sample(source s, int32_t x, int32_t y, int32_t c) {
     return s.in[((size_t)y * s.width + x) * s.channels + c];
 }
 
@@ -104,7 +112,7 @@ static inline double cubic(double v1, double v2, double v3, double v4, double d)
 }
 
 // Pillow's bilinear_filter8 / bilinear_filter32RGB at (xin, yin); 0 when outside.
-static int bilinear_filter(uint8_t *target, source s, double xin, double yin) {
+static inline __attribute__((always_inline)) int bilinear_filter(uint8_t *target, source s, double xin, double yin) {
     if (xin < 0.0 || xin >= s.width || yin < 0.0 || yin >= s.height) return 0;
     xin -= 0.5;
     yin -= 0.5;
@@ -121,7 +129,7 @@ static int bilinear_filter(uint8_t *target, source s, double xin, double yin) {
 }
 
 // Pillow's bicubic_filter8 / bicubic_filter32RGB at (xin, yin); 0 when outside.
-static int bicubic_filter(uint8_t *target, source s, double xin, double yin) {
+static inline __attribute__((always_inline)) int bicubic_filter(uint8_t *target, source s, double xin, double yin) {
     if (xin < 0.0 || xin >= s.width || yin < 0.0 || yin >= s.height) return 0;
     xin -= 0.5;
     yin -= 0.5;
@@ -146,24 +154,109 @@ static int bicubic_filter(uint8_t *target, source s, double xin, double yin) {
     return 1;
 }
 
-// Pillow's generic engine with the affine map, for the interpolating filters.
-static void generic(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
+typedef double f64x4 __attribute__((vector_size(32)));
+
+INLINE_WARP int32_t load32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+typedef int64_t i64x4 __attribute__((vector_size(32)));
+
+// Pillow's bilinear filter on four output pixels at once, for 1 or 3 channels, where all four
+// sample points lie inside with their 2x2 neighbourhood (no clipping, 32-bit loads in bounds):
+// the same double operations lane by lane, so the same bytes. Returns 0 (nothing written) when
+// a point is not such a point; the scalar filter then does the four.
+INLINE_WARP int bilinear_four(uint8_t *target, source s, f64x4 xx, f64x4 yy, int32_t channels) {
+    const f64x4 half = {0.5, 0.5, 0.5, 0.5};
+    f64x4 xs = xx - half, ys = yy - half;
+    f64x4 fx = __builtin_elementwise_floor(xs), fy = __builtin_elementwise_floor(ys);
+    // Inside with a full neighbourhood: 0 <= floor(x) and floor(x) + 1 <= width - 1 (same for y),
+    // and the last 32-bit load ends within the image.
+    i64x4 ok = (fx >= 0) & (fx <= s.width - 2.0) & (fy >= 0) & (fy <= s.height - 2.0) & (xx >= 0) & (yy >= 0);
+    if (!(ok[0] & ok[1] & ok[2] & ok[3])) return 0;
+    __m128i x = _mm256_cvttpd_epi32((__m256d)fx), y = _mm256_cvttpd_epi32((__m256d)fy);
+    __m128i offset = _mm_mullo_epi32(_mm_add_epi32(_mm_mullo_epi32(y, _mm_set1_epi32(s.width)), x), _mm_set1_epi32(channels));
+    __m128i most = _mm_max_epi32(offset, _mm_shuffle_epi32(offset, _MM_SHUFFLE(1, 0, 3, 2)));
+    int32_t last = _mm_cvtsi128_si32(_mm_max_epi32(most, _mm_shuffle_epi32(most, _MM_SHUFFLE(2, 3, 0, 1))));
+    if ((size_t)last + (size_t)(s.width + 1) * channels + 4 > (size_t)s.height * s.width * channels) return 0;
+    f64x4 dx = xs - fx, dy = ys - fy;
+    // Four 32-bit loads per corner row (plain loads: gathers are slow on CPUs with the
+    // gather-data-sampling mitigation).
+    int32_t o[4] = {_mm_extract_epi32(offset, 0), _mm_extract_epi32(offset, 1), _mm_extract_epi32(offset, 2), _mm_extract_epi32(offset, 3)};
+    const int32_t down = s.width * channels;
+    __m128i top0 = _mm_setr_epi32(load32(s.in + o[0]), load32(s.in + o[1]), load32(s.in + o[2]), load32(s.in + o[3]));
+    __m128i bottom0 = _mm_setr_epi32(load32(s.in + o[0] + down), load32(s.in + o[1] + down), load32(s.in + o[2] + down), load32(s.in + o[3] + down));
+    __m128i top1 = top0, bottom1 = bottom0;
+    if (channels == 3) {
+        top1 = _mm_setr_epi32(load32(s.in + o[0] + 3), load32(s.in + o[1] + 3), load32(s.in + o[2] + 3), load32(s.in + o[3] + 3));
+        bottom1 = _mm_setr_epi32(load32(s.in + o[0] + down + 3), load32(s.in + o[1] + down + 3), load32(s.in + o[2] + down + 3),
+                                 load32(s.in + o[3] + down + 3));
+    }
+    const __m128i byte = _mm_set1_epi32(255);
+    for (int32_t c = 0; c < channels; c++) {
+        // The byte of channel c at each corner (the right-hand corners are one byte on for gray).
+        int shift = 8 * c, shift1 = channels == 3 ? 8 * c : 8;
+        f64x4 p00 = (f64x4)_mm256_cvtepi32_pd(_mm_and_si128(_mm_srli_epi32(top0, shift), byte));
+        f64x4 p01 = (f64x4)_mm256_cvtepi32_pd(_mm_and_si128(_mm_srli_epi32(top1, shift1), byte));
+        f64x4 p10 = (f64x4)_mm256_cvtepi32_pd(_mm_and_si128(_mm_srli_epi32(bottom0, shift), byte));
+        f64x4 p11 = (f64x4)_mm256_cvtepi32_pd(_mm_and_si128(_mm_srli_epi32(bottom1, shift1), byte));
+        f64x4 v1 = p00 + (p01 - p00) * dx, v2 = p10 + (p11 - p10) * dx;
+        f64x4 v = v1 + (v2 - v1) * dy;
+        __m128i bytes = _mm256_cvttpd_epi32((__m256d)v);
+        target[c] = (uint8_t)_mm_extract_epi32(bytes, 0);
+        target[channels + c] = (uint8_t)_mm_extract_epi32(bytes, 1);
+        target[2 * channels + c] = (uint8_t)_mm_extract_epi32(bytes, 2);
+        target[3 * channels + c] = (uint8_t)_mm_extract_epi32(bytes, 3);
+    }
+    return 1;
+}
+
+// Pillow's generic engine with the affine map, for the interpolating filters. The row's part of
+// each coordinate (a1 (y + .5)) is the same product Pillow computes per pixel, hoisted.
+INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
+    const f64x4 lanes = {0.5, 1.5, 2.5, 3.5};
     for (int32_t y = 0; y < out_height; y++) {
         uint8_t *target = out + (size_t)y * out_width * s.channels;
-        double yin = y + 0.5;
-        for (int32_t x = 0; x < out_width; x++, target += s.channels) {
+        double yin = y + 0.5, row_x = a[1] * yin, row_y = a[4] * yin;
+        int32_t x = 0;
+        if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3)) {
+            for (; x + 4 <= out_width; x += 4, target += 4 * s.channels) {
+                f64x4 xin = (double)x + lanes;
+                f64x4 xx = a[0] * xin + row_x + a[2], yy = a[3] * xin + row_y + a[5];
+                if (bilinear_four(target, s, xx, yy, s.channels)) continue;
+                for (int k = 0; k < 4; k++) bilinear_filter(target + k * s.channels, s, xx[k], yy[k]);
+            }
+        }
+        for (; x < out_width; x++, target += s.channels) {
             double xin = x + 0.5;
-            double xx = a[0] * xin + a[1] * yin + a[2], yy = a[3] * xin + a[4] * yin + a[5];
+            double xx = a[0] * xin + row_x + a[2], yy = a[3] * xin + row_y + a[5];
             if (filter == SL_WARP_BILINEAR) bilinear_filter(target, s, xx, yy);
             else bicubic_filter(target, s, xx, yy);
         }
     }
 }
 
+static void generic(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
+    switch (s.channels * 4 + filter) {   // fixed channel counts and filter, so the per-pixel code specialises
+    case 1 * 4 + SL_WARP_BILINEAR: s.channels = 1; generic_rows(s, a, SL_WARP_BILINEAR, out, out_height, out_width); break;
+    case 3 * 4 + SL_WARP_BILINEAR: s.channels = 3; generic_rows(s, a, SL_WARP_BILINEAR, out, out_height, out_width); break;
+    case 1 * 4 + SL_WARP_BICUBIC: s.channels = 1; generic_rows(s, a, SL_WARP_BICUBIC, out, out_height, out_width); break;
+    case 3 * 4 + SL_WARP_BICUBIC: s.channels = 3; generic_rows(s, a, SL_WARP_BICUBIC, out, out_height, out_width); break;
+    default: generic_rows(s, a, filter, out, out_height, out_width);
+    }
+}
+
 void sl_affine_warp(const uint8_t *in, int32_t height, int32_t width, int32_t channels, const double a[6], int32_t filter,
                     const uint8_t *fill, uint8_t *out, int32_t out_height, int32_t out_width) {
     size_t pixels = (size_t)out_height * out_width;
-    for (size_t i = 0; i < pixels; i++) memcpy(out + i * channels, fill, (size_t)channels);
+    if (channels == 1) {
+        memset(out, fill[0], pixels);
+    } else if (channels == 3) {
+        for (size_t i = 0; i < pixels; i++) { out[3 * i] = fill[0]; out[3 * i + 1] = fill[1]; out[3 * i + 2] = fill[2]; }
+    } else {
+        for (size_t i = 0; i < pixels; i++) memcpy(out + i * channels, fill, (size_t)channels);
+    }
     if (height == 0 || width == 0 || pixels == 0) return;
     source s = {in, height, width, channels};
     if (filter != SL_WARP_NEAREST) {

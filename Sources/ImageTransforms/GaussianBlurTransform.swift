@@ -48,7 +48,7 @@ public struct GaussianBlurTransform: Transform {
         let s = sigma(using: &generator)
         let kx = Self.weights(size: kernelWidth, sigma: s), ky = Self.weights(size: kernelHeight, sigma: s)
         let image = sample.image
-        let scratch = sl_gaussian_blur_scratch(Int32(image.height), Int32(image.width), Int32(image.channels), Int32(kernelWidth))
+        let scratch = sl_gaussian_blur_scratch(Int32(image.width), Int32(image.channels), Int32(kernelWidth), Int32(kernelHeight))
         if sample.floats.count < scratch { sample.floats = [Float](repeating: 0, count: scratch) }
         sample.spare.reshape(width: image.width, height: image.height, channels: image.channels)
         image.pixels.withUnsafeBufferPointer { input in

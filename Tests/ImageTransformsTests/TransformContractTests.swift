@@ -32,6 +32,13 @@ final class TransformContractTests: XCTestCase {
             try RandomToneTransform(.solarize(threshold: 100), p: 1),
             try RandomToneTransform(.autocontrast, p: 1),
             try RandomToneTransform(.equalize, p: 1),
+            try GaussianBlurTransform(kernelWidth: 5, kernelHeight: 3, sigma: 0.5...2),
+            try GaussianBlurTransform(kernelWidth: 15, kernelHeight: 15, sigma: 4...4),   // wider than the smaller images
+            try RandomRotationTransform(degrees: -45...45, filter: .bilinear),
+            try RandomRotationTransform(degrees: 30...30, filter: .bicubic, expand: true, fill: [3]),
+            try RandomRotationTransform(degrees: 0...180, expand: true),
+            try RandomAffineTransform(degrees: -20...20, translate: (0.2, 0.1), scale: 0.8...1.2, shear: (-10...10, -5...5), filter: .bicubic, fill: [9]),
+            try RandomAffineTransform(degrees: 0...0, scale: 1.5...1.5, center: (0, 0)),
         ]
     }
 
@@ -76,8 +83,8 @@ final class TransformContractTests: XCTestCase {
                         let first = try run(op, on: image, toFloat: toFloat, seed: 1)
                         XCTAssertEqual(image, copy, "input changed: \(label)")
                         switch declared {
-                        case .image(let h, let w, let c):
-                            XCTAssertEqual(first.image.shape, [h!, w!, c!], label)
+                        case .image(let h, let w, let c):   // sizes that follow a random angle are nil
+                            XCTAssertEqual(first.image.shape, [h ?? first.image.height, w ?? first.image.width, c!], label)
                         case .tensor(let c, let h, let w):
                             XCTAssertEqual(first.tensor.shape, [c!, h!, w!], label)
                         }
@@ -94,7 +101,8 @@ final class TransformContractTests: XCTestCase {
         let image = SyntheticImages.noise(width: 40, height: 30, channels: 3, seed: 3)
         let ops = try [RandomCropTransform(height: 20, width: 20, padding: Padding([4])), RandomResizedCropTransform(height: 16, width: 16),
                        FlipTransform(horizontal: true), RandomGrayscaleTransform(p: 0.5),
-                       ColorJitterTransform(brightness: 0.5...1.5, hue: -0.2...0.2)] as [any Transform]
+                       ColorJitterTransform(brightness: 0.5...1.5, hue: -0.2...0.2), GaussianBlurTransform(kernelWidth: 5, kernelHeight: 5),
+                       RandomRotationTransform(degrees: -30...30), RandomAffineTransform(degrees: 0...0, translate: (0.3, 0.3))] as [any Transform]
         for op in ops {
             let outputs = try (0..<8).map { try run(op, on: image, toFloat: false, seed: UInt64($0)).image }
             XCTAssertGreaterThan(Set(outputs.map(\.pixels)).count, 1, "\(op) gave the same output for 8 seeds")
@@ -167,6 +175,9 @@ final class TransformContractTests: XCTestCase {
              [3, 29, 37]),
             ([try RandomToneTransform(.equalize), try RandomToneTransform(.autocontrast), try RandomToneTransform(.solarize(threshold: 90)),
               try RandomToneTransform(.posterize(bits: 4)), ToFloatTransform()], [3, 29, 37]),
+            ([try GaussianBlurTransform(kernelWidth: 7, kernelHeight: 5), try RandomRotationTransform(degrees: -40...40, filter: .bilinear, fill: [60]),
+              try RandomAffineTransform(degrees: -10...10, translate: (0.1, 0.1), scale: 0.9...1.1, shear: (-8...8, nil), filter: .bicubic),
+              ToFloatTransform()], [3, 29, 37]),
         ]
         try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)

@@ -69,6 +69,18 @@ final class PipelineFileTests: XCTestCase {
             "- random_erasing: {scale: [0.5, 0.1]}",
             "- resize: {size: 10, interpolation: cubic}",
             "- pad: {padding: 2, fill: 300}",
+            "- gaussian_blur: {kernel_size: 4}",
+            "- gaussian_blur: {kernel_size: [3, 5, 7]}",
+            "- gaussian_blur: {kernel_size: 3, sigma: [2, 1]}",
+            "- gaussian_blur: {sigma: 1}",
+            "- random_rotation: {degrees: -10}",
+            "- random_rotation: {degrees: 10, interpolation: lanczos}",
+            "- random_rotation: {degrees: 10, center: [1, 2, 3]}",
+            "- random_affine: {degrees: 0, translate: [0.5, 1.5]}",
+            "- random_affine: {degrees: 0, scale: [0, 1]}",
+            "- random_affine: {degrees: 0, shear: [1, 2, 3]}",
+            "- random_affine: {degrees: 0, shear: 95}",
+            "- random_affine: {translate: [0.1, 0.1]}",
         ]
         for item in cases {
             let problem = error("version: 1\ntransforms:\n  train:\n    \(item)\n")
@@ -113,6 +125,45 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertEqual(erasing.ratio, 0.3...3.3)
         XCTAssertEqual(erasing.value, .constant([0]))
         XCTAssertThrowsError(try file.chain("test"))
+    }
+
+    /// The geometry and blur ops read torchvision's parameter forms.
+    func testBlurRotationAndAffineFollowTorchvisionsForms() throws {
+        let file = try PipelineFile.parse("""
+            version: 1
+            transforms:
+              train:
+                - gaussian_blur: {kernel_size: [7, 3], sigma: 1.5}
+                - gaussian_blur: {kernel_size: 5}
+                - random_rotation: {degrees: 30, interpolation: bilinear, expand: true, center: [4, 5.5], fill: [1, 2, 3]}
+                - random_affine: {degrees: [-5, 10], translate: [0.1, 0.2], scale: [0.9, 1.1], shear: 8}
+                - random_affine: {degrees: 0, shear: [-1, 2, 3, 4]}
+            """, path: "test.yaml")
+        let chain = try file.chain("train")
+        let blur = try XCTUnwrap(chain.transforms[0] as? GaussianBlurTransform)
+        XCTAssertEqual([blur.kernelWidth, blur.kernelHeight], [7, 3])
+        XCTAssertEqual(blur.sigma, 1.5...1.5)
+        XCTAssertFalse(blur.isRandom)
+        XCTAssertEqual(try XCTUnwrap(chain.transforms[1] as? GaussianBlurTransform).sigma, 0.1...2.0)
+        let rotation = try XCTUnwrap(chain.transforms[2] as? RandomRotationTransform)
+        XCTAssertEqual(rotation.degrees, -30...30)
+        XCTAssertEqual(rotation.filter, .bilinear)
+        XCTAssertTrue(rotation.expand)
+        XCTAssertEqual(rotation.center?.x, 4)
+        XCTAssertEqual(rotation.center?.y, 5.5)
+        XCTAssertEqual(rotation.fill, [1, 2, 3])
+        let affine = try XCTUnwrap(chain.transforms[3] as? RandomAffineTransform)
+        XCTAssertEqual(affine.degrees, -5...10)
+        XCTAssertEqual(affine.translate?.x, 0.1)
+        XCTAssertEqual(affine.translate?.y, 0.2)
+        XCTAssertEqual(affine.scale, 0.9...1.1)
+        XCTAssertEqual(affine.shear?.x, -8...8)
+        XCTAssertNil(affine.shear?.y)
+        XCTAssertEqual(affine.filter, .nearest)
+        let sheared = try XCTUnwrap(chain.transforms[4] as? RandomAffineTransform)
+        XCTAssertEqual(sheared.shear?.x, -1...2)
+        XCTAssertEqual(sheared.shear?.y, 3...4)
+        XCTAssertEqual(try chain.shapes(from: .image(height: 20, width: 30, channels: 3)).last, .image(height: nil, width: nil, channels: 3))
     }
 
     func testNormalizeReadsASluiceStatsFile() throws {

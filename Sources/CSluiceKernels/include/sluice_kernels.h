@@ -113,7 +113,7 @@ void sl_digest128(const uint8_t *bytes, size_t count, uint64_t seed, uint64_t ou
 // its two passes in float32 (rows, then columns), the edges mirrored without repeating the edge
 // value ("reflect"; bouncing back and forth where a kernel is wider than the image), rounded
 // half to even and clipped to 0...255. `scratch` holds sl_gaussian_blur_scratch floats.
-size_t sl_gaussian_blur_scratch(int32_t height, int32_t width, int32_t channels, int32_t kx_size);
+size_t sl_gaussian_blur_scratch(int32_t width, int32_t channels, int32_t kx_size, int32_t ky_size);
 void sl_gaussian_blur(const uint8_t *in, int32_t height, int32_t width, int32_t channels, const float *kx, int32_t kx_size,
                       const float *ky, int32_t ky_size, uint8_t *out, float *scratch);
 
