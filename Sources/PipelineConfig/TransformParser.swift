@@ -45,7 +45,7 @@ enum TransformParser {
     private static func angles(_ node: ConfigNode, _ name: String) throws(PipelineError) -> ClosedRange<Double> {
         let values = try node.doubles()
         switch values.count {
-        case 1 where values[0] >= 0: return -values[0]...values[0]
+        case 1 where values[0] >= 0: return (0 - values[0])...values[0]   // 0 - x: no "-0.0" for 0
         case 2 where values[0] <= values[1]: return values[0]...values[1]
         default: throw node.error("\(name) is a number d >= 0 (for [-d, d]) or [min, max] with min <= max")
         }
