@@ -45,6 +45,41 @@ public enum ColorAdjust {
         }
     }
 
+    /// ImageEnhance.Sharpness: blended with Pillow's SMOOTH filter of the image (3x3 weights 1 and
+    /// a centre 5, over 13, summed in float32 with 0.5, truncated; the border rows and columns,
+    /// and images under 3x3, as they are).
+    public static func sharpness(_ image: inout Image<UInt8>, factor: Double) {
+        let width = image.width, height = image.height, channels = image.channels
+        guard width >= 3, height >= 3 else { return }
+        let edge = Float(1) / Float(13), centre = Float(5) / Float(13), alpha = Float(factor)
+        let source = image.pixels, row = width * channels
+        source.withUnsafeBufferPointer { input in
+            image.pixels.withUnsafeMutableBufferPointer { output in
+                for y in 1..<(height - 1) {
+                    for i in (channels)..<(row - channels) {
+                        let at = y &* row &+ i
+                        func three(_ base: Int, _ middle: Float) -> Float {
+                            Float(input[base &- channels]) * edge + Float(input[base]) * middle + Float(input[base &+ channels]) * edge
+                        }
+                        var sum: Float = 0.5
+                        sum += three(at &+ row, edge)
+                        sum += three(at, centre)
+                        sum += three(at &- row, edge)
+                        let smooth: UInt8 = sum <= 0 ? 0 : sum >= 255 ? 255 : UInt8(sum)
+                        output[at] = blend(smooth, input[at], alpha)
+                    }
+                }
+            }
+        }
+    }
+
+    /// ImageOps.invert: 255 - value.
+    public static func invert(_ image: inout Image<UInt8>) {
+        image.pixels.withUnsafeMutableBufferPointer { values in
+            for index in values.indices { values[index] = 255 &- values[index] }
+        }
+    }
+
     /// torchvision's PIL `adjust_hue`: to Pillow's HSV, H + uint8(int32(factor * 255)) modulo
     /// 256, back to RGB (a gray image is left as it is). `factor` is in [-0.5, 0.5].
     public static func hue(_ image: inout Image<UInt8>, factor: Double) {

@@ -49,12 +49,16 @@ public struct RandomToneTransform: Transform {
 
     public func apply(_ sample: inout SampleBuffer, using generator: inout SampleRNG) throws(TransformError) {
         guard RandomParameters.happens(p, using: &generator) else { return }
-        let channels = sample.image.channels, pixels = sample.image.pixelCount
-        // The channels' counts (for the tables that need them), then one flat table of
-        // channels x 256 entries, walked pixel by pixel.
+        Self.apply(kind, to: &sample.image)
+    }
+
+    /// The tone op on an image: the channels' counts (for the tables that need them), then one
+    /// flat table of channels x 256 entries, walked pixel by pixel.
+    static func apply(_ kind: Kind, to image: inout Image<UInt8>) {
+        let channels = image.channels, pixels = image.pixelCount
         var counts = [Int](repeating: 0, count: 256 * channels)
         if kind == .autocontrast || kind == .equalize {
-            sample.image.pixels.withUnsafeBufferPointer { values in
+            image.pixels.withUnsafeBufferPointer { values in
                 for pixel in 0..<pixels {
                     for c in 0..<channels { counts[c &* 256 &+ Int(values[pixel &* channels &+ c])] += 1 }
                 }
@@ -62,7 +66,7 @@ public struct RandomToneTransform: Transform {
         }
         let table = (0..<channels).flatMap { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)]) }
         table.withUnsafeBufferPointer { table in
-            sample.image.pixels.withUnsafeMutableBufferPointer { values in
+            image.pixels.withUnsafeMutableBufferPointer { values in
                 for pixel in 0..<pixels {
                     for c in 0..<channels {
                         let index = pixel &* channels &+ c

@@ -6,7 +6,7 @@ import ImageTransforms
 enum TransformParser {
     static let ops = ["resize", "center_crop", "crop", "pad", "random_crop", "random_resized_crop", "horizontal_flip",
                       "vertical_flip", "grayscale", "random_grayscale", "color_jitter", "random_posterize", "random_solarize", "random_autocontrast", "random_equalize",
-                      "gaussian_blur", "random_rotation", "random_affine", "to_float", "normalize", "random_erasing", "gaussian_noise"]
+                      "gaussian_blur", "random_rotation", "random_affine", "auto_augment", "rand_augment", "trivial_augment_wide", "to_float", "normalize", "random_erasing", "gaussian_noise"]
 
     /// The split's list of ops, each checked against what the op before it gives (so an op in
     /// the wrong place is an error at its line, e.g. a flip after to_float).
@@ -169,6 +169,19 @@ enum TransformParser {
             return try RandomAffineTransform(degrees: try angles(degrees, "degrees"), translate: try point(f["translate"]),
                                              scale: try f["scale"]?.range(), shear: shear, filter: try warpFilter(f["interpolation"]),
                                              fill: try fill(f["fill"]), center: try point(f["center"]))
+        case "auto_augment":
+            let f = try node.fields(allowed: ["policy", "interpolation", "fill"])
+            return try AutoAugmentTransform(policy: try f["policy"]?.choice(AutoAugmentTransform.Policy.self, AutoAugmentTransform.Policy.allCases) ?? .imagenet,
+                                            filter: try warpFilter(f["interpolation"]), fill: try fill(f["fill"]))
+        case "rand_augment":
+            let f = try node.fields(allowed: ["num_ops", "magnitude", "num_magnitude_bins", "interpolation", "fill"])
+            return try RandAugmentTransform(numOps: try f["num_ops"]?.int(minimum: 0, maximum: 100) ?? 2, magnitude: try f["magnitude"]?.int(minimum: 0) ?? 9,
+                                            bins: try f["num_magnitude_bins"]?.int(minimum: 2, maximum: 10_000) ?? 31,
+                                            filter: try warpFilter(f["interpolation"]), fill: try fill(f["fill"]))
+        case "trivial_augment_wide":
+            let f = try node.fields(allowed: ["num_magnitude_bins", "interpolation", "fill"])
+            return try TrivialAugmentWideTransform(bins: try f["num_magnitude_bins"]?.int(minimum: 2, maximum: 10_000) ?? 31,
+                                                   filter: try warpFilter(f["interpolation"]), fill: try fill(f["fill"]))
         case "to_float":
             _ = try node.fields(allowed: [])
             return ToFloatTransform()

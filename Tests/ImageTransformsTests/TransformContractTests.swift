@@ -39,6 +39,10 @@ final class TransformContractTests: XCTestCase {
             try RandomRotationTransform(degrees: 0...180, expand: true),
             try RandomAffineTransform(degrees: -20...20, translate: (0.2, 0.1), scale: 0.8...1.2, shear: (-10...10, -5...5), filter: .bicubic, fill: [9]),
             try RandomAffineTransform(degrees: 0...0, scale: 1.5...1.5, center: (0, 0)),
+            try AutoAugmentTransform(policy: .cifar10),
+            try AutoAugmentTransform(policy: .svhn, filter: .bilinear, fill: [128]),
+            try RandAugmentTransform(numOps: 3, magnitude: 20),
+            try TrivialAugmentWideTransform(filter: .bicubic),
         ]
     }
 
@@ -102,7 +106,8 @@ final class TransformContractTests: XCTestCase {
         let ops = try [RandomCropTransform(height: 20, width: 20, padding: Padding([4])), RandomResizedCropTransform(height: 16, width: 16),
                        FlipTransform(horizontal: true), RandomGrayscaleTransform(p: 0.5),
                        ColorJitterTransform(brightness: 0.5...1.5, hue: -0.2...0.2), GaussianBlurTransform(kernelWidth: 5, kernelHeight: 5),
-                       RandomRotationTransform(degrees: -30...30), RandomAffineTransform(degrees: 0...0, translate: (0.3, 0.3))] as [any Transform]
+                       RandomRotationTransform(degrees: -30...30), RandomAffineTransform(degrees: 0...0, translate: (0.3, 0.3)),
+                       AutoAugmentTransform(policy: .imagenet), RandAugmentTransform(), TrivialAugmentWideTransform()] as [any Transform]
         for op in ops {
             let outputs = try (0..<8).map { try run(op, on: image, toFloat: false, seed: UInt64($0)).image }
             XCTAssertGreaterThan(Set(outputs.map(\.pixels)).count, 1, "\(op) gave the same output for 8 seeds")
@@ -179,6 +184,8 @@ final class TransformContractTests: XCTestCase {
               try RandomAffineTransform(degrees: -10...10, translate: (0.1, 0.1), scale: 0.9...1.1, shear: (-8...8, nil), filter: .bicubic),
               ToFloatTransform()], [3, 29, 37]),
         ]
+        try checkChainsIntoASlot([([try AutoAugmentTransform(policy: .cifar10), try TrivialAugmentWideTransform(), ToFloatTransform()], [3, 29, 37])],
+                                 input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 6))
         try checkChainsIntoASlot(wide, input: SyntheticImages.noise(width: 37, height: 29, channels: 3, seed: 4))
         let gray = SyntheticImages.noise(width: 37, height: 29, channels: 1, seed: 5)
         var rgb = Image<UInt8>()

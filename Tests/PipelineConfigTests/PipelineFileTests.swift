@@ -81,6 +81,10 @@ final class PipelineFileTests: XCTestCase {
             "- random_affine: {degrees: 0, shear: [1, 2, 3]}",
             "- random_affine: {degrees: 0, shear: 95}",
             "- random_affine: {translate: [0.1, 0.1]}",
+            "- auto_augment: {policy: cifar100}",
+            "- rand_augment: {magnitude: 31}",
+            "- rand_augment: {num_ops: -1}",
+            "- trivial_augment_wide: {num_magnitude_bins: 1}",
         ]
         for item in cases {
             let problem = error("version: 1\ntransforms:\n  train:\n    \(item)\n")
@@ -164,6 +168,27 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertEqual(sheared.shear?.x, -1...2)
         XCTAssertEqual(sheared.shear?.y, 3...4)
         XCTAssertEqual(try chain.shapes(from: .image(height: 20, width: 30, channels: 3)).last, .image(height: nil, width: nil, channels: 3))
+        let policies = try PipelineFile.parse("""
+            version: 1
+            transforms:
+              train:
+                - auto_augment: {policy: cifar10, interpolation: bilinear, fill: [1, 2, 3]}
+                - rand_augment: {}
+                - rand_augment: {num_ops: 1, magnitude: 5, num_magnitude_bins: 11}
+                - trivial_augment_wide: {num_magnitude_bins: 21}
+                - auto_augment: {}
+            """, path: "test.yaml").chain("train").transforms
+        let auto = try XCTUnwrap(policies[0] as? AutoAugmentTransform)
+        XCTAssertEqual(auto.policy, .cifar10)
+        XCTAssertEqual(auto.filter, .bilinear)
+        XCTAssertEqual(auto.fill, [1, 2, 3])
+        let rand = try XCTUnwrap(policies[1] as? RandAugmentTransform)
+        XCTAssertEqual([rand.numOps, rand.magnitude, rand.bins], [2, 9, 31])
+        XCTAssertEqual(rand.filter, .nearest)
+        let custom = try XCTUnwrap(policies[2] as? RandAugmentTransform)
+        XCTAssertEqual([custom.numOps, custom.magnitude, custom.bins], [1, 5, 11])
+        XCTAssertEqual(try XCTUnwrap(policies[3] as? TrivialAugmentWideTransform).bins, 21)
+        XCTAssertEqual(try XCTUnwrap(policies[4] as? AutoAugmentTransform).policy, .imagenet)
     }
 
     func testNormalizeReadsASluiceStatsFile() throws {
