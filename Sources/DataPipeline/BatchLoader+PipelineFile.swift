@@ -3,6 +3,7 @@ import ImageCodecs
 import ImageTransforms
 import PipelineConfig
 import TensorShards
+import TensorCore
 
 extension PipelineFile.Source {
     /// What to list for this source (shards are opened, not listed).
@@ -64,7 +65,25 @@ extension BatchLoader {
         let channels = file.color.channels
         var (dataset, chain) = try file.feed(split, shards: shards, input: input)
         if let limit { dataset = dataset.prefix(limit) }
+        let mixing = try file.batchTransforms[split].map { try Self.mixing($0, dataset: dataset, classNames: file.classNames, split: split) }
         try self.init(dataset: dataset, chain: chain, decode: file.decodeOptions(split: split),
-                      settings: settings, inputChannels: channels, allowsPixels: allowsPixels)
+                      settings: settings, inputChannels: channels, allowsPixels: allowsPixels, mixing: mixing)
+    }
+
+    /// A split's batch ops with their classes: `num_classes`, else the dataset's classes (folders),
+    /// the file's `classes`, or the largest label + 1. Every sample must have a label below it.
+    static func mixing(_ batch: BatchTransforms, dataset: Dataset, classNames: [String]?, split: String) throws -> Mixing {
+        var largest: Int64 = -1
+        for position in 0..<dataset.count {
+            guard let label = dataset.sample(at: position).label else {
+                throw LoaderError(message: "split '\(split)': mixup and cutmix need labelled samples; \(dataset.name(of: position)) has no label")
+            }
+            largest = max(largest, Int64(label))
+        }
+        let classes = batch.classes ?? (dataset.classes.isEmpty ? classNames?.count ?? Int(largest + 1) : dataset.classes.count)
+        guard largest < classes else {
+            throw LoaderError(message: "split '\(split)': label \(largest) does not fit num_classes \(classes) (labels are 0...num_classes - 1)")
+        }
+        return Mixing(mixes: batch.mixes, classes: max(classes, 1))
     }
 }

@@ -30,14 +30,26 @@ public final class BatchLoader: Sendable {
     /// workers, prefetch or ranks, which a resumed run may change).
     public let digest: String
 
+    /// The split's batch ops (mixup, cutmix; one per batch), with the classes of the soft targets.
+    public let mixing: Mixing?
+
     public enum SampleKind: Sendable {
         case float32, uint8
+    }
+
+    public struct Mixing: Sendable, Equatable {
+        public var mixes: [BatchMix]
+        public var classes: Int
+        public init(mixes: [BatchMix], classes: Int) {
+            self.mixes = mixes
+            self.classes = classes
+        }
     }
 
     /// Checks the chain: it must end in a float tensor whose size does not depend on the input,
     /// or, with `allowsPixels`, in a uint8 image of fixed size (batches of `Batch.pixelShape`).
     public init(dataset: Dataset, chain: TransformChain, decode: DecodeOptions, settings: LoaderSettings,
-                inputChannels: Int?, allowsPixels: Bool = false) throws(TransformError) {
+                inputChannels: Int?, allowsPixels: Bool = false, mixing: Mixing? = nil) throws(TransformError) {
         guard settings.batchSize >= 1, settings.workers >= 1, settings.prefetch >= 1 else {
             throw TransformError("batch size, workers and prefetch must be at least 1")
         }
@@ -58,15 +70,20 @@ public final class BatchLoader: Sendable {
             let ending = allowsPixels ? "an image or float tensor of fixed size (crop or resize, then optionally to_float)" : "a float tensor of fixed size (crop or resize, then to_float)"
             throw TransformError("the transforms must end in \(ending); they end in \(shapes.last?.description ?? "the decoded image")")
         }
+        if let mixing {
+            guard sampleKind == .float32 else { throw TransformError("mixup and cutmix mix float batches: end the transforms with to_float") }
+            guard !mixing.mixes.isEmpty, mixing.classes >= 1 else { throw TransformError("batch ops need at least one op and one class") }
+        }
         self.dataset = dataset
         self.chain = chain
         self.decode = decode
         self.settings = settings
+        self.mixing = mixing
         storage = BatchStoragePool(capacity: settings.prefetch + 2)
-        digest = Self.digest(dataset: dataset, chain: chain, settings: settings)
+        digest = Self.digest(dataset: dataset, chain: chain, settings: settings, mixing: mixing)
     }
 
-    static func digest(dataset: Dataset, chain: TransformChain, settings: LoaderSettings) -> String {
+    static func digest(dataset: Dataset, chain: TransformChain, settings: LoaderSettings, mixing: Mixing?) -> String {
         let sources = dataset.parts.map { part -> String in
             switch part {
             case .files(let entries): "files \(entries.count) \(entries.first?.path ?? "") \(entries.last?.path ?? "")"
@@ -76,6 +93,7 @@ public final class BatchLoader: Sendable {
         }
         let text = "\(dataset.count)|\(sources.joined(separator: ";"))|\(chain.transforms.map(\.description).joined(separator: ";"))"
             + "|seed \(settings.seed) shuffle \(settings.shuffle) drop_last \(settings.dropLast)"
+            + (mixing.map { "|batch \($0.mixes.map(\.description).joined(separator: ";")) classes \($0.classes)" } ?? "")
         // Two FNV-1a-style hashes of the text (other bases, one with a shift): 128 bits, to tell pipelines apart.
         var first: UInt64 = 0xcbf2_9ce4_8422_2325, second: UInt64 = 0x6c62_272e_07bb_0142
         for byte in text.utf8 {

@@ -52,8 +52,8 @@ struct BatchProducer {
             labels += kept.map(\.value)
             chosen += kept.map { candidates[$0.place] }
             places += kept.map { position - candidates.count + $0.place }
-            while chosen.count >= batchSize, let full = current {
-                emit(full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)),
+            while chosen.count >= batchSize, var full = current.take() {   // taken: the batch's storage is held once
+                emit(&full, labels: Array(labels.prefix(batchSize)), indices: Array(chosen.prefix(batchSize)),
                      sharePosition: places[batchSize - 1] + 1, into: queue)
                 labels.removeFirst(batchSize)
                 chosen.removeFirst(batchSize)
@@ -63,21 +63,39 @@ struct BatchProducer {
             }
         }
         if queue.isCancelled { return }
-        if var partial = current, !chosen.isEmpty, !settings.dropLast {
+        if var partial = current.take(), !chosen.isEmpty, !settings.dropLast {
             partial.images.reshape(loader.storageShape(count: chosen.count))
-            emit(partial, labels: labels, indices: chosen, sharePosition: indices.count, into: queue)
+            emit(&partial, labels: labels, indices: chosen, sharePosition: indices.count, into: queue)
         }
         queue.finish()
     }
 
-    private func emit(_ storage: BatchStorage, labels: [Int64], indices: [Int], sharePosition: Int, into queue: PrefetchQueue) {
+    private func emit(_ storage: inout BatchStorage, labels: [Int64], indices: [Int], sharePosition: Int, into queue: PrefetchQueue) {
+        let targets = loader.mixing.map { mix(&storage.images, labels: labels, indices: indices, $0) }
         var batch = Batch(images: storage.images, labels: labels, indices: indices)
+        batch.targets = targets
         batch.sharePosition = sharePosition
         batch.storageToken = storage.token
         if loader.sampleKind == .uint8 { batch.pixelShape = [labels.count] + loader.sampleShape }
         loader.storage.keep(storage.images, token: storage.token)
         queue.put(batch)
     }
+
+    /// The split's batch op on a full or last batch: drawn from a generator of (seed, epoch, the
+    /// batch's first sample), so the same batch mixes the same way for any workers or prefetch.
+    private func mix(_ images: inout Tensor, labels: [Int64], indices: [Int], _ mixing: BatchLoader.Mixing) -> Tensor {
+        var generator = SampleRNG(seed: loader.settings.seed, epoch: UInt64(epoch), index: Self.batchDrawBit | UInt64(indices[0]))
+        let op = mixing.mixes.count == 1 ? mixing.mixes[0] : mixing.mixes[generator.integer(upTo: mixing.mixes.count - 1)]
+        let (channels, height, width) = (loader.sampleShape[0], loader.sampleShape[1], loader.sampleShape[2])
+        let draw = op.draw(width: width, height: height, using: &generator)
+        return images.values.withUnsafeMutableBufferPointer { values in
+            BatchMix.apply(draw, images: values, count: labels.count, channels: channels, height: height, width: width, labels: labels,
+                           classes: mixing.classes)
+        }
+    }
+
+    /// Generator indices with this bit are batches' (sample indices never reach it).
+    static let batchDrawBit: UInt64 = 1 << 62
 
     /// The samples of the batches being filled: place q is slot q of the first, or slot
     /// q - batchSize of the second (`sampleSize` bytes each). Workers write disjoint places.

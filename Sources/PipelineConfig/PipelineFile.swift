@@ -37,6 +37,8 @@ public struct PipelineFile: Sendable {
     /// Split names in file order.
     public let splits: [String]
     public let loader: Loader
+    /// `batch_transforms`: per split, the batch ops (mixup, cutmix) and their `num_classes`.
+    public let batchTransforms: [String: BatchTransforms]
     /// `classes`: names by label (for IDX sets and file lists, whose labels are numbers), used in
     /// previews and confusion matrices.
     public let classNames: [String]?
@@ -54,7 +56,7 @@ public struct PipelineFile: Sendable {
         public let keyPath: String
     }
 
-    static let topLevelKeys = ["version", "seed", "data", "classes", "decode", "transforms", "loader", "model", "train"]
+    static let topLevelKeys = ["version", "seed", "data", "classes", "decode", "transforms", "batch_transforms", "loader", "model", "train"]
 
     /// Reads and validates the file at `path` (YAML, or JSON, which is YAML too).
     public static func load(_ path: String) throws(PipelineError) -> PipelineFile {
@@ -119,6 +121,16 @@ public struct PipelineFile: Sendable {
         for split in sources.keys where chains[split] == nil {
             throw (top["data"] ?? root).error("split '\(split)' has data but no transforms")
         }
+        var batchTransforms: [String: BatchTransforms] = [:]
+        if let batchNode = top["batch_transforms"] {
+            for (split, listNode) in try batchNode.mapping(allowed: splits, what: "split") {
+                batchTransforms[split] = try TransformParser.batchTransforms(listNode)
+                let shape = try? chains[split]?.shapes(from: .image(height: nil, width: nil, channels: nil)).last
+                guard case .tensor? = shape else {
+                    throw listNode.error("mixup and cutmix mix float batches: end split '\(split)'s transforms with to_float")
+                }
+            }
+        }
         var classNames: [String]?
         if let classesNode = top["classes"] {
             var names: [String] = []
@@ -136,7 +148,7 @@ public struct PipelineFile: Sendable {
             train = try ModelParser.train(ConfigNode(node: Node.mapping(Node.Mapping([])), keyPath: "train", file: path), splits: splits)
         }
         let file = PipelineFile(path: path, version: version, seed: seed, data: sources, color: color, draft: draft, transforms: chains,
-                                splits: splits, loader: try loader(top["loader"]), classNames: classNames, model: model?.specs, modelPlaces: model?.places ?? [],
+                                splits: splits, loader: try loader(top["loader"]), batchTransforms: batchTransforms, classNames: classNames, model: model?.specs, modelPlaces: model?.places ?? [],
                                 train: train)
         try file.checkModelWhenShapeIsKnown()
         return file

@@ -212,6 +212,40 @@ enum TransformParser {
     }
 }
 
+/// A split's `batch_transforms`: torchvision's batch ops, one of them per batch (chosen
+/// uniformly when several are listed, as torchvision's references' `RandomChoice([MixUp, CutMix])`).
+public struct BatchTransforms: Sendable, Equatable {
+    public var mixes: [BatchMix]
+    /// `num_classes`, when given; else the loader takes the dataset's.
+    public var classes: Int?
+}
+
+extension TransformParser {
+    static func batchTransforms(_ node: ConfigNode) throws(PipelineError) -> BatchTransforms {
+        var result = BatchTransforms(mixes: [], classes: nil)
+        for item in try node.list() {
+            let entries = try item.mapping(allowed: ["mixup", "cutmix"], what: "batch op")
+            guard entries.count == 1, let (op, fields) = entries.first else {
+                throw item.error("each batch op is a mapping with one op name, e.g. '- mixup: {alpha: 0.2}'")
+            }
+            let f = try fields.fields(allowed: ["alpha", "num_classes"])
+            let alpha = try f["alpha"]?.double() ?? 1.0
+            do {
+                result.mixes.append(try BatchMix.validated(op == "mixup" ? .mixup(alpha: alpha) : .cutmix(alpha: alpha)))
+            } catch { throw fields.error(error.message) }
+            if let classesNode = f["num_classes"] {
+                let classes = try classesNode.int(minimum: 1)
+                if let earlier = result.classes, earlier != classes {
+                    throw classesNode.error("num_classes is \(earlier) in an op before; the ops of a split share one")
+                }
+                result.classes = classes
+            }
+        }
+        guard !result.mixes.isEmpty else { throw node.error("batch_transforms of a split lists at least one op (mixup, cutmix)") }
+        return result
+    }
+}
+
 /// `normalize: {stats: FILE}`: the mean and std of a `sluice stats --json` result.
 enum StatsFile {
     static func read(_ path: String, node: ConfigNode) throws(PipelineError) -> (mean: [Double], std: [Double]) {

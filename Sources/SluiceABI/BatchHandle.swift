@@ -42,7 +42,9 @@ final class BatchHandle {
             labels: self.batch.labels.withUnsafeBufferPointer { $0.baseAddress },
             indices: self.indices.withUnsafeBufferPointer { $0.baseAddress },
             count: Int64(batch.count),
-            owner: nil))
+            owner: nil,
+            targets: self.batch.targets.map { targets in targets.values.withUnsafeBufferPointer { $0.baseAddress } } ?? nil,
+            classes: Int64(batch.targets?.shape.last ?? 0)))
         view.pointee.owner = UnsafeMutableRawPointer(Unmanaged.passRetained(self).toOpaque())
     }
 

@@ -7,6 +7,9 @@ public struct Batch: Sendable, Equatable {
     public var pixelShape: [Int]?
     /// One per sample; -1 for unlabelled samples.
     public var labels: [Int64]
+    /// Soft targets float32 [N, classes] when the split mixes samples (mixup, cutmix); `labels`
+    /// then keep each sample's own label.
+    public var targets: Tensor?
     /// Dataset index of each sample.
     public var indices: [Int]
     /// The loader's place in this rank's share of the epoch after this batch (its last sample's
@@ -31,7 +34,8 @@ public struct Batch: Sendable, Equatable {
     }
 
     public static func == (lhs: Batch, rhs: Batch) -> Bool {
-        lhs.images == rhs.images && lhs.pixelShape == rhs.pixelShape && lhs.labels == rhs.labels && lhs.indices == rhs.indices
+        lhs.images == rhs.images && lhs.pixelShape == rhs.pixelShape && lhs.labels == rhs.labels && lhs.targets == rhs.targets
+            && lhs.indices == rhs.indices
     }
 }
 

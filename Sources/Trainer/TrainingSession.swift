@@ -101,9 +101,12 @@ public final class TrainingSession {
                     ? "sample \(batch.indices[bad]) has no label: training needs labelled data"
                     : "sample \(batch.indices[bad]) has label \(label), but the model scores \(classes) classes")
             }
+            if let targets = batch.targets, targets.shape != [batch.count, classes] {
+                throw TrainingError("soft targets are \(targets.shape.dropFirst()) per sample (num_classes of mixup/cutmix); the model scores \(classes) classes")
+            }
             var rng = TrainingRandomness.step(seed: seed, epoch: epoch, step: step)
             let logits = model.forward(batch.images, mode: mode, rng: &rng)
-            let batchLoss = loss.evaluate(logits: logits, labels: batch.labels, computeGradient: mode == .training)
+            let batchLoss = loss.evaluate(logits: logits, labels: batch.labels, targets: batch.targets, computeGradient: mode == .training)
             if mode == .training {
                 model.backward(batch.images, logitsGradient: loss.gradient)
                 optimizer.step(parameters)

@@ -87,6 +87,11 @@ struct DescribeCommand: ParsableCommand {
                 let megabytes = Double(batchBytes * (file.loader.prefetch + 1)) / 1_048_576
                 print("  batch        float32 [\(file.loader.batchSize), \(c), \(h), \(w)], \(String(format: "%.1f", Double(batchBytes) / 1_048_576)) MiB; with prefetch \(file.loader.prefetch): \(String(format: "%.1f", megabytes)) MiB")
             }
+            if let batchOps = file.batchTransforms[split] {
+                let ops = batchOps.mixes.map(\.description).joined(separator: " | ")
+                let classes = batchOps.classes.map { "\($0)" } ?? "the dataset's classes"
+                print("  batch ops    \(ops)\(batchOps.mixes.count > 1 ? " (one per batch, uniformly)" : ""): soft targets float32 [N, \(classes)]")
+            }
         }
         if file.model != nil {
             problems += try describeModel(file, inputShape: sampleShapes["train"] ?? sampleShapes[file.splits[0]], sampleShapes: sampleShapes,

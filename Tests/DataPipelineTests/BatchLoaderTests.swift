@@ -256,3 +256,66 @@ extension BatchLoaderTests {
                           "resident memory \(afterTenThousand) after 10k samples, \(atEnd) after 60k")
     }
 }
+
+extension BatchLoaderTests {
+    /// A split's batch ops: the same mixed batches and soft targets for any workers and prefetch;
+    /// each batch is its unmixed self mixed with the draw of (seed, epoch, first sample); targets
+    /// are rows of one_hot(labels) mixed with the previous sample's, summing to 1; both ops appear.
+    func testBatchOpsMixTheSameForAnyWorkersAndGiveSoftTargets() throws {
+        func loader(_ batchOps: String, workers: Int, prefetch: Int) throws -> BatchLoader {
+            let file = try PipelineConfig.PipelineFile.parse("""
+                version: 1
+                seed: 5
+                data: {train: {folder: \(folder)/train}}
+                decode: {color: gray}
+                transforms: {train: [random_crop: {size: 24}, to_float: {}]}
+                \(batchOps)
+                loader: {batch_size: 16, shuffle: true, workers: \(workers), prefetch: \(prefetch)}
+                """, path: "t.yaml")
+            return try BatchLoader(pipeline: file, split: "train", cores: 2)
+        }
+        let ops = "batch_transforms: {train: [mixup: {alpha: 0.4}, cutmix: {alpha: 1.0}]}"
+        let reference = Array(try loader(ops, workers: 1, prefetch: 1).epoch(2))
+        XCTAssertEqual(reference.count, 7)
+        for (workers, prefetch) in [(2, 4), (3, 1)] {
+            XCTAssertEqual(Array(try loader(ops, workers: workers, prefetch: prefetch).epoch(2)), reference)
+        }
+        let plain = Array(try loader("", workers: 2, prefetch: 2).epoch(2))
+        XCTAssertNil(plain[0].targets)
+        var kinds = Set<String>()
+        for (mixed, unmixed) in zip(reference, plain) {
+            XCTAssertEqual(mixed.labels, unmixed.labels)
+            XCTAssertEqual(mixed.indices, unmixed.indices)
+            let targets = try XCTUnwrap(mixed.targets)
+            XCTAssertEqual(targets.shape, [mixed.count, 10])
+            for n in 0..<mixed.count {
+                let row = Array(targets.values[(n * 10)..<((n + 1) * 10)])
+                XCTAssertEqual(Double(row.reduce(0, +)), 1, accuracy: 1e-6)
+                let previous = Int(mixed.labels[(n + mixed.count - 1) % mixed.count])
+                XCTAssertEqual(Set(row.indices.filter { row[$0] > 0 }).subtracting([Int(mixed.labels[n]), previous]), [])
+            }
+            // Replaying the batch's draw on the unmixed batch gives the mixed one.
+            var generator = SampleRNG(seed: 5, epoch: 2, index: (1 << 62) | UInt64(mixed.indices[0]))
+            let op = [BatchMix.mixup(alpha: 0.4), .cutmix(alpha: 1.0)][generator.integer(upTo: 1)]
+            kinds.insert(op.name)
+            let draw = op.draw(width: 24, height: 24, using: &generator)
+            var images = unmixed.images
+            let replayed = images.values.withUnsafeMutableBufferPointer {
+                BatchMix.apply(draw, images: $0, count: mixed.count, channels: 1, height: 24, width: 24, labels: mixed.labels, classes: 10)
+            }
+            XCTAssertEqual(images, mixed.images)
+            XCTAssertEqual(replayed, targets)
+        }
+        XCTAssertEqual(kinds, ["mixup", "cutmix"])
+        // Refused: a split whose batches are not float, num_classes below a label, no such split.
+        XCTAssertThrowsError(try PipelineConfig.PipelineFile.parse("""
+            version: 1
+            transforms: {train: [center_crop: {size: 8}]}
+            batch_transforms: {train: [mixup: {}]}
+            """, path: "t.yaml"))
+        XCTAssertThrowsError(try loader("batch_transforms: {train: [cutmix: {num_classes: 5}]}", workers: 1, prefetch: 1)) { error in
+            XCTAssertTrue("\(error)".contains("label 9 does not fit num_classes 5"), "\(error)")
+        }
+        XCTAssertThrowsError(try loader("batch_transforms: {test: [mixup: {}]}", workers: 1, prefetch: 1))
+    }
+}

@@ -109,4 +109,38 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(loss.evaluate(logits: huge, labels: [1]), 1000, accuracy: 1e-6)
         XCTAssertFalse(loss.gradient.values.contains { !$0.isFinite })
     }
+
+    /// Soft targets (mixup, cutmix): one-hot targets give the hard-label loss and gradient; mixed
+    /// ones the mixture of the two losses, and the gradient matches finite differences.
+    func testSoftTargetsGiveTheMixedLossAndItsGradient() {
+        var loss = SoftmaxCrossEntropy()
+        var logits = randomTensor([3, 5], seed: 8, scale: 2)
+        let labels: [Int64] = [4, 1, 1]
+        var oneHot = Tensor(shape: [3, 5], values: [Float](repeating: 0, count: 15))
+        for (n, label) in labels.enumerated() { oneHot.values[n * 5 + Int(label)] = 1 }
+        let hard = loss.evaluate(logits: logits, labels: labels)
+        let hardGradient = loss.gradient
+        XCTAssertEqual(loss.evaluate(logits: logits, labels: labels, targets: oneHot), hard, accuracy: 1e-12)
+        XCTAssertEqual(loss.gradient, hardGradient)
+        // Each sample mixed 0.7 / 0.3 with the one before it (torchvision's roll(1, 0)).
+        var mixed = Tensor(shape: [3, 5], values: [Float](repeating: 0, count: 15))
+        for n in 0..<3 {
+            mixed.values[n * 5 + Int(labels[(n + 2) % 3])] += 0.3
+            mixed.values[n * 5 + Int(labels[n])] += 0.7
+        }
+        let previous: [Int64] = [labels[2], labels[0], labels[1]]
+        let expected = 0.7 * loss.evaluate(logits: logits, labels: labels, computeGradient: false)
+            + 0.3 * loss.evaluate(logits: logits, labels: previous, computeGradient: false)
+        XCTAssertEqual(loss.evaluate(logits: logits, labels: labels, targets: mixed), expected, accuracy: 1e-6)
+        let analytic = loss.gradient.values
+        for i in 0..<logits.count {
+            let saved = logits.values[i]
+            logits.values[i] = saved + 1e-2
+            let plus = loss.evaluate(logits: logits, labels: labels, targets: mixed, computeGradient: false)
+            logits.values[i] = saved - 1e-2
+            let minus = loss.evaluate(logits: logits, labels: labels, targets: mixed, computeGradient: false)
+            logits.values[i] = saved
+            XCTAssertEqual(Double(analytic[i]), (plus - minus) / 2e-2, accuracy: 1e-3)
+        }
+    }
 }

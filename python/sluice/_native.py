@@ -25,6 +25,8 @@ class Batch(Structure):
         ("indices", c_void_p),
         ("count", c_int64),
         ("owner", c_void_p),
+        ("targets", c_void_p),   # const float *: [count, classes] soft targets, or NULL
+        ("classes", c_int64),
     ]
 
 

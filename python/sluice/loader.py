@@ -58,9 +58,12 @@ def batch_arrays(pointer: "POINTER(_native.Batch)", with_indices: bool = True) -
     for side in shape:
         size *= side
     is_float = images.dtype == _native.FLOAT32
+    # Labels: int64 [B]; or, when the split has batch ops (mixup, cutmix), their soft targets float32 [B, classes].
+    labels = (np.frombuffer(_view(owner, batch.targets, c_float, batch.count * batch.classes), np.float32).reshape(batch.count, batch.classes)
+              if batch.targets else np.frombuffer(_view(owner, batch.labels, c_int64, batch.count), np.int64))
     arrays = (
         np.frombuffer(_view(owner, images.data, c_float if is_float else c_uint8, size), np.float32 if is_float else np.uint8).reshape(shape),
-        np.frombuffer(_view(owner, batch.labels, c_int64, batch.count), np.int64),
+        labels,
     )
     return arrays + (np.frombuffer(_view(owner, batch.indices, c_int64, batch.count), np.int64),) if with_indices else arrays
 
@@ -89,7 +92,8 @@ class Loader:
     index): ``loader.epoch(3)`` gives the same batches today and tomorrow, on one process or
     split over ranks. Images are float32 ``[B, C, H, W]`` after ``to_float`` (uint8
     ``[B, H, W, C]`` when the split's transforms stop before it, say to augment on a GPU), and
-    labels int64 ``[B]`` (-1 when the split has none); both view the batch's storage without a copy, which goes back to the
+    labels int64 ``[B]`` (-1 when the split has none), or float32 ``[B, classes]`` soft targets when the split has
+    ``batch_transforms`` (mixup, cutmix, as torchvision's ``MixUp``/``CutMix`` give them); both view the batch's storage without a copy, which goes back to the
     loader's pool once no array (or torch tensor made with ``torch.from_numpy``) views it.
 
     Args:

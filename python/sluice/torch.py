@@ -16,7 +16,8 @@ from .loader import Loader, PathLike
 
 class SluiceDataset(torch.utils.data.IterableDataset):
     """The batches of a pipeline file's split as ``(images, labels)`` tensors (float32
-    ``[B, C, H, W]``, int64 ``[B]``) that share the batch's memory.
+    ``[B, C, H, W]``, int64 ``[B]``, or float32 ``[B, classes]`` soft targets when the split has
+    ``batch_transforms``) that share the batch's memory.
 
     Each pass (``for images, labels in dataset``) is the next epoch, starting at ``epoch``;
     ``set_epoch(e)`` chooses the next one (to resume, or as with ``DistributedSampler``). The

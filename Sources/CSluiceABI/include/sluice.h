@@ -50,13 +50,16 @@ typedef struct {
     int64_t shape[4];
 } sluice_tensor;
 
-/// Samples in training order, with their labels (-1: unlabelled) and dataset indices.
+/// Samples in training order, with their labels (-1: unlabelled) and dataset indices; and when
+/// the split has batch ops (mixup, cutmix), the soft targets they made of the labels.
 typedef struct {
     sluice_tensor images;
-    const int64_t *labels;     // [count]
+    const int64_t *labels;     // [count]: each sample's own label
     const int64_t *indices;    // [count]
     int64_t count;
     void *owner;               // private
+    const float *targets;      // [count, classes] float32, rows summing to 1; NULL without batch ops
+    int64_t classes;           // 0 without batch ops
 } sluice_batch;
 
 typedef struct sluice_loader sluice_loader;
