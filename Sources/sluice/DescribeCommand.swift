@@ -89,7 +89,7 @@ struct DescribeCommand: ParsableCommand {
             }
             if let batchOps = file.batchTransforms[split] {
                 let ops = batchOps.mixes.map(\.description).joined(separator: " | ")
-                let classes = batchOps.classes.map { "\($0)" } ?? "the dataset's classes"
+                let classes = (batchOps.classes ?? file.classNames?.count).map { "\($0)" } ?? "the dataset's classes"
                 print("  batch ops    \(ops)\(batchOps.mixes.count > 1 ? " (one per batch, uniformly)" : ""): soft targets float32 [N, \(classes)]")
             }
         }

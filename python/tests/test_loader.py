@@ -228,3 +228,21 @@ def test_loader_from_pipeline_text_resolves_paths_beside_its_name(tmp_path: Path
     yaml = write_pipeline(tmp_path, Path("images")).read_text()
     loader = sluice.Loader(tmp_path / "named.yaml", text=yaml)
     assert loader.num_samples == 100
+
+
+def test_batch_ops_give_soft_targets_as_torchvision_shapes_them(tmp_path: Path) -> None:
+    """With mixup/cutmix, labels are float32 [B, classes] soft targets (torchvision's MixUp/CutMix
+    output), the same for any worker count; without them, int64 labels as before."""
+    text = write_pipeline(tmp_path, SAMPLES / "fashion-mnist" / "train").read_text().replace(
+        "loader:", "batch_transforms: {train: [mixup: {alpha: 0.4}, cutmix: {alpha: 1.0}]}\nloader:")
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(text)
+    one = epoch_batches(sluice.Loader(mixed, workers=1), 2)
+    two = epoch_batches(sluice.Loader(mixed, workers=2, prefetch=2), 2)
+    assert all(same_bits(a[0], b[0]) and same_bits(a[1], b[1]) for a, b in zip(one, two)) and len(one) == len(two) == 7
+    plain = epoch_batches(sluice.Loader(write_pipeline(tmp_path, SAMPLES / "fashion-mnist" / "train")), 2)
+    for (images, targets, indices), (_, labels, plain_indices) in zip(one, plain):
+        assert targets.dtype == np.float32 and targets.shape == (len(indices), 10)
+        assert np.allclose(targets.sum(axis=1), 1) and np.array_equal(indices, plain_indices)
+        for n in range(len(labels)):   # each sample mixes its own label with the previous sample's (torchvision's roll)
+            assert set(np.flatnonzero(targets[n]).tolist()) <= {int(labels[n]), int(labels[n - 1])}
