@@ -5,7 +5,7 @@ import XCTest
 
 final class PipelineFileTests: XCTestCase {
     func testShippedPipelinesLoadAndCheck() throws {
-        for name in ["fashion-mnist", "cifar10", "photos"] {
+        for name in ["fashion-mnist", "cifar10", "cifar10-autoaugment", "photos"] {
             let file = try PipelineFile.load(Fixtures.root.appendingPathComponent("pipelines/\(name).yaml").path)
             XCTAssertEqual(file.splits, ["train", "test"], name)
             let channels = file.color == .gray ? 1 : 3
