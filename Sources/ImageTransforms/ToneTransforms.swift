@@ -1,3 +1,4 @@
+import CSluiceKernels
 import TensorCore
 
 /// torchvision's random tone ops on PIL images: with probability `p` (one draw, u < p), each
@@ -52,28 +53,35 @@ public struct RandomToneTransform: Transform {
         Self.apply(kind, to: &sample.image)
     }
 
-    /// The tone op on an image: the channels' counts (for the tables that need them), then one
-    /// flat table of channels x 256 entries, walked pixel by pixel.
+    /// The tone op on an image: posterize and solarize as vector operations; autocontrast and
+    /// equalize from the channels' counts, as one flat table of channels x 256 entries.
     static func apply(_ kind: Kind, to image: inout Image<UInt8>) {
         let channels = image.channels, pixels = image.pixelCount
-        var counts = [Int](repeating: 0, count: 256 * channels)
-        if kind == .autocontrast || kind == .equalize {
-            image.pixels.withUnsafeBufferPointer { values in
+        switch kind {
+        case .posterize(let bits):
+            image.pixels.withUnsafeMutableBufferPointer { sl_posterize($0.baseAddress, $0.count, UInt8(truncatingIfNeeded: ~((1 << (8 - bits)) - 1))) }
+            return
+        case .solarize(let threshold):
+            // v < threshold stays: the first inverted value is the least integer >= threshold.
+            let first = Int32(min(threshold.rounded(.up), 256))
+            image.pixels.withUnsafeMutableBufferPointer { sl_solarize($0.baseAddress, $0.count, first) }
+            return
+        case .autocontrast, .equalize:
+            break
+        }
+        var counts = [UInt64](repeating: 0, count: 256 * channels)
+        image.pixels.withUnsafeBufferPointer { values in
+            if channels == 1 || channels == 3 {
+                counts.withUnsafeMutableBufferPointer { sl_histogram(values.baseAddress, pixels, Int32(channels), $0.baseAddress, nil, nil) }
+            } else {
                 for pixel in 0..<pixels {
                     for c in 0..<channels { counts[c &* 256 &+ Int(values[pixel &* channels &+ c])] += 1 }
                 }
             }
         }
-        let table = (0..<channels).flatMap { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)]) }
-        table.withUnsafeBufferPointer { table in
-            image.pixels.withUnsafeMutableBufferPointer { values in
-                for pixel in 0..<pixels {
-                    for c in 0..<channels {
-                        let index = pixel &* channels &+ c
-                        values[index] = table[c &* 256 &+ Int(values[index])]
-                    }
-                }
-            }
+        let table = (0..<channels).flatMap { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)].map(Int.init)[...]) }
+        image.pixels.withUnsafeMutableBufferPointer { values in
+            table.withUnsafeBufferPointer { sl_apply_tables(values.baseAddress, pixels, Int32(channels), $0.baseAddress) }
         }
     }
 
@@ -97,11 +105,16 @@ public struct RandomToneTransform: Transform {
             guard present.count > 1 else { return (0..<256).map { UInt8($0) } }
             let step = (present.reduce(0, +) - present.last!) / 255
             guard step > 0 else { return (0..<256).map { UInt8($0) } }
+            // n / step in floating point: exact here (the quotient is at most 255 and n, step
+            // below 2^53, so no quotient lands within rounding of an integer it is not).
             var n = step / 2
-            return (0..<256).map { value in
-                defer { n += counts[value] }
-                return UInt8(min(n / step, 255))
+            let divisor = Double(step)
+            var table = [UInt8](repeating: 0, count: 256)
+            for value in 0..<256 {
+                table[value] = UInt8(min((Double(n) / divisor).rounded(.down), 255))
+                n += counts[value]
             }
+            return table
         }
     }
 

@@ -127,4 +127,11 @@ enum { SL_WARP_NEAREST = 0, SL_WARP_BILINEAR = 1, SL_WARP_BICUBIC = 2 };
 void sl_affine_warp(const uint8_t *in, int32_t height, int32_t width, int32_t channels, const double a[6], int32_t filter,
                     const uint8_t *fill, uint8_t *out, int32_t out_height, int32_t out_width);
 
+// Pillow's ImageOps on interleaved 8-bit values, in place: posterize keeps the bits of `mask`;
+// solarize inverts (255 - v) the values >= first_inverted; sl_apply_tables maps value v of
+// channel c to tables[c * 256 + v].
+void sl_posterize(uint8_t *values, size_t count, uint8_t mask);
+void sl_solarize(uint8_t *values, size_t count, int32_t first_inverted);
+void sl_apply_tables(uint8_t *values, size_t pixel_count, int32_t channels, const uint8_t *tables);
+
 #endif
