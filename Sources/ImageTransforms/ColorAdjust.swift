@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Foundation
 import TensorCore
 
@@ -5,43 +6,35 @@ import TensorCore
 /// PIL images: each is `Image.blend(degenerate, image, factor)` with Pillow's arithmetic (float
 /// alpha, truncation in [0, 1], clipping outside it), and hue goes through Pillow's HSV.
 public enum ColorAdjust {
-    /// ImageEnhance.Brightness: blended with black.
+    /// ImageEnhance.Brightness: blended with black (one table of 256 values).
     public static func brightness(_ image: inout Image<UInt8>, factor: Double) {
         let alpha = Float(factor)
-        image.pixels.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = blend(0, values[index], alpha) }
-        }
+        applyTable((0..<256).map { blend(0, UInt8($0), alpha) }, to: &image)
     }
 
     /// ImageEnhance.Contrast: blended with the gray of the image's mean luma, int(mean + 0.5).
     public static func contrast(_ image: inout Image<UInt8>, factor: Double) {
-        var total = 0
         let channels = image.channels, count = image.pixelCount
-        image.pixels.withUnsafeBufferPointer { values in
-            for index in 0..<count {
-                if channels == 1 {
-                    total += Int(values[index])
-                } else {
-                    total += Int(luma(values[3 &* index], values[3 &* index &+ 1], values[3 &* index &+ 2]))
-                }
-            }
+        let total = image.pixels.withUnsafeBufferPointer { values -> UInt64 in
+            if channels == 3 { return sl_luma_sum(values.baseAddress, count) }
+            return values.reduce(0) { $0 + UInt64($1) }
         }
         let mean = UInt8(Int(Double(total) / Double(max(count, 1)) + 0.5))
         let alpha = Float(factor)
-        image.pixels.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = blend(mean, values[index], alpha) }
-        }
+        applyTable((0..<256).map { blend(mean, UInt8($0), alpha) }, to: &image)
     }
 
     /// ImageEnhance.Color: blended with the image's own luma (a gray image is left as it is).
     public static func saturation(_ image: inout Image<UInt8>, factor: Double) {
         guard image.channels == 3 else { return }
-        let alpha = Float(factor)
+        let count = image.pixelCount
+        image.pixels.withUnsafeMutableBufferPointer { sl_blend_luma($0.baseAddress, count, Float(factor)) }
+    }
+
+    /// One table for every value of the image.
+    private static func applyTable(_ table: [UInt8], to image: inout Image<UInt8>) {
         image.pixels.withUnsafeMutableBufferPointer { values in
-            for index in 0..<(values.count / 3) {
-                let gray = luma(values[3 &* index], values[3 &* index &+ 1], values[3 &* index &+ 2])
-                for c in 0..<3 { values[3 &* index &+ c] = blend(gray, values[3 &* index &+ c], alpha) }
-            }
+            table.withUnsafeBufferPointer { sl_apply_tables(values.baseAddress, values.count, 1, $0.baseAddress) }
         }
     }
 
@@ -81,18 +74,47 @@ public enum ColorAdjust {
     }
 
     /// torchvision's PIL `adjust_hue`: to Pillow's HSV, H + uint8(int32(factor * 255)) modulo
-    /// 256, back to RGB (a gray image is left as it is). `factor` is in [-0.5, 0.5].
+    /// 256, back to RGB (a gray image is left as it is). `factor` is in [-0.5, 0.5]. rgb2hsv's H
+    /// and S come from tables of `toHSV` (`HSVTables`), hsv2rgb is computed (`sl_hue_shift`).
     public static func hue(_ image: inout Image<UInt8>, factor: Double) {
         guard image.channels == 3 else { return }
-        let shift = UInt8(truncatingIfNeeded: Int32(factor * 255))
+        let shift = UInt8(truncatingIfNeeded: Int32(factor * 255)), count = image.pixelCount
         image.pixels.withUnsafeMutableBufferPointer { values in
-            for index in 0..<(values.count / 3) {
-                let base = 3 &* index
-                var (h, s, v) = toHSV(values[base], values[base &+ 1], values[base &+ 2])
-                h &+= shift
-                (values[base], values[base &+ 1], values[base &+ 2]) = toRGB(h, s, v)
-            }
+            sl_hue_shift(values.baseAddress, count, shift, HSVTables.hue, HSVTables.saturation, HSVTables.terms)
         }
+    }
+
+    /// rgb2hsv's H and S as functions of a pixel's channel differences (see `sl_hue_shift`),
+    /// made once from `toHSV` itself, and hsv2rgb's factors by (S, H). Kept behind pointers that live as long as the process.
+    enum HSVTables {
+        nonisolated(unsafe) static let hue: UnsafePointer<UInt8> = {
+            let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 3 * 65536)
+            table.initialize(repeating: 0, count: 3 * 65536)
+            for first in 0..<256 {
+                for second in 0..<256 where max(first, second) > 0 {
+                    let a = UInt8(255 - first), b = UInt8(255 - second)
+                    table[first * 256 + second] = toHSV(255, a, b).0
+                    if first > 0 { table[65536 + first * 256 + second] = toHSV(a, 255, b).0 }
+                    if first > 0 && second > 0 { table[2 * 65536 + first * 256 + second] = toHSV(a, b, 255).0 }
+                }
+            }
+            return UnsafePointer(table)
+        }()
+
+        nonisolated(unsafe) static let terms: UnsafePointer<Double> = {
+            let table = UnsafeMutablePointer<Double>.allocate(capacity: 2 * 65536)
+            sl_hsv_terms(table)
+            return UnsafePointer(table)
+        }()
+
+        nonisolated(unsafe) static let saturation: UnsafePointer<UInt8> = {
+            let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 65536)
+            table.initialize(repeating: 0, count: 65536)
+            for range in 1..<256 {
+                for maxc in range..<256 { table[range * 256 + maxc] = toHSV(UInt8(maxc), UInt8(maxc - range), UInt8(maxc - range)).1 }
+            }
+            return UnsafePointer(table)
+        }()
     }
 
     /// Pillow's `convert("L")` of one pixel.
@@ -121,25 +143,6 @@ public enum ColorAdjust {
         let h: Float = r == maxc ? bc - gc : g == maxc ? Float(2 + Double(rc) - Double(bc)) : Float(4 + Double(gc) - Double(rc))
         let turn = Float(fmod(Double(h) / 6 + 1, 1))
         return (clip(Int(Double(turn) * 255)), clip(Int(Double(s) * 255)), maxc)
-    }
-
-    /// Pillow's hsv2rgb.
-    static func toRGB(_ h: UInt8, _ s: UInt8, _ v: UInt8) -> (UInt8, UInt8, UInt8) {
-        guard s != 0 else { return (v, v, v) }
-        let sector = Int((Double(h) * 6 / 255).rounded(.down))
-        let f = Float(Double(h) * 6 / 255 - Double(sector))
-        let fs = Float(s) / 255
-        let p = clip(Int((Double(v) * (1 - Double(fs))).rounded()))
-        let q = clip(Int((Double(v) * (1 - Double(fs * f))).rounded()))
-        let t = clip(Int((Double(v) * (1 - Double(fs * (1 - f)))).rounded()))
-        switch sector % 6 {
-        case 0: return (v, t, p)
-        case 1: return (q, v, p)
-        case 2: return (p, v, t)
-        case 3: return (p, q, v)
-        case 4: return (t, p, v)
-        default: return (v, p, q)
-        }
     }
 
     @inline(__always)

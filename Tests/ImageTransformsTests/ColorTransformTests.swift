@@ -127,4 +127,51 @@ final class ColorTransformTests: XCTestCase {
         XCTAssertThrowsError(try RandomGrayscaleTransform(p: 1.5))
         XCTAssertThrowsError(try GrayscaleTransform().outputShape(.tensor(channels: 3, height: 4, width: 4)))
     }
+
+    /// The hue kernel (rgb2hsv from tables, hsv2rgb computed) against Pillow's per-pixel
+    /// conversions written out here, on a grid of 970,299 colours (every third value of each
+    /// channel, and 1, 4, ..., 37 for the dark ones) and five shifts.
+    func testHueShiftEqualsPillowsConversionsPixelByPixel() throws {
+        func toHSV(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
+            let maxc = max(r, g, b), minc = min(r, g, b)
+            guard maxc != minc else { return (0, 0, maxc) }
+            let range = Float(maxc - minc), s = range / Float(maxc)
+            let rc = Float(maxc - r) / range, gc = Float(maxc - g) / range, bc = Float(maxc - b) / range
+            let h: Float = r == maxc ? bc - gc : g == maxc ? Float(2 + Double(rc) - Double(bc)) : Float(4 + Double(gc) - Double(rc))
+            let turn = Float(fmod(Double(h) / 6 + 1, 1))
+            return (UInt8(min(max(Int(Double(turn) * 255), 0), 255)), UInt8(min(max(Int(Double(s) * 255), 0), 255)), maxc)
+        }
+        func toRGB(_ h: UInt8, _ s: UInt8, _ v: UInt8) -> (UInt8, UInt8, UInt8) {
+            guard s != 0 else { return (v, v, v) }
+            func clip(_ value: Double) -> UInt8 { UInt8(min(max(Int(value.rounded()), 0), 255)) }
+            let sector = Int((Double(h) * 6 / 255).rounded(.down))
+            let f = Float(Double(h) * 6 / 255 - Double(sector)), fs = Float(s) / 255
+            let p = clip(Double(v) * (1 - Double(fs))), q = clip(Double(v) * (1 - Double(fs * f))), t = clip(Double(v) * (1 - Double(fs * (1 - f))))
+            switch sector % 6 {
+            case 0: return (v, t, p)
+            case 1: return (q, v, p)
+            case 2: return (p, v, t)
+            case 3: return (p, q, v)
+            case 4: return (t, p, v)
+            default: return (v, p, q)
+            }
+        }
+        let levels = (0..<256).filter { $0 % 3 == 0 || $0 % 3 == 1 && $0 < 40 }
+        var pixels: [UInt8] = []
+        for r in levels { for g in levels { for b in levels { pixels += [UInt8(r), UInt8(g), UInt8(b)] } } }
+        let image = Image(width: pixels.count / 3, height: 1, channels: 3, pixels: pixels)
+        for factor in [-0.5, -0.21, 0.004, 0.1, 0.37] {
+            var shifted = image
+            ColorAdjust.hue(&shifted, factor: factor)
+            let shift = UInt8(truncatingIfNeeded: Int32(factor * 255))
+            var differing = 0
+            for i in 0..<(pixels.count / 3) {
+                var (h, s, v) = toHSV(pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2])
+                h &+= shift
+                let (r, g, b) = toRGB(h, s, v)
+                if (r, g, b) != (shifted.pixels[3 * i], shifted.pixels[3 * i + 1], shifted.pixels[3 * i + 2]) { differing += 1 }
+            }
+            XCTAssertEqual(differing, 0, "hue \(factor): \(differing) of \(pixels.count / 3) pixels differ")
+        }
+    }
 }
