@@ -11,8 +11,12 @@ final class EpochHandle {
     private var iterator: BatchIterator?
     private let failures: FailureList
     private let failOnError: Bool
-    /// The state after the batches handed out so far (kept when the iterator is dropped).
-    private(set) var state: LoaderState
+    /// The state when the iterator was dropped.
+    private var stoppedState: LoaderState
+
+    /// The state after the batches handed out so far: made when asked (or when the iterator is
+    /// dropped), not with every batch.
+    var state: LoaderState { iterator?.state ?? stoppedState }
 
     /// `epoch` from its start, or the rest of the epoch `resuming` was saved in.
     init(_ handle: LoaderHandle, epoch: Int, resuming: LoaderState? = nil) throws {
@@ -23,7 +27,7 @@ final class EpochHandle {
             ?? handle.loader.epoch(epoch) { failures.append($0) }
         let iterator = batches.makeIterator()
         self.iterator = iterator
-        state = iterator.state
+        stoppedState = iterator.state
     }
 
     /// The next batch, nil at the end, or `.timedOut`; under fail, the first bad file ends the
@@ -36,7 +40,6 @@ final class EpochHandle {
         } else {
             wait = iterator.next(before: .now() + .milliseconds(Int(timeoutMilliseconds)))
         }
-        state = iterator.state
         if failOnError, let failure = failures.takeFirst() {
             stop()
             failures.removeAll()   // the epoch ends at the first: the others are not skipped
@@ -49,7 +52,10 @@ final class EpochHandle {
     func takeFailure() -> ImageFileError? { failures.takeFirst() }
 
     /// Stops the producer and waits for its workers (the iterator's deinit does both).
-    func stop() { iterator = nil }
+    func stop() {
+        if let iterator { stoppedState = iterator.state }
+        iterator = nil
+    }
 }
 
 /// Bad files reported by the workers, oldest first.
