@@ -4,10 +4,10 @@
 #include "sluice_kernels.h"
 #include "cpu_features.h"
 
+#include <immintrin.h>
 #include <math.h>
 
 typedef float f32x8 __attribute__((vector_size(32)));
-typedef uint8_t u8x8 __attribute__((vector_size(8)));
 
 // Index i mirrored into 0..<n without repeating the edges (period 2n - 2).
 static int32_t reflect(int32_t i, int32_t n) {
@@ -18,50 +18,134 @@ static int32_t reflect(int32_t i, int32_t n) {
     return i < n ? i : period - i;
 }
 
-INLINE f32x8 load(const float *p) {
-    f32x8 v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
+// The sum over taps t of k[t] * sources[t][i] for each i, as a chain of fused multiply-adds in
+// tap order (so every vector width, and the scalar tail, give the same bits): four vectors of
+// VECTOR at a time held in registers over all taps, inlined with a constant tap count for the
+// usual kernels so the tap loop unrolls. STORE writes the four sums of i, i + W, ... to the
+// output (floats, or bytes rounded half to even and saturated), TAIL one scalar sum.
+#define TAPS_SUM(TARGET, NAME, VECTOR, OUT, STORE, STORE1, TAIL)                                              \
+    TARGET INLINE void NAME(OUT *target, const float *const *sources, const float *k, int32_t taps, int32_t count) { \
+        enum { W = sizeof(VECTOR) / sizeof(float) };                                                   \
+        int32_t i = 0;                                                                                 \
+        for (; i + 4 * W <= count; i += 4 * W) {                                                       \
+            VECTOR a, b, c, d, x;                                                                      \
+            __builtin_memcpy(&a, sources[0] + i, sizeof a);                                            \
+            __builtin_memcpy(&b, sources[0] + i + W, sizeof b);                                        \
+            __builtin_memcpy(&c, sources[0] + i + 2 * W, sizeof c);                                    \
+            __builtin_memcpy(&d, sources[0] + i + 3 * W, sizeof d);                                    \
+            a *= k[0], b *= k[0], c *= k[0], d *= k[0];                                                \
+            for (int32_t t = 1; t < taps; t++) {                                                       \
+                const VECTOR weight = (VECTOR){0} + k[t];                                              \
+                __builtin_memcpy(&x, sources[t] + i, sizeof x); a = __builtin_elementwise_fma(weight, x, a); \
+                __builtin_memcpy(&x, sources[t] + i + W, sizeof x); b = __builtin_elementwise_fma(weight, x, b); \
+                __builtin_memcpy(&x, sources[t] + i + 2 * W, sizeof x); c = __builtin_elementwise_fma(weight, x, c); \
+                __builtin_memcpy(&x, sources[t] + i + 3 * W, sizeof x); d = __builtin_elementwise_fma(weight, x, d); \
+            }                                                                                          \
+            STORE(target + i, W, a, b, c, d);                                                          \
+        }                                                                                              \
+        /* Then one vector at a time, the last one ending at the row's end (overlapping the one     \
+           before: the same values again). */                                                       \
+        while (i < count && count >= W) {                                                              \
+            if (i + W > count) i = count - W;                                                          \
+            VECTOR a, x;                                                                               \
+            __builtin_memcpy(&a, sources[0] + i, sizeof a);                                            \
+            a *= k[0];                                                                                 \
+            for (int32_t t = 1; t < taps; t++) {                                                       \
+                __builtin_memcpy(&x, sources[t] + i, sizeof x);                                        \
+                a = __builtin_elementwise_fma((VECTOR){0} + k[t], x, a);                               \
+            }                                                                                          \
+            STORE1(target + i, a);                                                                     \
+            i += W;                                                                                    \
+        }                                                                                              \
+        for (; i < count; i++) {                                                                       \
+            float sum = k[0] * sources[0][i];                                                          \
+            for (int32_t t = 1; t < taps; t++) sum = fmaf(k[t], sources[t][i], sum);                   \
+            TAIL(target + i, sum);                                                                     \
+        }                                                                                              \
+    }
+
+#define STORE_FLOATS(p, W, a, b, c, d)                                                                \
+    (__builtin_memcpy((p), &a, sizeof a), __builtin_memcpy((p) + W, &b, sizeof b),                     \
+     __builtin_memcpy((p) + 2 * W, &c, sizeof c), __builtin_memcpy((p) + 3 * W, &d, sizeof d))
+#define STORE_FLOAT(p, a) __builtin_memcpy((p), &a, sizeof a)
+#define TAIL_FLOAT(p, sum) (*(p) = (sum))
+#define TAIL_BYTE(p, sum) (*(p) = to_byte(sum))
+
+// A sum rounded half to even and clipped to 0...255.
+INLINE uint8_t to_byte(float sum) {
+    float rounded = nearbyintf(sum);
+    return (uint8_t)(rounded < 0 ? 0 : rounded > 255 ? 255 : rounded);
 }
 
-// target[i] = sum over taps t of k[t] * sources[t][i]: four vectors at a time held in registers
-// over all taps; inlined with a constant tap count for the usual kernels, so the tap loop unrolls.
-INLINE void taps_sum(float *target, const float *const *sources, const float *k, int32_t taps, int32_t count) {
-    int32_t i = 0;
-    for (; i + 32 <= count; i += 32) {
-        f32x8 a = k[0] * load(sources[0] + i), b = k[0] * load(sources[0] + i + 8);
-        f32x8 c = k[0] * load(sources[0] + i + 16), d = k[0] * load(sources[0] + i + 24);
-        for (int32_t t = 1; t < taps; t++) {
-            a += k[t] * load(sources[t] + i);
-            b += k[t] * load(sources[t] + i + 8);
-            c += k[t] * load(sources[t] + i + 16);
-            d += k[t] * load(sources[t] + i + 24);
-        }
-        __builtin_memcpy(target + i, &a, sizeof a);
-        __builtin_memcpy(target + i + 8, &b, sizeof b);
-        __builtin_memcpy(target + i + 16, &c, sizeof c);
-        __builtin_memcpy(target + i + 24, &d, sizeof d);
-    }
-    for (; i < count; i++) {
-        float sum = k[0] * sources[0][i];
-        for (int32_t t = 1; t < taps; t++) sum += k[t] * sources[t][i];
-        target[i] = sum;
-    }
+INLINE void store_bytes8(uint8_t *p, int32_t w, f32x8 a, f32x8 b, f32x8 c, f32x8 d) {
+    (void)w;
+    // Rounded half to even (the default rounding mode), saturated to 0...255 by the packs.
+    __m256i ab = _mm256_packs_epi32(_mm256_cvtps_epi32((__m256)a), _mm256_cvtps_epi32((__m256)b));
+    __m256i cd = _mm256_packs_epi32(_mm256_cvtps_epi32((__m256)c), _mm256_cvtps_epi32((__m256)d));
+    __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)p, bytes);
 }
+
+INLINE void store_byte_vector8(uint8_t *p, f32x8 a) {
+    __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(_mm256_cvtps_epi32((__m256)a)), _mm256_extracti128_si256(_mm256_cvtps_epi32((__m256)a), 1));
+    _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(words, words));
+}
+
+TAPS_SUM(, taps_sum8, f32x8, float, STORE_FLOATS, STORE_FLOAT, TAIL_FLOAT)
+TAPS_SUM(, taps_bytes8, f32x8, uint8_t, store_bytes8, store_byte_vector8, TAIL_BYTE)
+
+#define SUM_TAPS(NAME, OUT, BODY)                                                                     \
+    static void NAME(OUT *target, const float *const *sources, const float *k, int32_t taps, int32_t count) { \
+        switch (taps) {                                                                                \
+        case 1: BODY(target, sources, k, 1, count); break;                                             \
+        case 3: BODY(target, sources, k, 3, count); break;                                             \
+        case 5: BODY(target, sources, k, 5, count); break;                                             \
+        case 7: BODY(target, sources, k, 7, count); break;                                             \
+        case 9: BODY(target, sources, k, 9, count); break;                                             \
+        default: BODY(target, sources, k, taps, count); break;                                         \
+        }                                                                                              \
+    }
+
+SUM_TAPS(sum_taps8, float, taps_sum8)
+SUM_TAPS(sum_bytes8, uint8_t, taps_bytes8)
+
+#ifdef SL_AVX512
+typedef float f32x16 __attribute__((vector_size(64)));
+
+SL_TARGET_AVX512 INLINE void store_bytes16(uint8_t *p, int32_t w, f32x16 a, f32x16 b, f32x16 c, f32x16 d) {
+    (void)w;
+    _mm_storeu_si128((__m128i *)p, _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_cvtps_epi32((__m512)a), _mm512_setzero_si512())));
+    _mm_storeu_si128((__m128i *)(p + 16), _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_cvtps_epi32((__m512)b), _mm512_setzero_si512())));
+    _mm_storeu_si128((__m128i *)(p + 32), _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_cvtps_epi32((__m512)c), _mm512_setzero_si512())));
+    _mm_storeu_si128((__m128i *)(p + 48), _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_cvtps_epi32((__m512)d), _mm512_setzero_si512())));
+}
+
+SL_TARGET_AVX512 INLINE void store_byte_vector16(uint8_t *p, f32x16 a) {
+    _mm_storeu_si128((__m128i *)p, _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_cvtps_epi32((__m512)a), _mm512_setzero_si512())));
+}
+
+TAPS_SUM(SL_TARGET_AVX512, taps_sum16, f32x16, float, STORE_FLOATS, STORE_FLOAT, TAIL_FLOAT)
+TAPS_SUM(SL_TARGET_AVX512, taps_bytes16, f32x16, uint8_t, store_bytes16, store_byte_vector16, TAIL_BYTE)
+SL_TARGET_AVX512 SUM_TAPS(sum_taps16, float, taps_sum16)
+SL_TARGET_AVX512 SUM_TAPS(sum_bytes16, uint8_t, taps_bytes16)
+#endif
 
 static void sum_taps(float *target, const float *const *sources, const float *k, int32_t taps, int32_t count) {
-    switch (taps) {
-    case 1: taps_sum(target, sources, k, 1, count); break;
-    case 3: taps_sum(target, sources, k, 3, count); break;
-    case 5: taps_sum(target, sources, k, 5, count); break;
-    case 7: taps_sum(target, sources, k, 7, count); break;
-    case 9: taps_sum(target, sources, k, 9, count); break;
-    default: taps_sum(target, sources, k, taps, count); break;
-    }
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { sum_taps16(target, sources, k, taps, count); return; }
+#endif
+    sum_taps8(target, sources, k, taps, count);
+}
+
+static void sum_bytes(uint8_t *target, const float *const *sources, const float *k, int32_t taps, int32_t count) {
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { sum_bytes16(target, sources, k, taps, count); return; }
+#endif
+    sum_bytes8(target, sources, k, taps, count);
 }
 
 size_t sl_gaussian_blur_scratch(int32_t width, int32_t channels, int32_t kx_size, int32_t ky_size) {
-    return ((size_t)ky_size + 1) * width * channels + ((size_t)width + kx_size) * channels;
+    return (size_t)ky_size * width * channels + ((size_t)width + kx_size) * channels;
 }
 
 // One row through the horizontal pass: mirrored into `padded`, then the sum over taps t of
@@ -85,7 +169,7 @@ void sl_gaussian_blur(const uint8_t *in, int32_t height, int32_t width, int32_t 
     const int32_t row = width * channels, hy = ky_size / 2;
     // Rows through the horizontal pass are kept in ky_size slots, row r in slot r % ky_size: the
     // rows one output row needs (mirrored or not) never share a slot, and each row is made once.
-    float *slots = scratch, *sums = slots + (size_t)ky_size * row, *padded = sums + row;
+    float *slots = scratch, *padded = slots + (size_t)ky_size * row;
     int32_t held[ky_size];
     for (int32_t t = 0; t < ky_size; t++) held[t] = -1;
     for (int32_t y = 0; y < height; y++) {
@@ -98,18 +182,6 @@ void sl_gaussian_blur(const uint8_t *in, int32_t height, int32_t width, int32_t 
             }
             taps[t] = slots + (size_t)slot * row;
         }
-        sum_taps(sums, taps, ky, ky_size, row);
-        uint8_t *target = out + (size_t)y * row;
-        int32_t i = 0;
-        for (; i + 8 <= row; i += 8) {
-            f32x8 sum = __builtin_elementwise_min(__builtin_elementwise_max(__builtin_elementwise_roundeven(load(sums + i)), (f32x8){0}),
-                                                  (f32x8){255, 255, 255, 255, 255, 255, 255, 255});
-            u8x8 bytes = __builtin_convertvector(sum, u8x8);
-            __builtin_memcpy(target + i, &bytes, sizeof bytes);
-        }
-        for (; i < row; i++) {
-            float sum = nearbyintf(sums[i]);
-            target[i] = (uint8_t)(sum < 0 ? 0 : sum > 255 ? 255 : sum);
-        }
+        sum_bytes(out + (size_t)y * row, taps, ky, ky_size, row);
     }
 }
