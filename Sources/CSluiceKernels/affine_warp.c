@@ -9,9 +9,15 @@
 
 #define INLINE_WARP static inline __attribute__((always_inline))
 
-// Pillow's rounding macros.
-static inline int32_t coord(double v) { return v < 0.0 ? -1 : (int32_t)v; }
-static inline int32_t pillow_floor(double v) { return v < 0.0 ? (int32_t)floor(v) : (int32_t)v; }
+// A double to int32 by truncation, saturated (and NaN to INT32_MIN) where C leaves the cast
+// undefined: a matrix of a tiny scale maps far outside any image.
+static inline int32_t to_int(double v) {
+    return v >= 2147483647.0 ? INT32_MAX : v > -2147483648.0 ? (int32_t)v : INT32_MIN;
+}
+
+// Pillow's rounding macros (NaN counts as outside).
+static inline int32_t coord(double v) { return v >= 0.0 ? to_int(v) : -1; }
+static inline int32_t pillow_floor(double v) { return v < 0.0 ? to_int(floor(v)) : to_int(v); }
 static inline int32_t clip(int32_t v, int32_t n) { return v < 0 ? 0 : v < n ? v : n - 1; }
 
 typedef struct {
@@ -113,7 +119,7 @@ static inline double cubic(double v1, double v2, double v3, double v4, double d)
 
 // Pillow's bilinear_filter8 / bilinear_filter32RGB at (xin, yin); 0 when outside.
 static inline __attribute__((always_inline)) int bilinear_filter(uint8_t *target, source s, double xin, double yin) {
-    if (xin < 0.0 || xin >= s.width || yin < 0.0 || yin >= s.height) return 0;
+    if (!(xin >= 0.0 && xin < s.width && yin >= 0.0 && yin < s.height)) return 0;   // NaN too
     xin -= 0.5;
     yin -= 0.5;
     int32_t x = pillow_floor(xin), y = pillow_floor(yin);
@@ -130,7 +136,7 @@ static inline __attribute__((always_inline)) int bilinear_filter(uint8_t *target
 
 // Pillow's bicubic_filter8 / bicubic_filter32RGB at (xin, yin); 0 when outside.
 static inline __attribute__((always_inline)) int bicubic_filter(uint8_t *target, source s, double xin, double yin) {
-    if (xin < 0.0 || xin >= s.width || yin < 0.0 || yin >= s.height) return 0;
+    if (!(xin >= 0.0 && xin < s.width && yin >= 0.0 && yin < s.height)) return 0;   // NaN too
     xin -= 0.5;
     yin -= 0.5;
     int32_t x = pillow_floor(xin), y = pillow_floor(yin);

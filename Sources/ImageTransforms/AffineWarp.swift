@@ -41,14 +41,36 @@ public enum AffineWarp {
     /// degrees; `center` (x, y) defaults to the image's centre), its transpose fast paths included.
     public static func rotate(_ source: Image<UInt8>, degrees angle: Double, filter: Filter, expand: Bool,
                               center: (x: Double, y: Double)?, fill: [UInt8], into destination: inout Image<UInt8>) {
-        let degrees = pythonModulo(angle, 360)
-        if center == nil, let turns = [0.0: 0, 90: 1, 180: 2, 270: 3][degrees],
-           turns % 2 == 0 || expand || source.width == source.height {
+        switch rotation(width: source.width, height: source.height, degrees: angle, expand: expand, center: center) {
+        case .quarterTurns(let turns, _, _):
             quarterTurns(source, turns, into: &destination)
-            return
+        case .warp(let matrix, let width, let height):
+            warp(source, matrix: matrix, filter: filter, fill: fill, width: width, height: height, into: &destination)
         }
-        var width = Double(source.width), height = Double(source.height)
-        let centre = center ?? (width / 2, height / 2)
+    }
+
+    /// How Pillow's `rotate` turns an image: a transpose, or a warp with its matrix; either way
+    /// with the output size.
+    public enum Rotation {
+        case quarterTurns(Int, width: Int, height: Int)
+        case warp(Matrix, width: Int, height: Int)
+
+        public var size: (width: Int, height: Int) {
+            switch self {
+            case .quarterTurns(_, let width, let height), .warp(_, let width, let height): (width, height)
+            }
+        }
+    }
+
+    /// `Image.rotate`'s plan, operation for operation (`angle % 360`, the matrix entries rounded
+    /// to 15 decimals, the expanded size from the corners' ceil and floor).
+    public static func rotation(width: Int, height: Int, degrees angle: Double, expand: Bool, center: (x: Double, y: Double)?) -> Rotation {
+        let degrees = pythonModulo(angle, 360)
+        if center == nil, let turns = [0.0: 0, 90: 1, 180: 2, 270: 3][degrees], turns % 2 == 0 || expand || width == height {
+            return turns % 2 == 0 ? .quarterTurns(turns, width: width, height: height) : .quarterTurns(turns, width: height, height: width)
+        }
+        var w = Double(width), h = Double(height)
+        let centre = center ?? (w / 2, h / 2)
         let radians = -(degrees * (Double.pi / 180))
         var matrix = [round15(cos(radians)), round15(sin(radians)), 0, round15(-sin(radians)), round15(cos(radians)), 0]
         func map(_ x: Double, _ y: Double) -> (Double, Double) {
@@ -58,14 +80,14 @@ public enum AffineWarp {
         matrix[2] += centre.x
         matrix[5] += centre.y
         if expand {
-            let corners = [(0.0, 0.0), (width, 0), (width, height), (0, height)].map { map($0.0, $0.1) }
+            let corners = [(0.0, 0.0), (w, 0), (w, h), (0, h)].map { map($0.0, $0.1) }
             let xs = corners.map(\.0), ys = corners.map(\.1)
-            let newWidth = (xs.max()!.rounded(.up) - xs.min()!.rounded(.down))
-            let newHeight = (ys.max()!.rounded(.up) - ys.min()!.rounded(.down))
-            (matrix[2], matrix[5]) = map(-(newWidth - width) / 2, -(newHeight - height) / 2)
-            (width, height) = (newWidth, newHeight)
+            let newWidth = xs.max()!.rounded(.up) - xs.min()!.rounded(.down)
+            let newHeight = ys.max()!.rounded(.up) - ys.min()!.rounded(.down)
+            (matrix[2], matrix[5]) = map(-(newWidth - w) / 2, -(newHeight - h) / 2)
+            (w, h) = (newWidth, newHeight)
         }
-        warp(source, matrix: matrix, filter: filter, fill: fill, width: Int(width), height: Int(height), into: &destination)
+        return .warp(matrix, width: Int(w), height: Int(h))
     }
 
     /// torchvision's `affine` on PIL images: rotation `angle` (degrees, counter-clockwise),

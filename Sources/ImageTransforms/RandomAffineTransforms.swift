@@ -25,10 +25,8 @@ public struct RandomRotationTransform: Transform {
         // With expand the size follows the angle, except for a fixed angle.
         guard expand else { return input }
         guard degrees.lowerBound == degrees.upperBound, let h, let w else { return .image(height: nil, width: nil, channels: c) }
-        var probe = Image<UInt8>()
-        AffineWarp.rotate(Image(width: w, height: h, channels: 1), degrees: degrees.lowerBound, filter: .nearest, expand: true,
-                          center: center, fill: [0], into: &probe)
-        return .image(height: probe.height, width: probe.width, channels: c)
+        let size = AffineWarp.rotation(width: w, height: h, degrees: degrees.lowerBound, expand: true, center: center).size
+        return .image(height: size.height, width: size.width, channels: c)
     }
 
     /// The angle torchvision's `make_params` draws.

@@ -37,6 +37,7 @@ final class TransformContractTests: XCTestCase {
             try RandomRotationTransform(degrees: -45...45, filter: .bilinear),
             try RandomRotationTransform(degrees: 30...30, filter: .bicubic, expand: true, fill: [3]),
             try RandomRotationTransform(degrees: 0...180, expand: true),
+            try RandomRotationTransform(degrees: 90...90, expand: true),
             try RandomAffineTransform(degrees: -20...20, translate: (0.2, 0.1), scale: 0.8...1.2, shear: (-10...10, -5...5), filter: .bicubic, fill: [9]),
             try RandomAffineTransform(degrees: 0...0, scale: 1.5...1.5, center: (0, 0)),
             try AutoAugmentTransform(policy: .cifar10),
