@@ -51,11 +51,11 @@ enum TransformParser {
         }
     }
 
-    /// An [x, y] pair.
-    private static func point(_ node: ConfigNode?) throws(PipelineError) -> (x: Double, y: Double)? {
+    /// An [x, y] pair; `meaning` says what the two are, for the error.
+    private static func point(_ node: ConfigNode?, _ meaning: String = "a point [x, y] in pixels") throws(PipelineError) -> (x: Double, y: Double)? {
         guard let node else { return nil }
         let values = try node.doubles()
-        guard values.count == 2 else { throw node.error("expected [x, y]") }
+        guard values.count == 2 else { throw node.error("expected \(meaning)") }
         return (values[0], values[1])
     }
 
@@ -166,7 +166,8 @@ enum TransformParser {
                 default: throw field.error("shear is a number s for [-s, s], [min, max] along x, or [x min, x max, y min, y max]")
                 }
             }
-            return try RandomAffineTransform(degrees: try angles(degrees, "degrees"), translate: try point(f["translate"]),
+            return try RandomAffineTransform(degrees: try angles(degrees, "degrees"),
+                                             translate: try point(f["translate"], "[fx, fy]: the largest shifts as fractions of the width and height, e.g. [0.1, 0.1]"),
                                              scale: try f["scale"]?.range(), shear: shear, filter: try warpFilter(f["interpolation"]),
                                              fill: try fill(f["fill"]), center: try point(f["center"]))
         case "auto_augment":
