@@ -94,7 +94,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let epochs { settings.epochs = epochs }
         if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
-        guard file.data["train"] != nil || shards != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train'") }
+        guard file.data["train"] != nil || shards != nil else { throw CommandFailure.usage("\(pipeline): no data for split 'train': add it under data: (e.g. data: {train: {folder: DIR}, test: {folder: DIR}}), or give --shards DIR") }
 
         let failures = FailureLog(failFast: onError == .fail)
         let trainLoader = try loader(file, split: "train", limit: trainSamples, shuffle: nil, shards: shards)
