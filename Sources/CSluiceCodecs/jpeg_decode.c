@@ -18,6 +18,7 @@ struct sl_jpeg_decoder {
     uint32_t max_scans;
     uint32_t warnings;
     int cmyk;                // decoding CMYK/YCCK, converted to RGB row by row
+    int multiple_scans;      // progressive, or baseline with components in separate scans
     int cmyk_inverted;       // Adobe files store CMYK inverted
     uint8_t *row;            // CMYK scratch row, reused
     size_t row_capacity;
@@ -246,6 +247,7 @@ sl_status sl_jpeg_read_header(sl_jpeg_decoder *decoder, const uint8_t *data, siz
                  cinfo->image_width, cinfo->image_height);
         fail(decoder, SL_WARNING);
     }
+    decoder->multiple_scans = jpeg_has_multiple_scans(cinfo);
     decoder->cmyk = 0;
     switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE:
@@ -375,7 +377,7 @@ sl_status sl_jpeg_decode(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_s
 enum { REGION_MARGIN = 16 };
 
 int sl_jpeg_can_decode_region(const sl_jpeg_decoder *decoder) {
-    return !decoder->cmyk && !decoder->cinfo.progressive_mode;
+    return !decoder->cmyk && !decoder->multiple_scans;
 }
 
 sl_status sl_jpeg_decode_region(sl_jpeg_decoder *decoder, uint8_t *pixels, size_t row_stride, sl_region region,

@@ -84,7 +84,7 @@ public final class ImageDecoder {
 
     /// Decodes `bytes` into `image` (reshaped to fit), converted to `options.color`.
     ///
-    /// `region` is asked the size of a baseline JPEG once its header is read (after any draft
+    /// `region` is asked the size of a single-scan JPEG once its header is read (after any draft
     /// scaling; channels after `options.color`) and may return the part the caller needs: only
     /// that part is then decoded (the same pixels as that window of the whole image), and
     /// `region` of the result says so. Other files are decoded whole. Every file is still read

@@ -135,4 +135,19 @@ final class RegionDecodeTests: XCTestCase {
             XCTAssertEqual(image, whole, "\(region)")
         }
     }
+
+    /// A baseline file with its components in separate scans is decoded whole: libjpeg-turbo
+    /// 2.1's row skipping never returned on this damaged one (found by `make fuzz`).
+    func testMultiScanFilesDecodeWhole() throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Fixtures.fixture("fuzz/crashers/jpeg-multiscan-skip-hang.jpg"))))
+        let decoder = ImageDecoder(options: DecodeOptions(color: .rgb, lenient: true, jpegScaleDenominator: 4))
+        let whole = try decoder.decode(bytes)
+        var image = Image<UInt8>()
+        let info = try bytes.withUnsafeBytes { buffer in
+            try decoder.decode(buffer, into: &image) { height, width, _ in PixelRegion(top: height / 3, left: width / 4, height: height / 2, width: width / 2) }
+        }
+        XCTAssertNil(info.region)
+        XCTAssertEqual(image, whole)
+        XCTAssertEqual(whole.shape, [46, 25, 3])
+    }
 }

@@ -71,8 +71,9 @@ void sl_jpeg_set_scale(sl_jpeg_decoder *decoder, int32_t denom, sl_image_info *i
 typedef struct {
     int32_t top, left, height, width;
 } sl_region;
-// After sl_jpeg_read_header: whether sl_jpeg_decode_region may be called (not for progressive or
-// CMYK files, which are decoded whole).
+// After sl_jpeg_read_header: whether sl_jpeg_decode_region may be called (not for CMYK files or
+// files of several scans, progressive or not, which are decoded whole: libjpeg-turbo 2.1's
+// jpeg_skip_scanlines never returns on some damaged multi-scan files).
 int sl_jpeg_can_decode_region(const sl_jpeg_decoder *decoder);
 // Instead of sl_jpeg_decode: only `region`, into `pixels` (region.height rows of row_stride
 // bytes), the same bytes as that window of the whole decode. Every row is still entropy-decoded
