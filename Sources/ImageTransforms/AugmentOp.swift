@@ -12,28 +12,42 @@ public enum AugmentOp: String, Sendable, CaseIterable {
     case posterize = "Posterize", solarize = "Solarize"
     case autoContrast = "AutoContrast", equalize = "Equalize", invert = "Invert"
 
-    /// The magnitude space of a policy: for each op, its magnitudes for `bins` bins of an image
-    /// of `width` x `height` (nil: the op takes none), and whether a draw may negate it.
+    /// Whether the op takes a magnitude (Identity, AutoContrast, Equalize and Invert do not).
+    public var takesMagnitude: Bool {
+        switch self {
+        case .identity, .autoContrast, .equalize, .invert: false
+        default: true
+        }
+    }
+
+    /// The magnitude space of a policy: for each op, its magnitude at each of `bins` bins for an
+    /// image of `width` x `height`, and whether a draw may negate it.
     public enum Space: Sendable {
         /// AutoAugment's and RandAugment's (which has no Invert).
         case standard
         /// TrivialAugmentWide's wider ranges.
         case wide
 
+        /// The whole table (nil when the op takes no magnitude).
         public func magnitudes(_ op: AugmentOp, bins: Int, width: Int, height: Int) -> [Float]? {
+            guard op.takesMagnitude else { return nil }
+            return (0..<bins).map { magnitude(op, bin: $0, bins: bins, width: width, height: height) }
+        }
+
+        /// Element `bin` of the op's table, computed alone (a draw needs one value, not the table).
+        public func magnitude(_ op: AugmentOp, bin: Int, bins: Int, width: Int, height: Int) -> Float {
             let wide = self == .wide
             switch op {
-            case .identity, .autoContrast, .equalize, .invert: return nil
-            case .shearX, .shearY: return linspace(0, wide ? 0.99 : 0.3, bins)
-            case .translateX: return linspace(0, wide ? 32 : Float(150.0 / 331.0 * Double(width)), bins)
-            case .translateY: return linspace(0, wide ? 32 : Float(150.0 / 331.0 * Double(height)), bins)
-            case .rotate: return linspace(0, wide ? 135 : 30, bins)
-            case .brightness, .color, .contrast, .sharpness: return linspace(0, wide ? 0.99 : 0.9, bins)
+            case .identity, .autoContrast, .equalize, .invert: return 0
+            case .shearX, .shearY: return linspace(0, wide ? 0.99 : 0.3, bins, bin)
+            case .translateX: return linspace(0, wide ? 32 : Float(150.0 / 331.0 * Double(width)), bins, bin)
+            case .translateY: return linspace(0, wide ? 32 : Float(150.0 / 331.0 * Double(height)), bins, bin)
+            case .rotate: return linspace(0, wide ? 135 : 30, bins, bin)
+            case .brightness, .color, .contrast, .sharpness: return linspace(0, wide ? 0.99 : 0.9, bins, bin)
             case .posterize:
                 // (8 - arange(bins) / ((bins - 1) / d)).round().int(), in float32.
-                let divisor = Float(Double(bins - 1) / (wide ? 6 : 4))
-                return (0..<bins).map { (8 - Float($0) / divisor).rounded(.toNearestOrEven) }
-            case .solarize: return linspace(1, 0, bins)
+                return (8 - Float(bin) / Float(Double(bins - 1) / (wide ? 6 : 4))).rounded(.toNearestOrEven)
+            case .solarize: return linspace(1, 0, bins, bin)
             }
         }
 
@@ -45,13 +59,13 @@ public enum AugmentOp: String, Sendable, CaseIterable {
         }
     }
 
-    /// torch.linspace on float32 as its CPU kernel computes tables this short (element by element,
-    /// its products fused into the adds): the first half start + step i, the second half
-    /// end - step (count - 1 - i), with step = (end - start) / (count - 1).
-    static func linspace(_ start: Float, _ end: Float, _ count: Int) -> [Float] {
-        guard count > 1 else { return count == 1 ? [start] : [] }
-        let step = (end - start) / Float(count - 1), halfway = count / 2
-        return (0..<count).map { $0 < halfway ? start.addingProduct(step, Float($0)) : end.addingProduct(-step, Float(count - $0 - 1)) }
+    /// Element `index` of torch.linspace(start, end, count) on float32 as its CPU kernel computes
+    /// tables this short (element by element, its products fused into the adds): the first half
+    /// start + step i, the second half end - step (count - 1 - i), step = (end - start) / (count - 1).
+    static func linspace(_ start: Float, _ end: Float, _ count: Int, _ index: Int) -> Float {
+        guard count > 1 else { return start }
+        let step = (end - start) / Float(count - 1)
+        return index < count / 2 ? start.addingProduct(step, Float(index)) : end.addingProduct(-step, Float(count - index - 1))
     }
 
     /// The op on `sample`'s image with `magnitude` (already signed), torchvision's

@@ -28,8 +28,8 @@ extension AugmentPolicy {
     /// A magnitude from `space`'s table at `bin`, negated when the op is signed and u <= 0.5.
     static func magnitude(_ op: AugmentOp, space: AugmentOp.Space, bins: Int, bin: Int, width: Int, height: Int,
                           using generator: inout SampleRNG) -> Double {
-        guard let table = space.magnitudes(op, bins: bins, width: width, height: height) else { return 0 }
-        var value = Double(table[bin])
+        guard op.takesMagnitude else { return 0 }
+        var value = Double(space.magnitude(op, bin: bin, bins: bins, width: width, height: height))
         if space.isSigned(op) && generator.uniform() <= 0.5 { value = -value }
         return value
     }
@@ -176,7 +176,7 @@ public struct TrivialAugmentWideTransform: AugmentPolicy {
     public func draws(width: Int, height: Int, using generator: inout SampleRNG) -> [(op: AugmentOp, magnitude: Double)] {
         let op = choosableAugmentOps[generator.integer(upTo: choosableAugmentOps.count - 1)]
         // torchvision draws a bin for the ops with magnitudes, then a sign for the signed ones.
-        guard AugmentOp.Space.wide.magnitudes(op, bins: bins, width: width, height: height) != nil else { return [(op, 0)] }
+        guard op.takesMagnitude else { return [(op, 0)] }
         let bin = generator.integer(upTo: bins - 1)
         return [(op, Self.magnitude(op, space: .wide, bins: bins, bin: bin, width: width, height: height, using: &generator))]
     }

@@ -117,12 +117,6 @@ public enum ColorAdjust {
         }()
     }
 
-    /// Pillow's `convert("L")` of one pixel.
-    @inline(__always)
-    static func luma(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> UInt8 {
-        UInt8(truncatingIfNeeded: (UInt32(r) &* 19595 &+ UInt32(g) &* 38470 &+ UInt32(b) &* 7471 &+ 0x8000) >> 16)
-    }
-
     /// Pillow's ImagingBlend of one value: in1 + alpha (in2 - in1) in float, truncated when
     /// alpha is in [0, 1], clipped to 0...255 otherwise.
     @inline(__always)

@@ -79,43 +79,40 @@ public struct RandomToneTransform: Transform {
                 }
             }
         }
-        let table = (0..<channels).flatMap { Self.table(kind, counts: counts[($0 * 256)..<(($0 + 1) * 256)].map(Int.init)[...]) }
+        let make = kind == .autocontrast ? Self.autocontrastTable : Self.equalizeTable
+        let table = (0..<channels).flatMap { make(counts[($0 * 256)..<(($0 + 1) * 256)].map(Int.init)) }
         image.pixels.withUnsafeMutableBufferPointer { values in
             table.withUnsafeBufferPointer { sl_apply_tables(values.baseAddress, pixels, Int32(channels), $0.baseAddress) }
         }
     }
 
-    /// The table of one channel with these counts of each value.
-    static func table(_ kind: Kind, counts: ArraySlice<Int>) -> [UInt8] {
-        let counts = Array(counts)
-        switch kind {
-        case .posterize(let bits):
-            let mask = UInt8(truncatingIfNeeded: ~((1 << (8 - bits)) - 1))
-            return (0..<256).map { UInt8($0) & mask }
-        case .solarize(let threshold):
-            return (0..<256).map { Double($0) < threshold ? UInt8($0) : UInt8(255 - $0) }
-        case .autocontrast:
-            guard let low = counts.firstIndex(where: { $0 > 0 }), let high = counts.lastIndex(where: { $0 > 0 }), high > low else {
-                return (0..<256).map { UInt8($0) }
-            }
-            let scale = 255.0 / Double(high - low), offset = -Double(low) * scale
-            return (0..<256).map { UInt8(min(max(Int(Double($0) * scale + offset), 0), 255)) }
-        case .equalize:
-            let present = counts.filter { $0 > 0 }
-            guard present.count > 1 else { return (0..<256).map { UInt8($0) } }
-            let step = (present.reduce(0, +) - present.last!) / 255
-            guard step > 0 else { return (0..<256).map { UInt8($0) } }
-            // n / step in floating point: exact here (the quotient is at most 255 and n, step
-            // below 2^53, so no quotient lands within rounding of an integer it is not).
-            var n = step / 2
-            let divisor = Double(step)
-            var table = [UInt8](repeating: 0, count: 256)
-            for value in 0..<256 {
-                table[value] = UInt8(min((Double(n) / divisor).rounded(.down), 255))
-                n += counts[value]
-            }
-            return table
+    /// The tables of one channel with these counts of each value (posterize and solarize run as
+    /// vector operations, without one).
+    static let identity = (0..<256).map { UInt8($0) }
+
+    static func autocontrastTable(counts: [Int]) -> [UInt8] {
+        guard let low = counts.firstIndex(where: { $0 > 0 }), let high = counts.lastIndex(where: { $0 > 0 }), high > low else {
+            return identity
         }
+        let scale = 255.0 / Double(high - low), offset = -Double(low) * scale
+        return (0..<256).map { UInt8(min(max(Int(Double($0) * scale + offset), 0), 255)) }
+    }
+
+    static func equalizeTable(counts: [Int]) -> [UInt8] {
+        let present = counts.filter { $0 > 0 }
+        guard present.count > 1 else { return identity }
+        let step = (present.reduce(0, +) - present.last!) / 255
+        guard step > 0 else { return identity }
+        // n / step in floating point: exact here (the quotient is at most 255 and n, step
+        // below 2^53, so no quotient lands within rounding of an integer it is not).
+        var n = step / 2
+        let divisor = Double(step)
+        var table = [UInt8](repeating: 0, count: 256)
+        for value in 0..<256 {
+            table[value] = UInt8(min((Double(n) / divisor).rounded(.down), 255))
+            n += counts[value]
+        }
+        return table
     }
 
     public var description: String {
