@@ -1,83 +1,246 @@
 // Pillow's colour enhancements on interleaved RGB bytes (see sluice_kernels.h), with its float
-// and double arithmetic operation for operation.
+// and double arithmetic operation for operation. Each runs W pixels at a time in vectors (8 with
+// AVX2, 16 with AVX-512): every operation is an IEEE float or double operation (a division, a
+// product, a sum, a conversion) that gives the same bits in a lane as in scalar code, so both
+// widths give Pillow's bytes. A last partial group runs through a padded copy.
 #include "sluice_kernels.h"
+#include "cpu_features.h"
 
-#include <math.h>
+#include <string.h>
 
-static inline uint8_t luma(uint8_t r, uint8_t g, uint8_t b) {
-    return (uint8_t)(((uint32_t)r * 19595 + (uint32_t)g * 38470 + (uint32_t)b * 7471 + 0x8000) >> 16);
+// Lanes of `a` where the mask `m` (a comparison's result, lanes the size of a's) is set, else of `b`.
+#define SEL(m, a, b) ((__typeof__(a))(((m) & (__typeof__(m))(a)) | (~(m) & (__typeof__(m))(b))))
+
+// a / b, rounded as a division rounds it, from y = 1 / b rounded: the product's error a - q b
+// is exact in a fused multiply-add, and one correction step gives the rounded quotient
+// (Markstein). Every quotient the kernels take this way is checked against division over every
+// input it can get.
+#define QUOTIENT(a, b, y) ({ __typeof__(a) q_ = (a) * (y), b_ = (__typeof__(a)){0} + (b); __builtin_elementwise_fma(__builtin_elementwise_fma(-q_, b_, a), y, q_); })
+
+// Pillow's luma, (19595 R + 38470 G + 7471 B + 2^15) >> 16.
+#define LUMA(r, g, b) (((r) * 19595 + (g) * 38470 + (b) * 7471 + 0x8000) >> 16)
+
+// ImagingBlend of `first` and `second` (int vectors) in float: truncated when alpha is in
+// [0, 1], clipped to 0...255 otherwise (the value converted after clipping, so no lane overflows).
+#define BLEND(F, I, first, second, alpha, inside)                                                   \
+    ({                                                                                                \
+        F value_ = __builtin_convertvector(first, F) + (alpha) * __builtin_convertvector((second) - (first), F); \
+        if (!(inside)) value_ = SEL(value_ < 0, (F){0}, SEL(value_ > 255, (F){0} + 255, value_));\
+        __builtin_convertvector(value_, I);                                                          \
+    })
+
+// The kernels of one vector width: I (int32 lanes), F (float lanes), D (double, half the lanes),
+// U (uint8 lanes, as many as I).
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+
+// 16 RGB pixels (48 bytes) as three planes of 16 bytes, and back: byte shuffles.
+INLINE void load16(const uint8_t *rgb, u8x16 planes[3]) {
+    u8x16 a, b, c;
+    memcpy(&a, rgb, 16), memcpy(&b, rgb + 16, 16), memcpy(&c, rgb + 32, 16);
+    u8x16 r = __builtin_shufflevector(a, b, 0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0);
+    u8x16 g = __builtin_shufflevector(a, b, 1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0);
+    u8x16 bl = __builtin_shufflevector(a, b, 2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0);
+    planes[0] = __builtin_shufflevector(r, c, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29);
+    planes[1] = __builtin_shufflevector(g, c, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30);
+    planes[2] = __builtin_shufflevector(bl, c, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31);
 }
 
-static inline uint8_t blend(uint8_t first, uint8_t second, float alpha, int inside) {
-    float value = (float)first + alpha * (float)((int)second - (int)first);
-    if (inside) return (uint8_t)(int)value;
-    return value <= 0 ? 0 : value >= 255 ? 255 : (uint8_t)value;
+INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
+    u8x16 r = planes[0], g = planes[1], b = planes[2];
+    u8x16 rg = __builtin_shufflevector(r, g, 0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5);
+    u8x16 a = __builtin_shufflevector(rg, b, 0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15);
+    u8x16 gr = __builtin_shufflevector(r, g, 21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26);
+    u8x16 m = __builtin_shufflevector(gr, b, 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15);
+    u8x16 rgt = __builtin_shufflevector(r, g, 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0);
+    u8x16 c = __builtin_shufflevector(rgt, b, 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31);
+    memcpy(rgb, &a, 16), memcpy(rgb + 16, &m, 16), memcpy(rgb + 32, &c, 16);
 }
+
+#define COLOR_KERNELS(TARGET, S, W, I, F, D, U)                                                     \
+    /* A float vector's lanes as two double vectors, and back. */                                    \
+    TARGET INLINE D low##S(F x) { return __builtin_convertvector(__builtin_shufflevector(x, x, HALF_LOW##W), D); } \
+    TARGET INLINE D high##S(F x) { return __builtin_convertvector(__builtin_shufflevector(x, x, HALF_HIGH##W), D); } \
+    TARGET INLINE F join##S(D a, D b) {                                                             \
+        typedef float H_ __attribute__((vector_size(sizeof(F) / 2)));                                \
+        H_ x = __builtin_convertvector(a, H_), y = __builtin_convertvector(b, H_);                   \
+        return __builtin_shufflevector(x, y, JOIN##W);                                               \
+    }                                                                                                \
+    /* Two double vectors truncated to one int vector. */                                           \
+    TARGET INLINE I truncate##S(D a, D b) {                                                         \
+        typedef int HI_ __attribute__((vector_size(sizeof(I) / 2)));                                 \
+        HI_ p = __builtin_convertvector(a, HI_), q = __builtin_convertvector(b, HI_);                \
+        return __builtin_shufflevector(p, q, JOIN##W);                                               \
+    }                                                                                                \
+    /* (int)(x * 255), x in [0, 1], in double: the product is exact. */                             \
+    TARGET INLINE I byte_of##S(F x) { return truncate##S(low##S(x) * 255, high##S(x) * 255); }     \
+    /* (int)(v * m + 0.5) in double for m = 1 - (double)x: exact, so rounding half away. */       \
+    TARGET INLINE I scaled_round##S(F v, F x) {                                                     \
+        return truncate##S(low##S(v) * (1 - low##S(x)) + 0.5, high##S(v) * (1 - high##S(x)) + 0.5); \
+    }                                                                                                \
+                                                                                                     \
+    TARGET INLINE void hue_lanes##S(I *red, I *green, I *blue, int shift) {                         \
+        I r = *red, g = *green, b = *blue;                                                           \
+        I maxc = SEL(r > g, SEL(r > b, r, b), SEL(g > b, g, b));                                     \
+        I minc = SEL(r < g, SEL(r < b, r, b), SEL(g < b, g, b));                                     \
+        I gray = maxc == minc;                                                                       \
+        /* rgb2hsv (gray lanes compute with range 1 and give (v, v, v) below) */                    \
+        F range = __builtin_convertvector(SEL(gray, (I){0} + 1, maxc - minc), F);                    \
+        F maxf = __builtin_convertvector(SEL(gray, (I){0} + 1, maxc), F);                             \
+        F s = range / maxf, reciprocal = 1 / range;                                                  \
+        /* h from two of rc, gc, bc ((max - c) / range): bc - gc (R largest, in float), else  */    \
+        /* 2 + rc - bc (G) or 4 + gc - rc (B) in double */                                          \
+        I rmax = r == maxc, gmax = ~rmax & (g == maxc);                                                 \
+        F first = __builtin_convertvector(maxc - SEL(rmax, b, SEL(gmax, r, g)), F);                  \
+        F second = __builtin_convertvector(maxc - SEL(rmax, g, SEL(gmax, b, r)), F);                 \
+        F x = QUOTIENT(first, range, reciprocal), y = QUOTIENT(second, range, reciprocal);           \
+        F base = __builtin_convertvector(SEL(gmax, (I){0} + 2, (I){0} + 4), F);                      \
+        F h = SEL(rmax, x - y, join##S(low##S(base) + low##S(x) - low##S(y), high##S(base) + high##S(x) - high##S(y))); \
+        /* fmod(h / 6 + 1, 1): h / 6 + 1 is in [5/6, 11/6], and x - 1 is exact for x >= 1 */       \
+        const D sixth = (D){0} + 1.0 / 6;                                                            \
+        D tl = QUOTIENT(low##S(h), 6, sixth) + 1, th = QUOTIENT(high##S(h), 6, sixth) + 1;           \
+        tl = SEL(tl >= 1, tl - 1, tl), th = SEL(th >= 1, th - 1, th);                                \
+        I hue = (byte_of##S(join##S(tl, th)) + shift) & 255, sat = byte_of##S(s);                    \
+        /* hsv2rgb */                                                                                \
+        const D inverse255 = (D){0} + 1.0 / 255;                                                     \
+        D sl = QUOTIENT(__builtin_convertvector(__builtin_shufflevector(hue, hue, HALF_LOW##W), D) * 6, 255, inverse255); \
+        D sh = QUOTIENT(__builtin_convertvector(__builtin_shufflevector(hue, hue, HALF_HIGH##W), D) * 6, 255, inverse255); \
+        I sector = truncate##S(sl, sh);                                                             \
+        F f = join##S(sl - low##S(__builtin_convertvector(sector, F)), sh - high##S(__builtin_convertvector(sector, F))); \
+        F fs = QUOTIENT(__builtin_convertvector(sat, F), 255, (F){0} + 1.0f / 255), v = __builtin_convertvector(maxc, F);          \
+        I p = scaled_round##S(v, fs), q = scaled_round##S(v, fs * f), t = scaled_round##S(v, fs * (1 - f)); \
+        /* sector 6 (H = 255) is sector 0; 7 marks (v, v, v): gray, or S = 0 */                    \
+        sector = SEL(gray | (sat == 0), (I){0} + 7, SEL(sector == 6, (I){0}, sector));               \
+        I outr = SEL((sector == 0) | (sector == 5) | (sector == 7), maxc, SEL(sector == 1, q, SEL(sector == 4, t, p))); \
+        I outg = SEL((sector == 1) | (sector == 2) | (sector == 7), maxc, SEL(sector == 0, t, SEL(sector == 3, q, p))); \
+        I outb = SEL((sector == 3) | (sector == 4) | (sector == 7), maxc, SEL(sector == 2, t, SEL(sector == 5, q, p))); \
+        *red = outr, *green = outg, *blue = outb;                                                    \
+    }                                                                                                \
+                                                                                                     \
+    TARGET INLINE void blend_luma_lanes##S(I *r, I *g, I *b, float alpha, int inside) {             \
+        I gray = LUMA(*r, *g, *b);                                                                   \
+        *r = BLEND(F, I, gray, *r, alpha, inside), *g = BLEND(F, I, gray, *g, alpha, inside);        \
+        *b = BLEND(F, I, gray, *b, alpha, inside);                                                   \
+    }                                                                                                \
+                                                                                                     \
+    /* Lanes k..<k + W of 16 bytes as ints, and back. */                                            \
+    TARGET INLINE I part##S(u8x16 bytes, int k) {                                                   \
+        U part;                                                                                      \
+        memcpy(&part, (uint8_t *)&bytes + k, W);                                                     \
+        return __builtin_convertvector(part, I);                                                     \
+    }                                                                                                \
+    TARGET INLINE void put##S(u8x16 *bytes, int k, I lanes) {                                       \
+        U part = __builtin_convertvector(lanes, U);                                                  \
+        memcpy((uint8_t *)bytes + k, &part, W);                                                      \
+    }                                                                                                \
+                                                                                                     \
+    /* 16 pixels, in place: their hue shifted, or blended with their luma. */                       \
+    TARGET INLINE void group16_##S(uint8_t *rgb, int hue, int shift, float alpha, int inside) {     \
+        u8x16 planes[3];                                                                             \
+        load16(rgb, planes);                                                                         \
+        for (int k = 0; k < 16; k += W) {                                                            \
+            I r = part##S(planes[0], k), g = part##S(planes[1], k), b = part##S(planes[2], k);        \
+            if (hue) hue_lanes##S(&r, &g, &b, shift);                                                \
+            else blend_luma_lanes##S(&r, &g, &b, alpha, inside);                                     \
+            put##S(&planes[0], k, r), put##S(&planes[1], k, g), put##S(&planes[2], k, b);            \
+        }                                                                                            \
+        store16(rgb, planes);                                                                        \
+    }                                                                                                \
+                                                                                                     \
+    TARGET static void groups##S(uint8_t *rgb, size_t pixel_count, int hue, int shift, float alpha) { \
+        const int inside = alpha >= 0 && alpha <= 1;                                                 \
+        size_t i = 0;                                                                                \
+        for (; i + 16 <= pixel_count; i += 16) group16_##S(rgb + 3 * i, hue, shift, alpha, inside);  \
+        if (i < pixel_count) {                                                                       \
+            uint8_t last[48] = {0};                                                                  \
+            memcpy(last, rgb + 3 * i, 3 * (pixel_count - i));                                        \
+            group16_##S(last, hue, shift, alpha, inside);                                            \
+            memcpy(rgb + 3 * i, last, 3 * (pixel_count - i));                                        \
+        }                                                                                            \
+    }                                                                                                \
+                                                                                                     \
+    /* The luma sum: in int lanes, added to the total every 2^16 groups (2^24 per lane at most). */ \
+    TARGET static uint64_t luma_sum##S(const uint8_t *rgb, size_t pixel_count) {                    \
+        uint64_t total = 0;                                                                          \
+        size_t i = 0;                                                                                \
+        while (i + 16 <= pixel_count) {                                                              \
+            const size_t end = pixel_count - i > ((size_t)16 << 16) ? i + ((size_t)16 << 16) : pixel_count; \
+            I sums = {0};                                                                            \
+            for (; i + 16 <= end; i += 16) {                                                         \
+                u8x16 planes[3];                                                                     \
+                load16(rgb + 3 * i, planes);                                                         \
+                for (int k = 0; k < 16; k += W)                                                      \
+                    sums += LUMA(part##S(planes[0], k), part##S(planes[1], k), part##S(planes[2], k)); \
+            }                                                                                        \
+            for (int k = 0; k < W; k++) total += (uint32_t)sums[k];                                  \
+        }                                                                                            \
+        for (; i < pixel_count; i++) total += LUMA((uint32_t)rgb[3 * i], (uint32_t)rgb[3 * i + 1], (uint32_t)rgb[3 * i + 2]); \
+        return total;                                                                                \
+    }                                                                                                \
+                                                                                                     \
+    /* Every value blended with the constant `first`, 16 values at a time. */                       \
+    TARGET INLINE void blend_bytes16_##S(uint8_t *values, I first, float alpha, int inside) {       \
+        u8x16 bytes;                                                                                 \
+        memcpy(&bytes, values, 16);                                                                  \
+        for (int k = 0; k < 16; k += W) put##S(&bytes, k, BLEND(F, I, first, part##S(bytes, k), alpha, inside)); \
+        memcpy(values, &bytes, 16);                                                                  \
+    }                                                                                                \
+    TARGET static void blend_constant##S(uint8_t *values, size_t count, uint8_t constant, float alpha) { \
+        const int inside = alpha >= 0 && alpha <= 1;                                                 \
+        const I first = (I){0} + constant;                                                           \
+        size_t i = 0;                                                                                \
+        for (; i + 16 <= count; i += 16) blend_bytes16_##S(values + i, first, alpha, inside);        \
+        if (i < count) {                                                                             \
+            uint8_t last[16] = {0};                                                                  \
+            memcpy(last, values + i, count - i);                                                     \
+            blend_bytes16_##S(last, first, alpha, inside);                                           \
+            memcpy(values + i, last, count - i);                                                     \
+        }                                                                                            \
+    }
+
+#define HALF_LOW8 0, 1, 2, 3
+#define HALF_HIGH8 4, 5, 6, 7
+#define JOIN8 0, 1, 2, 3, 4, 5, 6, 7
+#define HALF_LOW16 0, 1, 2, 3, 4, 5, 6, 7
+#define HALF_HIGH16 8, 9, 10, 11, 12, 13, 14, 15
+#define JOIN16 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef double f64x4 __attribute__((vector_size(32)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+COLOR_KERNELS(, 8, 8, i32x8, f32x8, f64x4, u8x8)
+
+#ifdef SL_AVX512
+typedef int32_t i32x16 __attribute__((vector_size(64)));
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef double f64x8 __attribute__((vector_size(64)));
+COLOR_KERNELS(SL_TARGET_AVX512, 16, 16, i32x16, f32x16, f64x8, u8x16)
+#endif
 
 uint64_t sl_luma_sum(const uint8_t *rgb, size_t pixel_count) {
-    uint64_t total = 0;
-    for (size_t i = 0; i < pixel_count; i++, rgb += 3) total += luma(rgb[0], rgb[1], rgb[2]);
-    return total;
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) return luma_sum16(rgb, pixel_count);
+#endif
+    return luma_sum8(rgb, pixel_count);
+}
+
+void sl_blend_constant(uint8_t *values, size_t count, uint8_t constant, float alpha) {
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { blend_constant16(values, count, constant, alpha); return; }
+#endif
+    blend_constant8(values, count, constant, alpha);
 }
 
 void sl_blend_luma(uint8_t *rgb, size_t pixel_count, float alpha) {
-    const int inside = alpha >= 0 && alpha <= 1;
-    for (size_t i = 0; i < pixel_count; i++, rgb += 3) {
-        uint8_t gray = luma(rgb[0], rgb[1], rgb[2]);
-        rgb[0] = blend(gray, rgb[0], alpha, inside);
-        rgb[1] = blend(gray, rgb[1], alpha, inside);
-        rgb[2] = blend(gray, rgb[2], alpha, inside);
-    }
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { groups16(rgb, pixel_count, 0, 0, alpha); return; }
+#endif
+    groups8(rgb, pixel_count, 0, 0, alpha);
 }
 
-// round(v * m) for v in 0...255 and m = 1 - (a float in [0, 1]): m has at most 25 significant
-// bits, so v * m and v * m + 0.5 are exact and truncating the sum rounds half away from zero,
-// as libm's round() does, in [0, 255].
-static inline uint8_t scaled_round(uint8_t v, double m) { return (uint8_t)(int)(v * m + 0.5); }
-
-// hsv2rgb's (R, G, B) by sector, as indices into {v, p, q, t}.
-static const uint8_t sector_order[6][3] = {{0, 3, 1}, {2, 0, 1}, {1, 0, 3}, {1, 2, 0}, {3, 1, 0}, {0, 1, 2}};
-
-void sl_hsv_terms(double *terms) {
-    for (int s = 0; s < 256; s++) {
-        float fs = (float)s / 255;
-        for (int h = 0; h < 256; h++) {
-            double scaled = (double)h * 6 / 255;
-            float f = (float)(scaled - floor(scaled));
-            terms[(s * 256 + h) * 2] = 1 - (double)(fs * f);
-            terms[(s * 256 + h) * 2 + 1] = 1 - (double)(fs * (1 - f));
-        }
-    }
-}
-
-void sl_hue_shift(uint8_t *rgb, size_t pixel_count, uint8_t shift, const uint8_t *hue, const uint8_t *saturation, const double *terms) {
-    // hsv2rgb's sector of each H and 1 - S of each S, as it computes them.
-    uint8_t sectors[256];
-    double keeps[256];
-    for (int k = 0; k < 256; k++) {
-        sectors[k] = (uint8_t)((int)floor((double)k * 6 / 255) % 6);
-        keeps[k] = 1 - (double)((float)k / 255);
-    }
-    for (size_t i = 0; i < pixel_count; i++, rgb += 3) {
-        uint8_t r = rgb[0], g = rgb[1], b = rgb[2];
-        uint8_t maxc = r > g ? (r > b ? r : b) : (g > b ? g : b);
-        uint8_t minc = r < g ? (r < b ? r : b) : (g < b ? g : b);
-        if (maxc == minc) continue;   // gray: no hue, and s = 0 gives (v, v, v) back
-        int range = maxc - minc;
-        const uint8_t *table = r == maxc ? hue : g == maxc ? hue + 65536 : hue + 2 * 65536;
-        int first = r == maxc ? maxc - g : maxc - r, second = r == maxc || g == maxc ? maxc - b : maxc - g;
-        uint8_t h = (uint8_t)(table[first * 256 + second] + shift);
-        uint8_t s = saturation[range * 256 + maxc], v = maxc;
-        if (s == 0) {
-            rgb[0] = rgb[1] = rgb[2] = v;
-            continue;
-        }
-        // Pillow's hsv2rgb: p = v (1 - s), q = v (1 - s f), t = v (1 - s (1 - f)), rounded.
-        const double *qt = terms + (s * 256 + h) * 2;
-        uint8_t values[4] = {v, scaled_round(v, keeps[s]), scaled_round(v, qt[0]), scaled_round(v, qt[1])};
-        const uint8_t *order = sector_order[sectors[h]];
-        rgb[0] = values[order[0]];
-        rgb[1] = values[order[1]];
-        rgb[2] = values[order[2]];
-    }
+void sl_hue_shift(uint8_t *rgb, size_t pixel_count, uint8_t shift) {
+#ifdef SL_AVX512
+    if (sl_cpu_has_avx512()) { groups16(rgb, pixel_count, 1, shift, 0); return; }
+#endif
+    groups8(rgb, pixel_count, 1, shift, 0);
 }

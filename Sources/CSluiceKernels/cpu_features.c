@@ -1,10 +1,17 @@
 // The run-time check behind the kernels' AVX-512 variants (see cpu_features.h).
 #include "cpu_features.h"
 
+#include "sluice_kernels.h"
+
+static int avoiding_avx512 = 0;
+
+void sl_kernels_avoid_avx512(int avoid) { __atomic_store_n(&avoiding_avx512, avoid != 0, __ATOMIC_RELAXED); }
+
 #ifdef SL_AVX512
 #include <cpuid.h>
 
 int sl_cpu_has_avx512(void) {
+    if (__atomic_load_n(&avoiding_avx512, __ATOMIC_RELAXED)) return 0;
     static int cached = -1;   // a constant once known: racing threads store the same value
     int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (known < 0) {

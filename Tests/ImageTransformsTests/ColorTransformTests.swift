@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Foundation
 import ImageCodecs
 import ImageTransforms
@@ -128,10 +129,11 @@ final class ColorTransformTests: XCTestCase {
         XCTAssertThrowsError(try GrayscaleTransform().outputShape(.tensor(channels: 3, height: 4, width: 4)))
     }
 
-    /// The hue kernel (rgb2hsv from tables, hsv2rgb computed) against Pillow's per-pixel
-    /// conversions written out here, on a grid of 970,299 colours (every third value of each
-    /// channel, and 1, 4, ..., 37 for the dark ones) and five shifts.
+    /// The hue kernel against Pillow's per-pixel conversions written out here, on a grid of
+    /// 970,299 colours (every third value of each channel, and 1, 4, ..., 37 for the dark ones)
+    /// and five shifts, in both vector widths (AVX2, and AVX-512 where the CPU has it).
     func testHueShiftEqualsPillowsConversionsPixelByPixel() throws {
+        defer { sl_kernels_avoid_avx512(0) }
         func toHSV(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
             let maxc = max(r, g, b), minc = min(r, g, b)
             guard maxc != minc else { return (0, 0, maxc) }
@@ -160,7 +162,8 @@ final class ColorTransformTests: XCTestCase {
         var pixels: [UInt8] = []
         for r in levels { for g in levels { for b in levels { pixels += [UInt8(r), UInt8(g), UInt8(b)] } } }
         let image = Image(width: pixels.count / 3, height: 1, channels: 3, pixels: pixels)
-        for factor in [-0.5, -0.21, 0.004, 0.1, 0.37] {
+        for (avoid, factor) in [0, 1].flatMap({ avoid in [-0.5, -0.21, 0.004, 0.1, 0.37].map { (avoid, $0) } }) {
+            sl_kernels_avoid_avx512(Int32(avoid))
             var shifted = image
             ColorAdjust.hue(&shifted, factor: factor)
             let shift = UInt8(truncatingIfNeeded: Int32(factor * 255))
@@ -171,7 +174,41 @@ final class ColorTransformTests: XCTestCase {
                 let (r, g, b) = toRGB(h, s, v)
                 if (r, g, b) != (shifted.pixels[3 * i], shifted.pixels[3 * i + 1], shifted.pixels[3 * i + 2]) { differing += 1 }
             }
-            XCTAssertEqual(differing, 0, "hue \(factor): \(differing) of \(pixels.count / 3) pixels differ")
+            XCTAssertEqual(differing, 0, "hue \(factor), AVX-512 avoided \(avoid): \(differing) of \(pixels.count / 3) pixels differ")
+        }
+    }
+
+    /// Brightness, contrast and colour (saturation) against Pillow's blend written out here, value
+    /// by value, for factors inside and outside [0, 1], on sizes that leave a partial vector, in
+    /// both vector widths.
+    func testBlendsEqualPillowsArithmeticValueByValue() {
+        defer { sl_kernels_avoid_avx512(0) }
+        func blend(_ first: Int, _ second: UInt8, _ alpha: Float) -> UInt8 {
+            let value = Float(first) + alpha * Float(Int(second) - first)
+            if alpha >= 0 && alpha <= 1 { return UInt8(Int(value)) }
+            return value <= 0 ? 0 : value >= 255 ? 255 : UInt8(value)
+        }
+        func luma(_ p: ArraySlice<UInt8>) -> Int {
+            (Int(p[p.startIndex]) * 19595 + Int(p[p.startIndex + 1]) * 38470 + Int(p[p.startIndex + 2]) * 7471 + 0x8000) >> 16
+        }
+        for avoid in [Int32(0), 1] {
+            sl_kernels_avoid_avx512(avoid)
+            for (width, height) in [(1, 1), (5, 3), (37, 29)] {
+                let image = SyntheticImages.noise(width: width, height: height, channels: 3, seed: UInt64(width))
+                let values = image.pixels
+                for factor in [0.0, 0.37, 0.999, 1.0, 1.4, 2.5, -0.2] {
+                    let alpha = Float(factor)
+                    var bright = image, contrasted = image, saturated = image
+                    ColorAdjust.brightness(&bright, factor: factor)
+                    XCTAssertEqual(bright.pixels, values.map { blend(0, $0, alpha) }, "brightness \(factor) \(width)x\(height)")
+                    let mean = Int(Double((0..<(width * height)).reduce(0) { $0 + luma(values[(3 * $1)...]) }) / Double(width * height) + 0.5)
+                    ColorAdjust.contrast(&contrasted, factor: factor)
+                    XCTAssertEqual(contrasted.pixels, values.map { blend(mean, $0, alpha) }, "contrast \(factor) \(width)x\(height)")
+                    ColorAdjust.saturation(&saturated, factor: factor)
+                    XCTAssertEqual(saturated.pixels, values.indices.map { blend(luma(values[(3 * ($0 / 3))...]), values[$0], alpha) },
+                                   "saturation \(factor) \(width)x\(height)")
+                }
+            }
         }
     }
 }

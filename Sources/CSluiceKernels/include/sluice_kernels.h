@@ -137,16 +137,19 @@ void sl_apply_tables(uint8_t *values, size_t pixel_count, int32_t channels, cons
 // Pillow's colour enhancements on RGB pixels (3 interleaved bytes each), in place.
 // The sum of Pillow's luma L = (19595 R + 38470 G + 7471 B + 2^15) >> 16 over the pixels.
 uint64_t sl_luma_sum(const uint8_t *rgb, size_t pixel_count);
+// ImageEnhance.Brightness and Contrast: each of `count` values (any channels) blended with
+// `constant`, constant + alpha (v - constant) in float, truncated when alpha is in [0, 1],
+// clipped otherwise.
+void sl_blend_constant(uint8_t *values, size_t count, uint8_t constant, float alpha);
 // ImageEnhance.Color: each value blended with its pixel's luma, L + alpha (v - L) in float,
 // truncated when alpha is in [0, 1], clipped otherwise.
 void sl_blend_luma(uint8_t *rgb, size_t pixel_count, float alpha);
-// torchvision's PIL adjust_hue: Pillow's rgb2hsv, H + shift (mod 256), hsv2rgb. `hue` holds
-// rgb2hsv's H for the three cases of the largest channel (R; else G; else B), each 256 x 256 by
-// (max - the first other channel, max - the second), `saturation` its S by (max - min, max), and
-// `terms` hsv2rgb's factors (1 - s f, 1 - s (1 - f)) by (S, H), as sl_hsv_terms writes them.
-void sl_hue_shift(uint8_t *rgb, size_t pixel_count, uint8_t shift, const uint8_t *hue, const uint8_t *saturation,
-                  const double *terms);
-// Fills the 256 x 256 x 2 doubles of `terms`.
-void sl_hsv_terms(double *terms);
+// torchvision's PIL adjust_hue: Pillow's rgb2hsv, H + shift (mod 256), hsv2rgb, each with its
+// float and double operations.
+void sl_hue_shift(uint8_t *rgb, size_t pixel_count, uint8_t shift);
+
+// For tests: nonzero makes every kernel with an AVX-512 variant run its AVX2 variant, so that
+// both are checked on a CPU that has AVX-512; 0 undoes it.
+void sl_kernels_avoid_avx512(int avoid);
 
 #endif
