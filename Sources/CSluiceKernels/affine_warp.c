@@ -66,23 +66,56 @@ static int fits_fixed(const double a[6], double x, double y) {
     return fabs(x * a[0] + y * a[1] + a[2]) < 32768.0 && fabs(x * a[3] + y * a[4] + a[5]) < 32768.0;
 }
 
-// Nearest in 16.16 fixed point.
-static void affine_fixed(source s, const double a[6], uint8_t *out, int32_t out_height, int32_t out_width) {
+static int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Narrows [*first, *end) to the x with lo <= c + x d <= hi (one interval: c + x d is monotonic).
+static void keep_inside(int64_t c, int64_t d, int64_t lo, int64_t hi, int64_t *first, int64_t *end) {
+    int64_t f, e;
+    if (d == 0) {
+        f = 0, e = (c >= lo && c <= hi) ? INT64_MAX : 0;
+    } else if (d > 0) {
+        f = -floor_div(c - lo, d), e = floor_div(hi - c, d) + 1;
+    } else {
+        f = -floor_div(c - hi, d), e = floor_div(lo - c, d) + 1;
+    }
+    if (f > *first) *first = f;
+    if (e < *end) *end = e;
+}
+
+// Nearest in 16.16 fixed point. Pillow tests each pixel's source for being inside; the pixels
+// that pass form one run of each row, computed here, so the run is copied without tests.
+INLINE_WARP void affine_fixed_rows(source s, const double a[6], uint8_t *out, int32_t out_height, int32_t out_width) {
 #define FIX(v) pillow_floor((v) * 65536.0 + 0.5)
     int32_t a0 = FIX(a[0]), a1 = FIX(a[1]), a3 = FIX(a[3]), a4 = FIX(a[4]);
     int32_t a2 = FIX(a[2] + a[0] * 0.5 + a[1] * 0.5), a5 = FIX(a[5] + a[3] * 0.5 + a[4] * 0.5);
 #undef FIX
+    const int64_t x_limit = (int64_t)s.width * 65536 - 1, y_limit = (int64_t)s.height * 65536 - 1;
     for (int32_t y = 0; y < out_height; y++) {
-        int32_t xx = a2, yy = a5;
-        uint8_t *target = out + (size_t)y * out_width * s.channels;
-        for (int32_t x = 0; x < out_width; x++, target += s.channels) {
-            int32_t xin = xx >> 16, yin = yy >> 16;
-            if (xin >= 0 && xin < s.width && yin >= 0 && yin < s.height) copy_pixel(target, s, xin, yin);
-            xx += a0;
-            yy += a3;
+        int64_t first = 0, end = out_width;
+        keep_inside(a2, a0, 0, x_limit, &first, &end);
+        keep_inside(a5, a3, 0, y_limit, &first, &end);
+        if (first < end) {
+            int32_t xx = (int32_t)(a2 + first * a0), yy = (int32_t)(a5 + first * a3);
+            uint8_t *target = out + ((size_t)y * out_width + (size_t)first) * s.channels;
+            for (int64_t x = first; x < end; x++, target += s.channels) {
+                copy_pixel(target, s, xx >> 16, yy >> 16);
+                xx += a0;
+                yy += a3;
+            }
         }
         a2 += a1;
         a5 += a4;
+    }
+}
+
+static void affine_fixed(source s, const double a[6], uint8_t *out, int32_t out_height, int32_t out_width) {
+    switch (s.channels) {   // fixed channel counts, so the copy specialises
+    case 1: s.channels = 1; affine_fixed_rows(s, a, out, out_height, out_width); break;
+    case 3: s.channels = 3; affine_fixed_rows(s, a, out, out_height, out_width); break;
+    default: affine_fixed_rows(s, a, out, out_height, out_width);
     }
 }
 
@@ -258,8 +291,14 @@ void sl_affine_warp(const uint8_t *in, int32_t height, int32_t width, int32_t ch
     size_t pixels = (size_t)out_height * out_width;
     if (channels == 1) {
         memset(out, fill[0], pixels);
-    } else if (channels == 3) {
-        for (size_t i = 0; i < pixels; i++) { out[3 * i] = fill[0]; out[3 * i + 1] = fill[1]; out[3 * i + 2] = fill[2]; }
+    } else if (channels == 3) {   // one pixel, then the filled part copied onto the rest
+        size_t filled = pixels > 0 ? 3 : 0, total = pixels * 3;
+        memcpy(out, fill, filled);
+        while (filled < total) {
+            size_t more = filled < total - filled ? filled : total - filled;
+            memcpy(out + filled, out, more);
+            filled += more;
+        }
     } else {
         for (size_t i = 0; i < pixels; i++) memcpy(out + i * channels, fill, (size_t)channels);
     }
