@@ -122,27 +122,25 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
         *b = BLEND(F, I, gray, *b, alpha, inside);                                                   \
     }                                                                                                \
                                                                                                      \
-    /* Lanes k..<k + W of 16 bytes as ints, and back. */                                            \
+    /* Lanes k..<k + W of 16 bytes as ints, and 16 bytes from ints: shuffles, so that no vector */ \
+    /* is stored in parts and loaded whole (a stalled store forward). */                           \
     TARGET INLINE I part##S(u8x16 bytes, int k) {                                                   \
-        U part;                                                                                      \
-        memcpy(&part, (uint8_t *)&bytes + k, W);                                                     \
+        U part = k == 0 ? __builtin_shufflevector(bytes, bytes, BYTES_LOW##W) : __builtin_shufflevector(bytes, bytes, BYTES_HIGH##W); \
         return __builtin_convertvector(part, I);                                                     \
     }                                                                                                \
-    TARGET INLINE void put##S(u8x16 *bytes, int k, I lanes) {                                       \
-        U part = __builtin_convertvector(lanes, U);                                                  \
-        memcpy((uint8_t *)bytes + k, &part, W);                                                      \
-    }                                                                                                \
+    TARGET INLINE u8x16 bytes_of##S(const I *lanes) { return JOIN_BYTES##W(lanes); }                 \
                                                                                                      \
     /* 16 pixels, in place: their hue shifted, or blended with their luma. */                       \
     TARGET INLINE void group16_##S(uint8_t *rgb, int hue, int shift, float alpha, int inside) {     \
         u8x16 planes[3];                                                                             \
         load16(rgb, planes);                                                                         \
-        for (int k = 0; k < 16; k += W) {                                                            \
-            I r = part##S(planes[0], k), g = part##S(planes[1], k), b = part##S(planes[2], k);        \
-            if (hue) hue_lanes##S(&r, &g, &b, shift);                                                \
-            else blend_luma_lanes##S(&r, &g, &b, alpha, inside);                                     \
-            put##S(&planes[0], k, r), put##S(&planes[1], k, g), put##S(&planes[2], k, b);            \
+        I r[16 / W], g[16 / W], b[16 / W];                                                           \
+        for (int k = 0; k < 16 / W; k++) {                                                           \
+            r[k] = part##S(planes[0], k * W), g[k] = part##S(planes[1], k * W), b[k] = part##S(planes[2], k * W); \
+            if (hue) hue_lanes##S(&r[k], &g[k], &b[k], shift);                                       \
+            else blend_luma_lanes##S(&r[k], &g[k], &b[k], alpha, inside);                            \
         }                                                                                            \
+        planes[0] = bytes_of##S(r), planes[1] = bytes_of##S(g), planes[2] = bytes_of##S(b);           \
         store16(rgb, planes);                                                                        \
     }                                                                                                \
                                                                                                      \
@@ -181,7 +179,9 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
     TARGET INLINE void blend_bytes16_##S(uint8_t *values, I first, float alpha, int inside) {       \
         u8x16 bytes;                                                                                 \
         memcpy(&bytes, values, 16);                                                                  \
-        for (int k = 0; k < 16; k += W) put##S(&bytes, k, BLEND(F, I, first, part##S(bytes, k), alpha, inside)); \
+        I lanes[16 / W];                                                                             \
+        for (int k = 0; k < 16 / W; k++) lanes[k] = BLEND(F, I, first, part##S(bytes, k * W), alpha, inside); \
+        bytes = bytes_of##S(lanes);                                                                  \
         memcpy(values, &bytes, 16);                                                                  \
     }                                                                                                \
     TARGET static void blend_constant##S(uint8_t *values, size_t count, uint8_t constant, float alpha) { \
@@ -197,6 +197,13 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
         }                                                                                            \
     }
 
+#define BYTES_LOW8 0, 1, 2, 3, 4, 5, 6, 7
+#define BYTES_HIGH8 8, 9, 10, 11, 12, 13, 14, 15
+#define JOIN_BYTES8(lanes) __builtin_shufflevector(__builtin_convertvector((lanes)[0], u8x8), __builtin_convertvector((lanes)[1], u8x8), \
+                                                   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define BYTES_LOW16 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+#define BYTES_HIGH16 BYTES_LOW16
+#define JOIN_BYTES16(lanes) __builtin_convertvector((lanes)[0], u8x16)
 #define HALF_LOW8 0, 1, 2, 3
 #define HALF_HIGH8 4, 5, 6, 7
 #define JOIN8 0, 1, 2, 3, 4, 5, 6, 7
