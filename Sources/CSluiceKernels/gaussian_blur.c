@@ -26,6 +26,11 @@ static int32_t reflect(int32_t i, int32_t n) {
 #define TAPS_SUM(TARGET, NAME, VECTOR, OUT, STORE, STORE1, TAIL)                                              \
     TARGET INLINE void NAME(OUT *target, const float *const *sources, const float *k, int32_t taps, int32_t count) { \
         enum { W = sizeof(VECTOR) / sizeof(float) };                                                   \
+        /* The weights broadcast once, held in registers (k may alias the output, so each use   \
+           would otherwise load and broadcast it again). */                                          \
+        VECTOR weights[taps];                                                                          \
+        for (int32_t t = 0; t < taps; t++)                                                             \
+            for (int32_t l = 0; l < W; l++) weights[t][l] = k[t];                                      \
         int32_t i = 0;                                                                                 \
         for (; i + 4 * W <= count; i += 4 * W) {                                                       \
             VECTOR a, b, c, d, x;                                                                      \
@@ -33,9 +38,9 @@ static int32_t reflect(int32_t i, int32_t n) {
             __builtin_memcpy(&b, sources[0] + i + W, sizeof b);                                        \
             __builtin_memcpy(&c, sources[0] + i + 2 * W, sizeof c);                                    \
             __builtin_memcpy(&d, sources[0] + i + 3 * W, sizeof d);                                    \
-            a *= k[0], b *= k[0], c *= k[0], d *= k[0];                                                \
+            a *= weights[0], b *= weights[0], c *= weights[0], d *= weights[0];                        \
             for (int32_t t = 1; t < taps; t++) {                                                       \
-                const VECTOR weight = (VECTOR){0} + k[t];                                              \
+                const VECTOR weight = weights[t];                                                      \
                 __builtin_memcpy(&x, sources[t] + i, sizeof x); a = __builtin_elementwise_fma(weight, x, a); \
                 __builtin_memcpy(&x, sources[t] + i + W, sizeof x); b = __builtin_elementwise_fma(weight, x, b); \
                 __builtin_memcpy(&x, sources[t] + i + 2 * W, sizeof x); c = __builtin_elementwise_fma(weight, x, c); \
@@ -49,10 +54,10 @@ static int32_t reflect(int32_t i, int32_t n) {
             if (i + W > count) i = count - W;                                                          \
             VECTOR a, x;                                                                               \
             __builtin_memcpy(&a, sources[0] + i, sizeof a);                                            \
-            a *= k[0];                                                                                 \
+            a *= weights[0];                                                                           \
             for (int32_t t = 1; t < taps; t++) {                                                       \
                 __builtin_memcpy(&x, sources[t] + i, sizeof x);                                        \
-                a = __builtin_elementwise_fma((VECTOR){0} + k[t], x, a);                               \
+                a = __builtin_elementwise_fma(weights[t], x, a);                                       \
             }                                                                                          \
             STORE1(target + i, a);                                                                     \
             i += W;                                                                                    \
