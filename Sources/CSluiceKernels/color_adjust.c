@@ -13,8 +13,8 @@
 
 // a / b, rounded as a division rounds it, from y = 1 / b rounded: the product's error a - q b
 // is exact in a fused multiply-add, and one correction step gives the rounded quotient
-// (Markstein). Every quotient the kernels take this way is checked against division over every
-// input it can get.
+// (Markstein). The tests compare the hue kernel, in both widths, with Pillow's formulas written
+// with true divisions.
 #define QUOTIENT(a, b, y) ({ __typeof__(a) q_ = (a) * (y), b_ = (__typeof__(a)){0} + (b); __builtin_elementwise_fma(__builtin_elementwise_fma(-q_, b_, a), y, q_); })
 
 // Pillow's luma, (19595 R + 38470 G + 7471 B + 2^15) >> 16.
