@@ -12,7 +12,8 @@
 // AVX-512 F, DQ, BW and VL with AVX2 and FMA, for functions that take the wide variant.
 #define SL_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512dq,avx512bw,avx512vl")))
 
-// AVX-512 F, DQ, BW and VL in the CPU, and their registers saved by the OS.
+// AVX-512 F, DQ, BW and VL in the CPU, and their registers saved by the OS (and not turned
+// away by sl_kernels_avoid_avx512).
 int sl_cpu_has_avx512(void);
 #endif
 

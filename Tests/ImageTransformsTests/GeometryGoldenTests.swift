@@ -157,4 +157,25 @@ final class GeometryGoldenTests: XCTestCase {
             XCTAssertEqual(out, expected, "round \(round): \(a), \(width)x\(height) -> \(outWidth)x\(outHeight)")
         }
     }
+
+    /// The blur's AVX2 and AVX-512 variants give the same bytes (fused multiply-adds in tap
+    /// order in both), on sizes that leave partial vectors, gray and RGB, several kernels.
+    func testBlurIsTheSameInBothVectorWidths() throws {
+        defer { sl_kernels_avoid_avx512(0) }
+        for (width, height, channels) in [(1, 1, 3), (7, 5, 1), (37, 29, 3), (70, 33, 3), (131, 9, 1)] {
+            let image = SyntheticImages.noise(width: width, height: height, channels: channels, seed: UInt64(width * height))
+            for (kernelWidth, kernelHeight, sigma) in [(3, 3, 0.8), (5, 5, 1.7), (9, 3, 2.5), (1, 7, 1.1)] {
+                let blur = try GaussianBlurTransform(kernelWidth: kernelWidth, kernelHeight: kernelHeight, sigma: sigma...sigma)
+                var outputs: [[UInt8]] = []
+                for avoid in [Int32(0), 1] {
+                    sl_kernels_avoid_avx512(avoid)
+                    var sample = SampleBuffer(image: image)
+                    var generator = SampleRNG(seed: 1, epoch: 0, index: 0)
+                    try blur.apply(&sample, using: &generator)
+                    outputs.append(sample.image.pixels)
+                }
+                XCTAssertEqual(outputs[0], outputs[1], "\(width)x\(height)x\(channels), kernel \(kernelWidth)x\(kernelHeight)")
+            }
+        }
+    }
 }
