@@ -65,17 +65,20 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
         H_ x = __builtin_convertvector(a, H_), y = __builtin_convertvector(b, H_);                   \
         return __builtin_shufflevector(x, y, JOIN##W);                                               \
     }                                                                                                \
-    /* Two double vectors truncated to one int vector. */                                           \
-    TARGET INLINE I truncate##S(D a, D b) {                                                         \
-        typedef int HI_ __attribute__((vector_size(sizeof(I) / 2)));                                 \
-        HI_ p = __builtin_convertvector(a, HI_), q = __builtin_convertvector(b, HI_);                \
-        return __builtin_shufflevector(p, q, JOIN##W);                                               \
+    /* (int)(x * 255) for x in [0, 1], exactly: the rounded product's floor, less one where the  */ \
+    /* product was rounded up onto that integer (the fused x 255 - floor is negative). */         \
+    TARGET INLINE I byte_of##S(F x) {                                                               \
+        F floor = __builtin_elementwise_floor(x * 255);                                              \
+        return __builtin_convertvector(floor, I) + (I)(__builtin_elementwise_fma(x, (F){0} + 255, -floor) < 0); \
     }                                                                                                \
-    /* (int)(x * 255), x in [0, 1], in double: the product is exact. */                             \
-    TARGET INLINE I byte_of##S(F x) { return truncate##S(low##S(x) * 255, high##S(x) * 255); }     \
-    /* (int)(v * m + 0.5) in double for m = 1 - (double)x: exact, so rounding half away. */       \
+    /* (int)(v (1 - x) + 0.5), v a byte value and x in [0, 1], as Pillow's doubles give it (all  */ \
+    /* exact there): the floor of c - v x for c = v + 0.5, from a float estimate corrected by the */ \
+    /* exact signs of c - t - v x and c - t - 1 - v x (fused, so rounded only once). */          \
     TARGET INLINE I scaled_round##S(F v, F x) {                                                     \
-        return truncate##S(low##S(v) * (1 - low##S(x)) + 0.5, high##S(v) * (1 - high##S(x)) + 0.5); \
+        F c = v + 0.5f, t = __builtin_elementwise_floor(c - v * x);                                  \
+        I below = (I)(__builtin_elementwise_fma(-v, x, c - t) < 0);                                  \
+        I above = (I)(__builtin_elementwise_fma(-v, x, c - t - 1) >= 0);                             \
+        return __builtin_convertvector(t, I) + below - above;                                        \
     }                                                                                                \
                                                                                                      \
     TARGET INLINE void hue_lanes##S(I *red, I *green, I *blue, int shift) {                         \
@@ -100,13 +103,14 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
         D tl = QUOTIENT(low##S(h), 6, sixth) + 1, th = QUOTIENT(high##S(h), 6, sixth) + 1;           \
         tl = SEL(tl >= 1, tl - 1, tl), th = SEL(th >= 1, th - 1, th);                                \
         I hue = (byte_of##S(join##S(tl, th)) + shift) & 255, sat = byte_of##S(s);                    \
-        /* hsv2rgb */                                                                                \
-        const D inverse255 = (D){0} + 1.0 / 255;                                                     \
-        D sl = QUOTIENT(__builtin_convertvector(__builtin_shufflevector(hue, hue, HALF_LOW##W), D) * 6, 255, inverse255); \
-        D sh = QUOTIENT(__builtin_convertvector(__builtin_shufflevector(hue, hue, HALF_HIGH##W), D) * 6, 255, inverse255); \
-        I sector = truncate##S(sl, sh);                                                             \
-        F f = join##S(sl - low##S(__builtin_convertvector(sector, F)), sh - high##S(__builtin_convertvector(sector, F))); \
-        F fs = QUOTIENT(__builtin_convertvector(sat, F), 255, (F){0} + 1.0f / 255), v = __builtin_convertvector(maxc, F);          \
+        /* hsv2rgb: 6 H / 255 as its sector and f = the fraction, rounded to float; rem / 255 */     \
+        /* rounded to float is that (k / 255 lies too far from a float midpoint for the double  */   \
+        /* step Pillow takes first to matter), and so is the sector from the float quotient. */   \
+        const F inverse255 = (F){0} + 1.0f / 255;                                                    \
+        I six = hue * 6;                                                                             \
+        I sector = __builtin_convertvector(QUOTIENT(__builtin_convertvector(six, F), 255, inverse255), I); \
+        F f = QUOTIENT(__builtin_convertvector(six - sector * 255, F), 255, inverse255);              \
+        F fs = QUOTIENT(__builtin_convertvector(sat, F), 255, inverse255), v = __builtin_convertvector(maxc, F); \
         I p = scaled_round##S(v, fs), q = scaled_round##S(v, fs * f), t = scaled_round##S(v, fs * (1 - f)); \
         /* sector 6 (H = 255) is sector 0; 7 marks (v, v, v): gray, or S = 0 */                    \
         sector = SEL(gray | (sat == 0), (I){0} + 7, SEL(sector == 6, (I){0}, sector));               \
