@@ -1,8 +1,10 @@
-// Pillow's colour enhancements on interleaved RGB bytes (see sluice_kernels.h), with its float
-// and double arithmetic operation for operation. Each runs W pixels at a time in vectors (8 with
-// AVX2, 16 with AVX-512): every operation is an IEEE float or double operation (a division, a
-// product, a sum, a conversion) that gives the same bits in a lane as in scalar code, so both
-// widths give Pillow's bytes. A last partial group runs through a padded copy.
+// Pillow's colour enhancements on interleaved RGB bytes (see sluice_kernels.h), giving Pillow's
+// bytes. Each runs W pixels at a time in float lanes (8 with AVX2, 16 with AVX-512). Where
+// Pillow divides, or computes in double, the lanes get the same rounded value by exact means:
+// a division as a product and one correction (QUOTIENT), a double sum or product as a float
+// estimate fixed by the exact sign a fused multiply-add gives, or a float sum with its exact
+// error. Every step is an IEEE operation, so both widths give the same bytes; the tests compare
+// them with Pillow's formulas. A last partial group runs through a padded copy.
 #include "sluice_kernels.h"
 #include "cpu_features.h"
 
@@ -56,15 +58,7 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
     memcpy(rgb, &a, 16), memcpy(rgb + 16, &m, 16), memcpy(rgb + 32, &c, 16);
 }
 
-#define COLOR_KERNELS(TARGET, S, W, I, F, D, U)                                                     \
-    /* A float vector's lanes as two double vectors, and back. */                                    \
-    TARGET INLINE D low##S(F x) { return __builtin_convertvector(__builtin_shufflevector(x, x, HALF_LOW##W), D); } \
-    TARGET INLINE D high##S(F x) { return __builtin_convertvector(__builtin_shufflevector(x, x, HALF_HIGH##W), D); } \
-    TARGET INLINE F join##S(D a, D b) {                                                             \
-        typedef float H_ __attribute__((vector_size(sizeof(F) / 2)));                                \
-        H_ x = __builtin_convertvector(a, H_), y = __builtin_convertvector(b, H_);                   \
-        return __builtin_shufflevector(x, y, JOIN##W);                                               \
-    }                                                                                                \
+#define COLOR_KERNELS(TARGET, S, W, I, F, U)                                                     \
     /* (int)(x * 255) for x in [0, 1], exactly: the rounded product's floor, less one where the  */ \
     /* product was rounded up onto that integer (the fused x 255 - floor is negative). */         \
     TARGET INLINE I byte_of##S(F x) {                                                               \
@@ -90,19 +84,22 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
         F range = __builtin_convertvector(SEL(gray, (I){0} + 1, maxc - minc), F);                    \
         F maxf = __builtin_convertvector(SEL(gray, (I){0} + 1, maxc), F);                             \
         F s = range / maxf, reciprocal = 1 / range;                                                  \
-        /* h from two of rc, gc, bc ((max - c) / range): bc - gc (R largest, in float), else  */    \
-        /* 2 + rc - bc (G) or 4 + gc - rc (B) in double */                                          \
+        /* h from two of rc, gc, bc ((max - c) / range): bc - gc in float (R largest), else the */  \
+        /* double 2 + rc - bc (G) or 4 + gc - rc (B) rounded once to float: base + d + err, d and  */ \
+        /* err the float difference and its exact error (two-sum), e2 the error of base + d. */       \
         I rmax = r == maxc, gmax = ~rmax & (g == maxc);                                                 \
         F first = __builtin_convertvector(maxc - SEL(rmax, b, SEL(gmax, r, g)), F);                  \
         F second = __builtin_convertvector(maxc - SEL(rmax, g, SEL(gmax, b, r)), F);                 \
         F x = QUOTIENT(first, range, reciprocal), y = QUOTIENT(second, range, reciprocal);           \
         F base = __builtin_convertvector(SEL(gmax, (I){0} + 2, (I){0} + 4), F);                      \
-        F h = SEL(rmax, x - y, join##S(low##S(base) + low##S(x) - low##S(y), high##S(base) + high##S(x) - high##S(y))); \
-        /* fmod(h / 6 + 1, 1): h / 6 + 1 is in [5/6, 11/6], and x - 1 is exact for x >= 1 */       \
-        const D sixth = (D){0} + 1.0 / 6;                                                            \
-        D tl = QUOTIENT(low##S(h), 6, sixth) + 1, th = QUOTIENT(high##S(h), 6, sixth) + 1;           \
-        tl = SEL(tl >= 1, tl - 1, tl), th = SEL(th >= 1, th - 1, th);                                \
-        I hue = (byte_of##S(join##S(tl, th)) + shift) & 255, sat = byte_of##S(s);                    \
+        F d = x - y, dz = d - x, err = (x - (d - dz)) + (-y - dz);                                   \
+        F tsum = base + d, e2 = (base - tsum) + d;                                                   \
+        F h = SEL(rmax, d, tsum + (e2 + err));                                                       \
+        /* Pillow's float(fmod(h / 6 + 1, 1)), which it rounds in double first, as h / 6 rounded */ \
+        /* to float, plus 1 where h < 0: the same on every 8-bit colour (tested on all of them). */  \
+        F turn = QUOTIENT(h, 6, (F){0} + 1.0f / 6);                                                  \
+        turn = SEL(h < 0, turn + 1, turn);                                                           \
+        I hue = (byte_of##S(turn) + shift) & 255, sat = byte_of##S(s);                               \
         /* hsv2rgb: 6 H / 255 as its sector and f = the fraction, rounded to float; rem / 255 */     \
         /* rounded to float is that (k / 255 lies too far from a float midpoint for the double  */   \
         /* step Pillow takes first to matter), and so is the sector from the float quotient. */   \
@@ -208,24 +205,16 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
 #define BYTES_LOW16 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 #define BYTES_HIGH16 BYTES_LOW16
 #define JOIN_BYTES16(lanes) __builtin_convertvector((lanes)[0], u8x16)
-#define HALF_LOW8 0, 1, 2, 3
-#define HALF_HIGH8 4, 5, 6, 7
-#define JOIN8 0, 1, 2, 3, 4, 5, 6, 7
-#define HALF_LOW16 0, 1, 2, 3, 4, 5, 6, 7
-#define HALF_HIGH16 8, 9, 10, 11, 12, 13, 14, 15
-#define JOIN16 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 typedef float f32x8 __attribute__((vector_size(32)));
-typedef double f64x4 __attribute__((vector_size(32)));
 typedef uint8_t u8x8 __attribute__((vector_size(8)));
-COLOR_KERNELS(, 8, 8, i32x8, f32x8, f64x4, u8x8)
+COLOR_KERNELS(, 8, 8, i32x8, f32x8, u8x8)
 
 #ifdef SL_AVX512
 typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef float f32x16 __attribute__((vector_size(64)));
-typedef double f64x8 __attribute__((vector_size(64)));
-COLOR_KERNELS(SL_TARGET_AVX512, 16, 16, i32x16, f32x16, f64x8, u8x16)
+COLOR_KERNELS(SL_TARGET_AVX512, 16, 16, i32x16, f32x16, u8x16)
 #endif
 
 uint64_t sl_luma_sum(const uint8_t *rgb, size_t pixel_count) {

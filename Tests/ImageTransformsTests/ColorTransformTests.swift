@@ -129,9 +129,10 @@ final class ColorTransformTests: XCTestCase {
         XCTAssertThrowsError(try GrayscaleTransform().outputShape(.tensor(channels: 3, height: 4, width: 4)))
     }
 
-    /// The hue kernel against Pillow's per-pixel conversions written out here, on a grid of
-    /// 970,299 colours (every third value of each channel, and 1, 4, ..., 37 for the dark ones)
-    /// and five shifts, in both vector widths (AVX2, and AVX-512 where the CPU has it).
+    /// The hue kernel against Pillow's per-pixel conversions written out here: every 8-bit colour
+    /// at one shift, then a grid of 970,299 colours (every third value of each channel, and 1, 4,
+    /// ..., 37 for the dark ones) at five shifts, in both vector widths (AVX2, and AVX-512 where
+    /// the CPU has it).
     func testHueShiftEqualsPillowsConversionsPixelByPixel() throws {
         defer { sl_kernels_avoid_avx512(0) }
         func toHSV(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
@@ -158,6 +159,28 @@ final class ColorTransformTests: XCTestCase {
             default: return (v, p, q)
             }
         }
+        // Every 8-bit colour at one shift, a red level at a time, in both widths: the kernel's
+        // float shortcuts for Pillow's double steps hold on the whole input domain.
+        let everyShift = UInt8(truncatingIfNeeded: Int32(0.37 * 255))
+        var allDiffering = 0
+        for r in 0..<256 {
+            var plane = [UInt8](repeating: 0, count: 3 * 65536)
+            for index in 0..<65536 { plane[3 * index] = UInt8(r); plane[3 * index + 1] = UInt8(index >> 8); plane[3 * index + 2] = UInt8(index & 255) }
+            var expected = plane
+            for index in 0..<65536 {
+                var (h, s, v) = toHSV(plane[3 * index], plane[3 * index + 1], plane[3 * index + 2])
+                h &+= everyShift
+                (expected[3 * index], expected[3 * index + 1], expected[3 * index + 2]) = toRGB(h, s, v)
+            }
+            for avoid in [Int32(0), 1] {
+                sl_kernels_avoid_avx512(avoid)
+                var shifted = Image(width: 65536, height: 1, channels: 3, pixels: plane)
+                ColorAdjust.hue(&shifted, factor: 0.37)
+                if shifted.pixels != expected { allDiffering += 1 }
+            }
+        }
+        sl_kernels_avoid_avx512(0)
+        XCTAssertEqual(allDiffering, 0, "hue 0.37 on every colour: \(allDiffering) of 512 red planes (both widths) differ")
         let levels = (0..<256).filter { $0 % 3 == 0 || $0 % 3 == 1 && $0 < 40 }
         var pixels: [UInt8] = []
         for r in levels { for g in levels { for b in levels { pixels += [UInt8(r), UInt8(g), UInt8(b)] } } }
