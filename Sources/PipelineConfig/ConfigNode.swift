@@ -52,6 +52,18 @@ struct ConfigNode {
         return entries
     }
 
+    /// A list entry: a mapping read as `mapping(allowed:what:)` reads it, or a bare name
+    /// (`- to_float`) read as that name with no fields (`- to_float: {}`).
+    func entries(allowed: [String], what: String) throws(PipelineError) -> [(key: String, value: ConfigNode)] {
+        guard case .scalar(let scalar) = node, !isNull else { return try mapping(allowed: allowed, what: what) }
+        let name = scalar.string
+        guard allowed.contains(name) else {
+            let guess = Self.closest(to: name, in: allowed).map { ": did you mean '\($0)'?" } ?? ""
+            throw error("unknown \(what) '\(name)'\(guess) (expected one of: \(allowed.joined(separator: ", ")))")
+        }
+        return [(name, child(.scalar(Node.Scalar("null", .implicit, .plain, scalar.mark)), name))]
+    }
+
     /// A mapping as a dictionary (keys checked as in `mapping(allowed:)`).
     func fields(allowed: [String]) throws(PipelineError) -> [String: ConfigNode] {
         var result: [String: ConfigNode] = [:]

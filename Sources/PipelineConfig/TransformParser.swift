@@ -14,9 +14,9 @@ enum TransformParser {
         var transforms: [any Transform] = []
         var shape = SampleShape.image(height: nil, width: nil, channels: nil)
         for item in try node.list() {
-            let entries = try item.mapping(allowed: ops, what: "op")
+            let entries = try item.entries(allowed: ops, what: "op")
             guard entries.count == 1, let (op, fields) = entries.first else {
-                throw item.error("each transform is a mapping with one op name, e.g. '- horizontal_flip: {p: 0.5}'")
+                throw item.error("each transform is one op name, with its fields or without: e.g. '- horizontal_flip: {p: 0.5}' or '- to_float'")
             }
             do {
                 let transform = try make(op, fields)
@@ -225,9 +225,9 @@ extension TransformParser {
     static func batchTransforms(_ node: ConfigNode) throws(PipelineError) -> BatchTransforms {
         var result = BatchTransforms(mixes: [], classes: nil)
         for item in try node.list() {
-            let entries = try item.mapping(allowed: ["mixup", "cutmix"], what: "batch op")
+            let entries = try item.entries(allowed: ["mixup", "cutmix"], what: "batch op")
             guard entries.count == 1, let (op, fields) = entries.first else {
-                throw item.error("each batch op is a mapping with one op name, e.g. '- mixup: {alpha: 0.2}'")
+                throw item.error("each batch op is one op name, with its fields or without: e.g. '- mixup: {alpha: 0.2}' or '- cutmix'")
             }
             let f = try fields.fields(allowed: ["alpha", "num_classes"])
             let alpha = try f["alpha"]?.double() ?? 1.0

@@ -58,6 +58,26 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertNotNil(error("transforms: {train: []}\n"))   // version is required
     }
 
+    /// An op with no fields may be written as its bare name, as in the lists of torchvision's
+    /// Compose: the same transforms as with `{}`; a bare unknown name is an error that says which
+    /// op was meant, and an op that needs fields says which.
+    func testBareOpNamesAreOpsWithNoFields() throws {
+        let bare = try PipelineFile.parse("version: 1\ntransforms:\n  train:\n    - random_autocontrast\n    - to_float\n"
+                                          + "batch_transforms:\n  train:\n    - cutmix\n", path: "t.yaml")
+        let braces = try PipelineFile.parse("version: 1\ntransforms:\n  train:\n    - random_autocontrast: {}\n    - to_float: {}\n"
+                                            + "batch_transforms:\n  train:\n    - cutmix: {}\n", path: "t.yaml")
+        XCTAssertEqual(try bare.chain("train").transforms.map(\.description), try braces.chain("train").transforms.map(\.description))
+        XCTAssertEqual(try bare.chain("train").transforms.count, 2)
+        XCTAssertEqual(bare.batchTransforms["train"], braces.batchTransforms["train"])
+        XCTAssertEqual(bare.batchTransforms["train"]?.mixes.count, 1)
+        let typo = error("version: 1\ntransforms:\n  train:\n    - to_flot\n")
+        XCTAssertEqual(typo?.line, 4)
+        XCTAssertTrue(typo?.message.contains("unknown op 'to_flot': did you mean 'to_float'?") ?? false, typo?.message ?? "")
+        let needsFields = error("version: 1\ntransforms:\n  train:\n    - random_crop\n")
+        XCTAssertEqual(needsFields?.line, 4)
+        XCTAssertTrue(needsFields?.message.contains("size") ?? false, needsFields?.message ?? "")
+    }
+
     func testBadValuesAreRejectedWhenTheFileIsRead() {
         let cases = [
             "- random_crop: {size: -3}",
