@@ -9,9 +9,9 @@ enum ModelParser {
         var specs: [LayerSpec] = []
         var places: [PipelineFile.Place] = []
         for item in try node.list() {
-            let entries = try item.mapping(allowed: ops, what: "layer")
+            let entries = try item.entries(allowed: ops, what: "layer")
             guard entries.count == 1, let (op, fields) = entries.first else {
-                throw item.error("each layer is a mapping with one op name, e.g. '- dense: {units: 10}'")
+                throw item.error("each layer is one op name, with its fields or without: e.g. '- dense: {units: 10}' or '- flatten'")
             }
             specs.append(try layer(op, fields))
             places.append(PipelineFile.Place(line: fields.node.mark?.line, column: fields.node.mark?.column, keyPath: fields.keyPath))
