@@ -31,8 +31,6 @@
         __builtin_convertvector(value_, I);                                                          \
     })
 
-// The kernels of one vector width: I (int32 lanes), F (float lanes), D (double, half the lanes),
-// U (uint8 lanes, as many as I).
 typedef uint8_t u8x16 __attribute__((vector_size(16)));
 
 // 16 RGB pixels (48 bytes) as three planes of 16 bytes, and back: byte shuffles.
@@ -58,6 +56,7 @@ INLINE void store16(uint8_t *rgb, const u8x16 planes[3]) {
     memcpy(rgb, &a, 16), memcpy(rgb + 16, &m, 16), memcpy(rgb + 32, &c, 16);
 }
 
+// The kernels of one vector width W: I (int32 lanes), F (float lanes), U (W uint8 lanes).
 #define COLOR_KERNELS(TARGET, S, W, I, F, U)                                                     \
     /* (int)(x * 255) for x in [0, 1], exactly: the rounded product's floor, less one where the  */ \
     /* product was rounded up onto that integer (the fused x 255 - floor is negative). */         \
