@@ -42,9 +42,8 @@ struct ConfigNode {
         for (keyNode, value) in mapping {
             guard let key = keyNode.string else { throw error("keys must be names") }
             guard allowed.contains(key) else {
-                let place = ConfigNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
-                let guess = Self.closest(to: key, in: allowed).map { ": did you mean '\($0)'?" } ?? ""
-                throw place.error("unknown \(what) '\(key)'\(guess) (expected one of: \(allowed.joined(separator: ", ")))")
+                throw ConfigNode(node: keyNode, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, file: file)
+                    .unknown(key, allowed: allowed, what: what)
             }
             guard !entries.contains(where: { $0.0 == key }) else { throw child(keyNode, key).error("duplicate key") }
             entries.append((key, child(value, key)))
@@ -57,11 +56,15 @@ struct ConfigNode {
     func entries(allowed: [String], what: String) throws(PipelineError) -> [(key: String, value: ConfigNode)] {
         guard case .scalar(let scalar) = node, !isNull else { return try mapping(allowed: allowed, what: what) }
         let name = scalar.string
-        guard allowed.contains(name) else {
-            let guess = Self.closest(to: name, in: allowed).map { ": did you mean '\($0)'?" } ?? ""
-            throw error("unknown \(what) '\(name)'\(guess) (expected one of: \(allowed.joined(separator: ", ")))")
-        }
+        guard allowed.contains(name) else { throw unknown(name, allowed: allowed, what: what) }
         return [(name, child(.scalar(Node.Scalar("null", .implicit, .plain, scalar.mark)), name))]
+    }
+
+    /// `name` is not one of `allowed`: the error here names it, the closest allowed one when it
+    /// looks like a typo, and the allowed ones.
+    private func unknown(_ name: String, allowed: [String], what: String) -> PipelineError {
+        let guess = Self.closest(to: name, in: allowed).map { ": did you mean '\($0)'?" } ?? ""
+        return error("unknown \(what) '\(name)'\(guess) (expected one of: \(allowed.joined(separator: ", ")))")
     }
 
     /// A mapping as a dictionary (keys checked as in `mapping(allowed:)`).
