@@ -2,10 +2,12 @@ import Dispatch
 import TensorCore
 import Trainer
 
-/// The convolution layers of the reference CNNs alone (forward + backward, batch 128), as
-/// GFLOPS against a plain 1024^3 sgemm measured in the same process. First layers (1 or 3
-/// input channels) skip the input gradient, as they do in training, and count 2x the forward
-/// FLOPs instead of 3x.
+/// The convolution layers of the reference CNNs alone (forward + backward), as GFLOPS against a
+/// plain 1024^3 sgemm. The machine's speed can move by 2x within a minute, so each layer's
+/// timing is paired with an sgemm timing taken just before it, five times, and the share of
+/// sgemm is the median of the five pairs' ratios (with their range). First layers (1 or 3 input
+/// channels) skip the input gradient, as they do in training, and count 2x the forward FLOPs
+/// instead of 3x.
 public struct ConvLayerBench {
     public struct Row: Encodable {
         public var layer: String
@@ -13,6 +15,8 @@ public struct ConvLayerBench {
         public var gflops: Double
         public var sgemm_gflops: Double
         public var ratio_vs_sgemm: Double
+        public var ratio_min: Double
+        public var ratio_max: Double
     }
 
     static let layers: [(name: String, input: [Int], filters: Int, kernel: Int)] = [
@@ -25,6 +29,7 @@ public struct ConvLayerBench {
 
     public let threads: [Int]
     public let batchSize: Int
+    static let pairs = 5
 
     public init(threads: [Int], batchSize: Int) {
         (self.threads, self.batchSize) = (threads, batchSize)
@@ -33,9 +38,9 @@ public struct ConvLayerBench {
     public func run() throws -> [Row] {
         _ = try BLASLibrary.load()
         var rows: [Row] = []
+        let sgemm = Sgemm()
         for threadCount in threads {
             ComputeThreads.set(threadCount)
-            let sgemm = Self.sgemmRate()
             for spec in Self.layers {
                 var rng = SampleRNG(seed: 2, epoch: 0, index: 0)
                 let layer = try Conv2D(inputShape: spec.input, filters: spec.filters, kernel: (spec.kernel, spec.kernel), padding: .same, rng: &rng)
@@ -48,20 +53,36 @@ public struct ConvLayerBench {
                     layer.backward(input, outputGradient: gradient, needsInputGradient: needsInputGradient)
                 }
                 pass()
-                let rate = Self.median(runs: 5) { pass() } * flops / 1e9
-                rows.append(Row(layer: spec.name, threads: threadCount, gflops: rate, sgemm_gflops: sgemm, ratio_vs_sgemm: rate / sgemm))
+                sgemm.multiply()
+                var (layerCalls, sgemmCalls) = (1, 1)
+                var (layerRates, sgemmRates): ([Double], [Double]) = ([], [])
+                for _ in 0..<Self.pairs {
+                    sgemmRates.append(Self.rate(calls: &sgemmCalls) { sgemm.multiply() } * sgemm.flops / 1e9)
+                    layerRates.append(Self.rate(calls: &layerCalls) { pass() } * flops / 1e9)
+                }
+                let ratios = zip(layerRates, sgemmRates).map { $0 / $1 }.sorted()
+                rows.append(Row(layer: spec.name, threads: threadCount, gflops: Self.median(layerRates), sgemm_gflops: Self.median(sgemmRates),
+                                ratio_vs_sgemm: Self.median(ratios), ratio_min: ratios[0], ratio_max: ratios[ratios.count - 1]))
             }
         }
         ComputeThreads.set(1)
         return rows
     }
 
-    /// GFLOPS of C = A·B with 1024x1024 matrices, split over the compute threads as the trainer does.
-    static func sgemmRate() -> Double {
+    /// C = A·B with 1024x1024 matrices, split over the compute threads as the trainer does.
+    final class Sgemm {
         let size = 1024
-        let a = [Float](repeating: 0.5, count: size * size), b = [Float](repeating: 0.25, count: size * size)
-        var c = [Float](repeating: 0, count: size * size)
+        let a: [Float], b: [Float]
+        var c: [Float]
+        var flops: Double { 2 * Double(size * size * size) }
+
+        init() {
+            (a, b) = ([Float](repeating: 0.5, count: size * size), [Float](repeating: 0.25, count: size * size))
+            c = [Float](repeating: 0, count: size * size)
+        }
+
         func multiply() {
+            let size = size
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
@@ -71,21 +92,19 @@ public struct ConvLayerBench {
                 }
             }
         }
-        multiply()
-        return median(runs: 5) { multiply() } * 2 * Double(size * size * size) / 1e9
     }
 
-    /// Calls per second of `body`: the median over `runs` timings of about 0.3 s each.
-    static func median(runs: Int, _ body: () -> Void) -> Double {
-        var rates: [Double] = []
-        var calls = 1
-        while rates.count < runs {
+    /// Calls per second of `body` over at least 0.2 s; `calls` grows until one timing lasts that
+    /// long and is kept for the next timing of the same body.
+    static func rate(calls: inout Int, _ body: () -> Void) -> Double {
+        while true {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<calls { body() }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if seconds < 0.3 && rates.isEmpty { calls *= 2; continue }
-            rates.append(Double(calls) / seconds)
+            if seconds >= 0.2 { return Double(calls) / seconds }
+            calls *= 2
         }
-        return rates.sorted()[rates.count / 2]
     }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 }

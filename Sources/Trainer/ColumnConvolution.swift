@@ -1,11 +1,11 @@
 import CSluiceBLAS
 
-/// The im2col path of `Conv2D`, a block of samples at a time: a block's column matrix
-/// [K, n * P] (at most 256 KiB) and its product stay in cache, where the whole batch's matrices
-/// would be streamed through memory several times per step. Blocks, and the groups of blocks
-/// (at least 8 samples) whose weight gradients accumulate into one partial, are fixed by the
-/// layer's shape; each group is computed by one thread with single-threaded sgemm, and the
-/// partials are summed in group order, so the thread count changes no value.
+/// The im2col path of `Conv2D`, one sample at a time: a sample's column matrix [K, P] stays in
+/// cache, and sgemm reads and writes the batch's tensors in place (the output and its gradient
+/// are [F, P] per sample), so no product is copied and the bias costs no pass of its own (the
+/// output starts as the bias and sgemm adds onto it). Samples go to threads by groups of 8,
+/// whose weight gradients accumulate into one partial; partials are summed in group order, so the
+/// thread count changes no value.
 struct ColumnConvolution {
     let geometry: ConvGeometry
     let filters: Int
@@ -14,38 +14,29 @@ struct ColumnConvolution {
     private var pixels: Int { geometry.outputPixels }
     private var sampleSize: Int { geometry.channels * geometry.height * geometry.width }
 
-    /// Samples per block: as many as keep the column matrix within 64 Ki floats.
-    var blockSize: Int { max(1, 65_536 / max(1, taps * pixels)) }
+    /// Samples whose weight gradients accumulate into one partial.
+    static let groupSize = 8
 
-    func blocks(_ batch: Int) -> Int { (batch + blockSize - 1) / blockSize }
-
-    /// Blocks whose weight gradients accumulate into one partial: at least 8 samples.
-    var groupSize: Int { max(1, (8 + blockSize - 1) / blockSize) }
-
-    func groups(_ batch: Int) -> Int { (blocks(batch) + groupSize - 1) / groupSize }
+    func groups(_ batch: Int) -> Int { (batch + Self.groupSize - 1) / Self.groupSize }
 
     /// output [N, F, P] = weight [F, K] x columns + bias.
     func forward(_ input: UnsafePointer<Float>, batch: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                  into output: UnsafeMutablePointer<Float>) {
         let shared = UncheckedSendable((input, weight, bias, output))
-        ComputeThreads.forEachChunk(blocks(batch)) { blocks in
+        let (filters, taps, pixels, sampleSize) = (filters, taps, pixels, sampleSize)
+        ComputeThreads.forEachChunk(batch) { samples in
             let (input, weight, bias, output) = shared.value
-            let scratch = Scratch(self)
+            let scratch = Scratch(geometry)
             defer { scratch.release() }
-            for block in blocks {
-                let (first, count) = range(block, batch: batch)
-                let width = count * pixels
-                columns(input, first: first, count: count, into: scratch.columns)
-                sl_sgemm(false, false, Int32(filters), Int32(width), Int32(taps), weight, Int32(taps), scratch.columns, Int32(width),
-                         0, scratch.product, Int32(width))
-                for n in 0..<count {
-                    for f in 0..<filters {
-                        let source = scratch.product + f * width + n * pixels
-                        let destination = output + ((first + n) * filters + f) * pixels
-                        let b = bias?[f] ?? 0
-                        for p in 0..<pixels { destination[p] = source[p] + b }
-                    }
+            let columns = scratch.columns
+            for n in samples {
+                geometry.im2col(input + n * sampleSize, into: columns, padded: scratch.padded)
+                let y = output + n * filters * pixels
+                if let bias {
+                    for f in 0..<filters { (y + f * pixels).update(repeating: bias[f], count: pixels) }
                 }
+                sl_sgemm(false, false, Int32(filters), Int32(pixels), Int32(taps), weight, Int32(taps), columns, Int32(pixels),
+                         bias == nil ? 0 : 1, y, Int32(pixels))
             }
         }
     }
@@ -56,44 +47,34 @@ struct ColumnConvolution {
     func backward(_ input: UnsafePointer<Float>, batch: Int, outputGradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
                   inputGradient: UnsafeMutablePointer<Float>?, partials: UnsafeMutablePointer<Float>) {
+        let (filters, taps, pixels, sampleSize) = (filters, taps, pixels, sampleSize)
         let (weightCount, stride) = (filters * taps, filters * taps + filters)
         let parameters = weightGradient != nil
         let shared = UncheckedSendable((input, outputGradient, weight, inputGradient, partials))
-        let (blockCount, groupSize) = (blocks(batch), groupSize)
         ComputeThreads.forEachChunk(groups(batch)) { groups in
             let (input, outputGradient, weight, inputGradient, partials) = shared.value
-            let scratch = Scratch(self)
+            let scratch = Scratch(geometry)
             defer { scratch.release() }
-            for block in groups.lowerBound * groupSize..<min(blockCount, groups.upperBound * groupSize) {
-                let (group, firstOfGroup) = (block / groupSize, block % groupSize == 0)
-                let (first, count) = range(block, batch: batch)
-                let width = count * pixels
-                if parameters { columns(input, first: first, count: count, into: scratch.columns) }
-                // The block's output gradient as [F, n * P].
-                for n in 0..<count {
-                    for f in 0..<filters {
-                        (scratch.product + f * width + n * pixels)
-                            .update(from: outputGradient + ((first + n) * filters + f) * pixels, count: pixels)
-                    }
-                }
+            let columns = scratch.columns
+            for n in groups.lowerBound * Self.groupSize..<min(batch, groups.upperBound * Self.groupSize) {
+                let dy = outputGradient + n * filters * pixels
                 if parameters {
-                    let partial = partials + group * stride
-                    sl_sgemm(false, true, Int32(filters), Int32(taps), Int32(width), scratch.product, Int32(width), scratch.columns,
-                             Int32(width), firstOfGroup ? 0 : 1, partial, Int32(taps))
+                    let (partial, firstOfGroup) = (partials + n / Self.groupSize * stride, n % Self.groupSize == 0)
+                    geometry.im2col(input + n * sampleSize, into: columns, padded: scratch.padded)
+                    sl_sgemm(false, true, Int32(filters), Int32(taps), Int32(pixels), dy, Int32(pixels), columns, Int32(pixels),
+                             firstOfGroup ? 0 : 1, partial, Int32(taps))
                     for f in 0..<filters {
-                        let sum = VectorMath.sum(scratch.product + f * width, count: width)
+                        let sum = VectorMath.sum(dy + f * pixels, count: pixels)
                         partial[weightCount + f] = firstOfGroup ? sum : partial[weightCount + f] + sum
                     }
                 }
                 guard let inputGradient else { continue }
-                // column gradient [K, n * P] = weight^T [K, F] x gradient [F, n * P], folded back.
-                sl_sgemm(true, false, Int32(taps), Int32(width), Int32(filters), weight, Int32(taps), scratch.product, Int32(width),
-                         0, scratch.columns, Int32(width))
-                let target = inputGradient + first * sampleSize
-                target.update(repeating: 0, count: count * sampleSize)
-                for n in 0..<count {
-                    geometry.col2im(scratch.columns + n * pixels, rowStride: width, into: target + n * sampleSize)
-                }
+                // column gradient [K, P] = weight^T [K, F] x gradient [F, P], folded back.
+                sl_sgemm(true, false, Int32(taps), Int32(pixels), Int32(filters), weight, Int32(taps), dy, Int32(pixels),
+                         0, columns, Int32(pixels))
+                let target = inputGradient + n * sampleSize
+                target.update(repeating: 0, count: sampleSize)
+                geometry.col2im(columns, into: target)
             }
         }
         guard let weightGradient else { return }
@@ -106,33 +87,21 @@ struct ColumnConvolution {
         }
     }
 
-    /// The first sample and the number of samples of `block`.
-    private func range(_ block: Int, batch: Int) -> (first: Int, count: Int) {
-        let first = block * blockSize
-        return (first, min(blockSize, batch - first))
-    }
-
-    /// The column matrix [K, count * P] of samples first ..< first + count.
-    private func columns(_ input: UnsafePointer<Float>, first: Int, count: Int, into columns: UnsafeMutablePointer<Float>) {
-        for n in 0..<count {
-            geometry.im2col(input + (first + n) * sampleSize, into: columns + n * pixels, rowStride: count * pixels)
-        }
-    }
-
-    /// One thread's column matrix and product (or output gradient) for a block.
+    /// One thread's column matrix, and the zero-bordered copy of a sample `im2col` reads.
     private struct Scratch {
         let columns: UnsafeMutablePointer<Float>
-        let product: UnsafeMutablePointer<Float>
+        let padded: UnsafeMutablePointer<Float>?
 
-        init(_ convolution: ColumnConvolution) {
-            let width = convolution.blockSize * convolution.pixels
-            columns = .allocate(capacity: convolution.taps * width)
-            product = .allocate(capacity: convolution.filters * width)
+        init(_ geometry: ConvGeometry) {
+            columns = .allocate(capacity: geometry.columnRows * geometry.outputPixels)
+            let size = geometry.paddedSize
+            padded = size > 0 ? .allocate(capacity: size) : nil
+            padded?.initialize(repeating: 0, count: size)
         }
 
         func release() {
             columns.deallocate()
-            product.deallocate()
+            padded?.deallocate()
         }
     }
 }

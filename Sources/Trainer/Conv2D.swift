@@ -2,7 +2,7 @@ import CSluiceKernels
 import ModelSpec
 import TensorCore
 
-/// 2-D convolution as im2col + one OpenBLAS sgemm over the whole batch, or, for a first layer
+/// 2-D convolution as im2col + OpenBLAS sgemm a sample at a time (`ColumnConvolution`), or, for a first layer
 /// (at most 3 input channels, stride 1, outputs at least 16 wide), directly: there the column
 /// matrix holds 9-27 rows and moving it costs more than the arithmetic (`sl_conv_direct_forward`).
 /// Weights [filters, inputChannels, kh, kw] and bias [filters], as PyTorch's `Conv2d`.
@@ -15,9 +15,9 @@ public final class Conv2D: Layer {
     public let bias: Parameter?
     public private(set) var output = Tensor()
     public private(set) var inputGradient = Tensor()
-    /// The im2col path, by blocks of samples.
+    /// The im2col path.
     private let columnPath: ColumnConvolution
-    /// [groups, F * K + F]: the im2col path's weight and bias gradients per group of blocks.
+    /// [groups, F * K + F]: the im2col path's weight and bias gradients per group of samples.
     private var blockGradients: [Float] = []
     /// The direct path's shape, when this layer takes it.
     private let direct: sl_conv_shape?

@@ -23,49 +23,77 @@ struct ConvGeometry {
         return (lower, max(lower, upper))
     }
 
-    /// Writes the column matrix of `image` ([C, H, W]) into `columns`, whose rows are
-    /// `rowStride` floats apart (several samples share one matrix side by side).
-    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
-        var row = 0
+    /// Rows and columns of the zero-bordered copy of a plane that `im2col` reads: the padding on
+    /// top and left, the image, and as much beyond it as the kernel's last position reaches.
+    var paddedHeight: Int { max(padTop + height, (outputHeight - 1) * stride + (kernelHeight - 1) * dilation + 1) }
+    var paddedWidth: Int { max(padLeft + width, (outputWidth - 1) * stride + (kernelWidth - 1) * dilation + 1) }
+
+    /// Floats of the scratch `im2col` takes, 0 when the image is read as it is (no padding).
+    var paddedSize: Int {
+        padTop == 0 && padLeft == 0 && paddedHeight == height && paddedWidth == width ? 0 : channels * paddedHeight * paddedWidth
+    }
+
+    /// Writes the column matrix [K, P] of `image` ([C, H, W]) into `columns`. With padding, the
+    /// image is first copied into `padded` (`paddedSize` floats whose border the caller has
+    /// zeroed once; only the interior is written), so that every row of the matrix is a plain
+    /// copy: no bounds, no zero runs, no calls to memset or memmove for rows of a few floats.
+    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>?) {
+        let (rows, columnCount) = (paddedHeight, paddedWidth)
+        let source: UnsafePointer<Float>
+        if let padded, paddedSize > 0 {
+            for channel in 0..<channels {
+                for y in 0..<height {
+                    let from: Int = (channel &* height &+ y) &* width
+                    let to: Int = (channel &* rows &+ padTop &+ y) &* columnCount &+ padLeft
+                    copy(image + from, to: padded + to, count: width)
+                }
+            }
+            source = UnsafePointer(padded)
+        } else {
+            source = image
+        }
+        var destination = columns
         for channel in 0..<channels {
-            let plane = image + channel &* height &* width
+            let plane = source + channel &* rows &* columnCount
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
-                    let destination = columns + row &* rowStride
-                    let columnOffset = j &* dilation
-                    let (lower, upper) = validColumns(offset: columnOffset)
                     for y in 0..<outputHeight {
-                        let out = destination + y &* outputWidth
-                        let inputRow = y &* stride &- padTop &+ i &* dilation
-                        guard inputRow >= 0, inputRow < height else {
-                            out.update(repeating: 0, count: outputWidth)
-                            continue
-                        }
-                        if lower > 0 { out.update(repeating: 0, count: lower) }
-                        if upper < outputWidth { (out + upper).update(repeating: 0, count: outputWidth &- upper) }
-                        let source = plane + (inputRow &* width &- padLeft &+ columnOffset)
+                        let offset: Int = (y &* stride &+ i &* dilation) &* columnCount &+ j &* dilation
+                        let from = plane + offset
                         if stride == 1 {
-                            if upper > lower { (out + lower).update(from: source + lower, count: upper &- lower) }
+                            copy(from, to: destination, count: outputWidth)
                         } else {
-                            var x = lower
-                            while x < upper { out[x] = source[x &* stride]; x &+= 1 }
+                            for x in 0..<outputWidth { destination[x] = from[x &* stride] }
                         }
+                        destination += outputWidth
                     }
-                    row &+= 1
                 }
             }
         }
     }
 
-    /// Adds the column matrix back onto an image gradient ([C, H, W], zeroed by the caller):
-    /// the transpose of `im2col`.
-    func col2im(_ columns: UnsafePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+    /// Copies `count` floats eight at a time, the last eight overlapping the ones before when
+    /// `count` is not a multiple of 8.
+    @inline(__always)
+    private func copy(_ from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int) {
+        guard count >= 8 else {
+            for x in 0..<count { to[x] = from[x] }
+            return
+        }
+        var x = 0
+        while x &+ 8 <= count { VectorMath.store(VectorMath.load(from + x), to + x); x &+= 8 }
+        if x < count { VectorMath.store(VectorMath.load(from + (count &- 8)), to + (count &- 8)) }
+    }
+
+    /// Adds the column matrix [K, P] back onto an image gradient ([C, H, W], zeroed by the
+    /// caller): the transpose of `im2col`.
+    func col2im(_ columns: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
         var row = 0
         for channel in 0..<channels {
             let plane = image + channel &* height &* width
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
-                    let source = columns + row &* rowStride
+                    let source = columns + row &* outputPixels
                     let columnOffset = j &* dilation
                     let (lower, upper) = validColumns(offset: columnOffset)
                     for y in 0..<outputHeight {

@@ -145,13 +145,14 @@ struct BenchCommand: ParsableCommand {
                   + "  " + row.optimizer.padding(toLength: 9, withPad: " ", startingAt: 0) + "\(row.threads)".leftPadded(8)
                   + Terminal.count(Int(row.images_per_second)).leftPadded(14) + range.leftPadded(17) + Terminal.fixed(row.estimated_gflops, 1).leftPadded(14))
         }
-        print("\nconvolution layers alone (forward + backward, batch \(batchSize)) against a 1024^3 sgemm in the same process")
-        print("layer                            threads   GFLOPS   sgemm GFLOPS   of sgemm")
+        print("\nconvolution layers alone (forward + backward, batch \(batchSize)), each timing paired with a 1024^3 sgemm timed just before it")
+        print("layer                            threads   GFLOPS   sgemm GFLOPS   of sgemm   pairs' range")
         let convolutions = try ConvLayerBench(threads: threads, batchSize: batchSize).run()
         for row in convolutions {
+            let range = Terminal.fixed(row.ratio_min * 100, 0) + "-" + Terminal.fixed(row.ratio_max * 100, 0) + "%"
             print(row.layer.padding(toLength: 32, withPad: " ", startingAt: 0) + "\(row.threads)".leftPadded(8)
                   + Terminal.fixed(row.gflops, 1).leftPadded(9) + Terminal.fixed(row.sgemm_gflops, 1).leftPadded(15)
-                  + (Terminal.fixed(row.ratio_vs_sgemm * 100, 0) + "%").leftPadded(11))
+                  + (Terminal.fixed(row.ratio_vs_sgemm * 100, 0) + "%").leftPadded(11) + range.leftPadded(15))
         }
         if let json {
             let encoder = JSONEncoder()

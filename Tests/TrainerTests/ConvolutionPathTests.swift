@@ -5,11 +5,12 @@ import TestSupport
 import XCTest
 
 /// Both paths of `Conv2D` against the convolution written out in Double: the direct one (few
-/// input channels, stride 1, outputs at least 16 wide; its bits pinned) and im2col by blocks of
-/// samples; and both give the same bits on 1 and 2 threads.
+/// input channels, stride 1, outputs at least 16 wide; its bits pinned) and im2col a sample at a
+/// time; and both give the same bits on 1 and 2 threads.
 final class ConvolutionPathTests: XCTestCase {
     private struct Case {
         let input: [Int], filters: Int, kernel: (Int, Int), padding: ConvPadding, dilation: Int, bias: Bool
+        var stride = 1
     }
 
     private let cases = [
@@ -21,19 +22,24 @@ final class ConvolutionPathTests: XCTestCase {
         Case(input: [1, 4, 17], filters: 1, kernel: (1, 1), padding: .valid, dilation: 1, bias: true),
     ]
 
-    /// im2col cases: several blocks of samples (the MNIST CNN's second layer has one sample a
-    /// block), strides, and a first layer too narrow for the direct path.
+    /// im2col cases: rows of 14 (copied 8 at a time, the last 8 overlapping), 8 and fewer than
+    /// 8 floats; padding on all sides, on the bottom and right only (the CIFAR CNN's 2x2 layers),
+    /// none (the image read as it is); strides and dilation; a first layer too narrow for the
+    /// direct path.
     private let columnCases = [
         Case(input: [32, 14, 14], filters: 8, kernel: (3, 3), padding: .same, dilation: 1, bias: true),
+        Case(input: [16, 8, 8], filters: 5, kernel: (2, 2), padding: .same, dilation: 1, bias: true),
         Case(input: [8, 11, 20], filters: 6, kernel: (3, 2), padding: .explicit(1), dilation: 2, bias: false),
         Case(input: [3, 9, 9], filters: 4, kernel: (3, 3), padding: .same, dilation: 1, bias: true),
+        Case(input: [4, 13, 10], filters: 3, kernel: (3, 3), padding: .valid, dilation: 1, bias: true, stride: 2),
+        Case(input: [5, 10, 12], filters: 4, kernel: (3, 3), padding: .same, dilation: 1, bias: false, stride: 2),
     ]
 
     private func random(_ count: Int, _ rng: inout SampleRNG) -> [Float] { (0..<count).map { _ in Float(rng.normal()) } }
 
     /// A layer for `c`, after one forward and backward pass on random values.
     private func pass(_ c: Case, batch: Int, needsInputGradient: Bool, rng: inout SampleRNG) throws -> Conv2D {
-        let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
+        let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, stride: c.stride, padding: c.padding,
                                dilation: c.dilation, bias: c.bias, rng: &rng)
         let input = Tensor(shape: [batch] + c.input, values: random(batch * c.input.reduce(1, *), &rng))
         let gradient = Tensor(shape: [batch] + layer.outputShape, values: random(batch * layer.outputShape.reduce(1, *), &rng))
@@ -60,7 +66,7 @@ final class ConvolutionPathTests: XCTestCase {
                         for ch in 0..<channels {
                             for i in 0..<c.kernel.0 {
                                 for j in 0..<c.kernel.1 {
-                                    let (row, column) = (y - g.padTop + i * c.dilation, x - g.padLeft + j * c.dilation)
+                                    let (row, column) = (y * c.stride - g.padTop + i * c.dilation, x * c.stride - g.padLeft + j * c.dilation)
                                     guard row >= 0, row < height, column >= 0, column < width else { continue }
                                     let w = ((f * channels + ch) * c.kernel.0 + i) * c.kernel.1 + j
                                     let v = ((n * channels + ch) * height + row) * width + column
@@ -90,10 +96,10 @@ final class ConvolutionPathTests: XCTestCase {
     func testMatchesTheDefinition() throws {
         var rng = SampleRNG(seed: 11, epoch: 0, index: 0)
         for (c, direct) in cases.map({ ($0, true) }) + columnCases.map({ ($0, false) }) {
-            let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, padding: c.padding,
+            let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, stride: c.stride, padding: c.padding,
                                    dilation: c.dilation, bias: c.bias, rng: &rng)
             XCTAssertEqual(layer.takesDirectPath, direct, "\(c.input) \(c.kernel)")
-            let batch = direct ? 3 : 7
+            let batch = direct ? 3 : 17   // im2col: three groups of samples, the last partial
             let input = random(batch * c.input.reduce(1, *), &rng)
             let gradient = random(batch * layer.outputShape.reduce(1, *), &rng)
             let expected = reference(c, layer: layer, input: input, batch: batch, gradient: gradient)
@@ -108,8 +114,8 @@ final class ConvolutionPathTests: XCTestCase {
         }
     }
 
-    /// Every value is computed the same way whatever the thread count: samples or blocks of
-    /// them go to threads whole, and gradients are summed in sample or block order.
+    /// Every value is computed the same way whatever the thread count: samples or groups of
+    /// them go to threads whole, and gradients are summed in sample or group order.
     func testBothPathsGiveTheSameBitsOnOneAndTwoThreads() throws {
         for c in [cases[0], columnCases[0], columnCases[1]] {
             func run(threads: Int) throws -> [[Float]] {
