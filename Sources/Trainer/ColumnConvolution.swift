@@ -26,7 +26,7 @@ struct ColumnConvolution {
         let (filters, taps, pixels, sampleSize) = (filters, taps, pixels, sampleSize)
         ComputeThreads.forEachChunk(batch) { samples in
             let (input, weight, bias, output) = shared.value
-            let scratch = Scratch(geometry)
+            let scratch = Scratch(geometry, sums: false)
             defer { scratch.release() }
             let columns = scratch.columns
             for n in samples {
@@ -53,7 +53,7 @@ struct ColumnConvolution {
         let shared = UncheckedSendable((input, outputGradient, weight, inputGradient, partials))
         ComputeThreads.forEachChunk(groups(batch)) { groups in
             let (input, outputGradient, weight, inputGradient, partials) = shared.value
-            let scratch = Scratch(geometry)
+            let scratch = Scratch(geometry, sums: inputGradient != nil)
             defer { scratch.release() }
             let columns = scratch.columns
             for n in groups.lowerBound * Self.groupSize..<min(batch, groups.upperBound * Self.groupSize) {
@@ -72,9 +72,7 @@ struct ColumnConvolution {
                 // column gradient [K, P] = weight^T [K, F] x gradient [F, P], folded back.
                 sl_sgemm(true, false, Int32(taps), Int32(pixels), Int32(filters), weight, Int32(taps), dy, Int32(pixels),
                          0, columns, Int32(pixels))
-                let target = inputGradient + n * sampleSize
-                target.update(repeating: 0, count: sampleSize)
-                geometry.col2im(columns, into: target)
+                geometry.col2im(columns, into: inputGradient + n * sampleSize, sums: scratch.sums)
             }
         }
         guard let weightGradient else { return }
@@ -87,21 +85,25 @@ struct ColumnConvolution {
         }
     }
 
-    /// One thread's column matrix, and the zero-bordered copy of a sample `im2col` reads.
+    /// One thread's column matrix, the zero-bordered copy of a sample `im2col` reads, and the
+    /// padded sums `col2im` makes (a buffer of its own: the copy's border must stay zero).
     private struct Scratch {
         let columns: UnsafeMutablePointer<Float>
         let padded: UnsafeMutablePointer<Float>?
+        let sums: UnsafeMutablePointer<Float>?
 
-        init(_ geometry: ConvGeometry) {
+        init(_ geometry: ConvGeometry, sums: Bool) {
             columns = .allocate(capacity: geometry.columnRows * geometry.outputPixels)
             let size = geometry.paddedSize
             padded = size > 0 ? .allocate(capacity: size) : nil
             padded?.initialize(repeating: 0, count: size)
+            self.sums = size > 0 && sums ? .allocate(capacity: size) : nil
         }
 
         func release() {
             columns.deallocate()
             padded?.deallocate()
+            sums?.deallocate()
         }
     }
 }

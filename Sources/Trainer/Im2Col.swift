@@ -11,24 +11,13 @@ struct ConvGeometry {
     var columnRows: Int { channels * kernelHeight * kernelWidth }
     var outputPixels: Int { outputHeight * outputWidth }
 
-    /// The output columns `[lower, upper)` whose input column `x * stride - padLeft + offset`
-    /// lies inside the image.
-    @inline(__always)
-    func validColumns(offset: Int) -> (lower: Int, upper: Int) {
-        // x * stride >= padLeft - offset  and  x * stride < width + padLeft - offset
-        let first = padLeft - offset
-        let lower = first <= 0 ? 0 : (first + stride - 1) / stride
-        let end = width + padLeft - offset
-        let upper = end <= 0 ? 0 : min(outputWidth, (end + stride - 1) / stride)
-        return (lower, max(lower, upper))
-    }
-
     /// Rows and columns of the zero-bordered copy of a plane that `im2col` reads: the padding on
     /// top and left, the image, and as much beyond it as the kernel's last position reaches.
     var paddedHeight: Int { max(padTop + height, (outputHeight - 1) * stride + (kernelHeight - 1) * dilation + 1) }
     var paddedWidth: Int { max(padLeft + width, (outputWidth - 1) * stride + (kernelWidth - 1) * dilation + 1) }
 
-    /// Floats of the scratch `im2col` takes, 0 when the image is read as it is (no padding).
+    /// Floats of the padded copy `im2col` reads and of the sums `col2im` makes; 0 when the image
+    /// is read and written as it is (no padding).
     var paddedSize: Int {
         padTop == 0 && padLeft == 0 && paddedHeight == height && paddedWidth == width ? 0 : channels * paddedHeight * paddedWidth
     }
@@ -85,31 +74,47 @@ struct ConvGeometry {
         if x < count { VectorMath.store(VectorMath.load(from + (count &- 8)), to + (count &- 8)) }
     }
 
-    /// Adds the column matrix [K, P] back onto an image gradient ([C, H, W], zeroed by the
-    /// caller): the transpose of `im2col`.
-    func col2im(_ columns: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        var row = 0
+    /// Writes the image gradient ([C, H, W]) from the column matrix [K, P]: the transpose of
+    /// `im2col`. With padding, the sums are made over whole rows in `sums` (`paddedSize`
+    /// floats, overwritten) and the interior copied out, so no row needs bounds either.
+    func col2im(_ columns: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>?) {
+        let (rows, columnCount) = (paddedHeight, paddedWidth)
+        let target: UnsafeMutablePointer<Float>
+        if let sums, paddedSize > 0 {
+            target = sums
+            target.update(repeating: 0, count: paddedSize)
+        } else {
+            target = image
+            target.update(repeating: 0, count: channels &* height &* width)
+        }
+        var source = columns
         for channel in 0..<channels {
-            let plane = image + channel &* height &* width
+            let plane = target + channel &* rows &* columnCount
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
-                    let source = columns + row &* outputPixels
-                    let columnOffset = j &* dilation
-                    let (lower, upper) = validColumns(offset: columnOffset)
                     for y in 0..<outputHeight {
-                        let inputRow = y &* stride &- padTop &+ i &* dilation
-                        guard inputRow >= 0, inputRow < height else { continue }
-                        let from = source + y &* outputWidth
-                        let target = plane + (inputRow &* width &- padLeft &+ columnOffset)
+                        let offset: Int = (y &* stride &+ i &* dilation) &* columnCount &+ j &* dilation
+                        let to = plane + offset
                         if stride == 1 {
-                            for x in lower..<upper { target[x] += from[x] }   // contiguous: vectorised
+                            var x = 0
+                            while x &+ 8 <= outputWidth {
+                                VectorMath.store(VectorMath.load(to + x) + VectorMath.load(source + x), to + x)
+                                x &+= 8
+                            }
+                            while x < outputWidth { to[x] += source[x]; x &+= 1 }
                         } else {
-                            var x = lower
-                            while x < upper { target[x &* stride] += from[x]; x &+= 1 }
+                            for x in 0..<outputWidth { to[x &* stride] += source[x] }
                         }
+                        source += outputWidth
                     }
-                    row &+= 1
                 }
+            }
+        }
+        guard target != image else { return }
+        for channel in 0..<channels {
+            for y in 0..<height {
+                let from: Int = (channel &* rows &+ padTop &+ y) &* columnCount &+ padLeft
+                copy(target + from, to: image + (channel &* height &+ y) &* width, count: width)
             }
         }
     }
