@@ -18,6 +18,10 @@ public final class Pool2D: Layer {
     public private(set) var inputGradient = Tensor()
     /// For max pooling: the flat input offset (within its plane) of each output's maximum.
     private var argmax: [Int32] = []
+    /// Set by `Model` when the ReLU in front of this max pool is folded into it: outputs are
+    /// max(maximum, 0) (as `ReLU`: -0 becomes 0, NaN stays), and a window passes its gradient on
+    /// only when its output is above 0, which is what the ReLU's mask would have let through.
+    var rectifies = false
 
     public init(inputShape: [Int], reduction: Reduction, size: Int, stride: Int? = nil) throws(ModelError) {
         let shape = try PoolShape(name: reduction == .max ? "max_pool" : "avg_pool", inputShape: inputShape, size: size, stride: stride)
@@ -43,11 +47,15 @@ public final class Pool2D: Layer {
                 argmax.withUnsafeMutableBufferPointer { best in
                     let (source, destination) = (x.baseAddress!, y.baseAddress!)
                     let argmax = reduction == .max ? best.baseAddress : nil
+                    let rectifies = rectifies
                     ComputeThreads.forEachChunk(batch * channels) { planes in
                         for plane in planes {
                             forwardPlane(source + plane &* inputPlane, destination + plane &* outputPlane,
                                          argmax.map { $0 + plane &* outputPlane })
                         }
+                        guard rectifies else { return }
+                        let values = destination + planes.lowerBound &* outputPlane
+                        for i in 0..<(planes.count &* outputPlane) { values[i] = max(values[i], 0) }
                     }
                 }
             }
@@ -167,13 +175,17 @@ public final class Pool2D: Layer {
         let inputPlane = height * width, outputPlane = outputHeight * outputWidth
         outputGradient.values.withUnsafeBufferPointer { dy in
             argmax.withUnsafeBufferPointer { best in
-                inputGradient.values.withUnsafeMutableBufferPointer { dx in
-                    let (gradient, target) = (dy.baseAddress!, dx.baseAddress!)
-                    let argmax = reduction == .max ? best.baseAddress : nil
-                    ComputeThreads.forEachChunk(input.shape[0] * channels) { planes in
-                        (target + planes.lowerBound &* inputPlane).update(repeating: 0, count: planes.count &* inputPlane)
-                        for plane in planes {
-                            backwardPlane(gradient + plane &* outputPlane, argmax.map { $0 + plane &* outputPlane }, target + plane &* inputPlane)
+                output.values.withUnsafeBufferPointer { y in
+                    inputGradient.values.withUnsafeMutableBufferPointer { dx in
+                        let (gradient, target, output) = (dy.baseAddress!, dx.baseAddress!, y.baseAddress!)
+                        let argmax = reduction == .max ? best.baseAddress : nil
+                        let rectifies = rectifies
+                        ComputeThreads.forEachChunk(input.shape[0] * channels) { planes in
+                            (target + planes.lowerBound &* inputPlane).update(repeating: 0, count: planes.count &* inputPlane)
+                            for plane in planes {
+                                backwardPlane(gradient + plane &* outputPlane, argmax.map { $0 + plane &* outputPlane },
+                                              rectifies ? output + plane &* outputPlane : nil, target + plane &* inputPlane)
+                            }
                         }
                     }
                 }
@@ -181,10 +193,16 @@ public final class Pool2D: Layer {
         }
     }
 
-    /// Adds one plane's output gradient onto its (zeroed) input gradient.
+    /// Adds one plane's output gradient onto its (zeroed) input gradient; with `rectified`
+    /// outputs, only where they are above 0.
     @inline(__always)
-    private func backwardPlane(_ gradient: UnsafePointer<Float>, _ best: UnsafePointer<Int32>?, _ target: UnsafeMutablePointer<Float>) {
+    private func backwardPlane(_ gradient: UnsafePointer<Float>, _ best: UnsafePointer<Int32>?, _ rectified: UnsafePointer<Float>?,
+                               _ target: UnsafeMutablePointer<Float>) {
         let (size, stride, width, outputHeight, outputWidth) = (self.size, self.stride, self.width, self.outputHeight, self.outputWidth)
+        if let best, let rectified {
+            for index in 0..<(outputHeight &* outputWidth) where rectified[index] > 0 { target[Int(best[index])] += gradient[index] }
+            return
+        }
         if let best {
             for index in 0..<(outputHeight &* outputWidth) { target[Int(best[index])] += gradient[index] }
             return
