@@ -31,11 +31,14 @@ public final class Model {
         self.inputShape = inputShape
         self.specs = specs
         self.layers = layers
-        foldedReLUs = Set(layers.indices.dropLast().filter { position in
-            guard layers[position] is ReLU, let pool = layers[position + 1] as? Pool2D, pool.reduction == .max else { return false }
-            pool.rectifies = true
-            return true
-        })
+        var folded = Set<Int>()
+        for position in layers.indices.dropLast() {
+            if layers[position] is ReLU, let pool = layers[position + 1] as? Pool2D, pool.reduction == .max {
+                pool.rectifies = true
+                folded.insert(position)
+            }
+        }
+        foldedReLUs = folded
     }
 
     /// Number of classes the model scores.
