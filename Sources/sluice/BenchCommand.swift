@@ -23,7 +23,8 @@ struct BenchCommand: ParsableCommand {
             set (small-png and small-jpeg: 10,000 CIFAR-like 32x32 images). train: training \
             steps (forward + backward + optimizer step, batch --batch-size) of the MNIST CNN and \
             the CIFAR small CNN on a batch held in memory, at each --threads count, with the \
-            BLAS kernel in use.
+            BLAS kernel in use; then each of their convolution layers alone as a share of a \
+            1024^3 sgemm timed just before it (median of five pairs, with their range).
 
             Examples:
               sluice bench --suite decode --photos samples/photos
