@@ -237,8 +237,9 @@ extension BatchLoaderTests {
         return fields.count > 1 ? (Int(fields[1]) ?? 0) * 4096 : 0
     }
 
-    /// The prefetch bound holds memory flat: after 10k and after 60k samples of an epoch the
-    /// process uses the same memory (within 10%).
+    /// The prefetch bound holds memory flat: after 60k samples of an epoch the process uses no
+    /// more than 10% more memory than after 10k. (It may use less: an allocator, AddressSanitizer's
+    /// above all, can hand freed memory back to the system meanwhile.)
     func testMemoryStaysFlatOverAnEpoch() throws {
         let images = try Fixtures.fashionMNIST("train-images-idx3-ubyte.gz")
         let chain = TransformChain([try RandomCropTransform(height: 28, width: 28, padding: Padding([2])), ToFloatTransform()])
@@ -252,7 +253,7 @@ extension BatchLoaderTests {
         let atEnd = residentBytes()
         XCTAssertEqual(seen, 60_000)
         XCTAssertGreaterThan(afterTenThousand, 0)
-        XCTAssertLessThan(Double(abs(atEnd - afterTenThousand)) / Double(afterTenThousand), 0.10,
+        XCTAssertLessThan(Double(atEnd - afterTenThousand) / Double(afterTenThousand), 0.10,
                           "resident memory \(afterTenThousand) after 10k samples, \(atEnd) after 60k")
     }
 }
