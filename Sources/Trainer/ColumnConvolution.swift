@@ -26,7 +26,7 @@ struct ColumnConvolution {
         let (filters, taps, pixels, sampleSize) = (filters, taps, pixels, sampleSize)
         ComputeThreads.forEachChunk(batch) { samples in
             let (input, weight, bias, output) = shared.value
-            let scratch = Scratch(geometry, sums: false)
+            let scratch = Scratch(geometry)
             defer { scratch.release() }
             let columns = scratch.columns
             for n in samples {
@@ -53,7 +53,7 @@ struct ColumnConvolution {
         let shared = UncheckedSendable((input, outputGradient, weight, inputGradient, partials))
         ComputeThreads.forEachChunk(groups(batch)) { groups in
             let (input, outputGradient, weight, inputGradient, partials) = shared.value
-            let scratch = Scratch(geometry, sums: inputGradient != nil)
+            let scratch = Scratch(geometry)
             defer { scratch.release() }
             let columns = scratch.columns
             for n in groups.lowerBound * Self.groupSize..<min(batch, groups.upperBound * Self.groupSize) {
@@ -86,24 +86,25 @@ struct ColumnConvolution {
     }
 
     /// One thread's column matrix, the zero-bordered copy of a sample `im2col` reads, and the
-    /// padded sums `col2im` makes (a buffer of its own: the copy's border must stay zero).
+    /// padded sums `col2im` makes (a buffer of its own: the copy's border must stay zero). The
+    /// two padded buffers hold `paddedSize` floats (one when the layer has no padding).
     private struct Scratch {
         let columns: UnsafeMutablePointer<Float>
-        let padded: UnsafeMutablePointer<Float>?
-        let sums: UnsafeMutablePointer<Float>?
+        let padded: UnsafeMutablePointer<Float>
+        let sums: UnsafeMutablePointer<Float>
 
-        init(_ geometry: ConvGeometry, sums: Bool) {
+        init(_ geometry: ConvGeometry) {
             columns = .allocate(capacity: geometry.columnRows * geometry.outputPixels)
-            let size = geometry.paddedSize
-            padded = size > 0 ? .allocate(capacity: size) : nil
-            padded?.initialize(repeating: 0, count: size)
-            self.sums = size > 0 && sums ? .allocate(capacity: size) : nil
+            let size = max(1, geometry.paddedSize)
+            padded = .allocate(capacity: size)
+            padded.initialize(repeating: 0, count: size)
+            sums = .allocate(capacity: size)
         }
 
         func release() {
             columns.deallocate()
-            padded?.deallocate()
-            sums?.deallocate()
+            padded.deallocate()
+            sums.deallocate()
         }
     }
 }

@@ -26,10 +26,10 @@ struct ConvGeometry {
     /// image is first copied into `padded` (`paddedSize` floats whose border the caller has
     /// zeroed once; only the interior is written), so that every row of the matrix is a plain
     /// copy: no bounds, no zero runs, no calls to memset or memmove for rows of a few floats.
-    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>?) {
+    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>) {
         let (rows, columnCount) = (paddedHeight, paddedWidth)
         let source: UnsafePointer<Float>
-        if let padded, paddedSize > 0 {
+        if paddedSize > 0 {
             for channel in 0..<channels {
                 for y in 0..<height {
                     let from: Int = (channel &* height &+ y) &* width
@@ -77,10 +77,10 @@ struct ConvGeometry {
     /// Writes the image gradient ([C, H, W]) from the column matrix [K, P]: the transpose of
     /// `im2col`. With padding, the sums are made over whole rows in `sums` (`paddedSize`
     /// floats, overwritten) and the interior copied out, so no row needs bounds either.
-    func col2im(_ columns: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>?) {
+    func col2im(_ columns: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
         let (rows, columnCount) = (paddedHeight, paddedWidth)
         let target: UnsafeMutablePointer<Float>
-        if let sums, paddedSize > 0 {
+        if paddedSize > 0 {
             target = sums
             target.update(repeating: 0, count: paddedSize)
         } else {

@@ -27,8 +27,10 @@ final class FoldedReLUTests: XCTestCase {
         var rng = SampleRNG(seed: 9, epoch: 0, index: 0)
         let batch = 3
         var values = (0..<(batch * shape.reduce(1, *))).map { _ in Float(rng.normal()) }
-        values[0] = -0.0                                        // a window whose maximum is -0
-        (1..<36).forEach { values[$0 % 2 == 0 ? $0 : 36 + $0] = -1 }
+        // The first row of 2x2 windows the first pool sees has no positive value; one window's
+        // maximum is -0.
+        for x in 0..<72 { values[x] = -abs(values[x]) }
+        (values[0], values[1], values[36], values[37]) = (-0.0, -1, -2, -3)
         let images = Tensor(shape: [batch] + shape, values: values)
         let logitsGradient = Tensor(shape: [batch, 3], values: (0..<(batch * 3)).map { _ in Float(rng.normal()) })
 
