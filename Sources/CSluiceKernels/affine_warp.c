@@ -2,6 +2,7 @@
 // its arithmetic step for step: which engine runs, double sums accumulated where Pillow
 // accumulates them, 16.16 fixed point where it uses it, truncation where it truncates.
 #include "sluice_kernels.h"
+#include "cpu_features.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -251,6 +252,115 @@ INLINE_WARP int bilinear_four(uint8_t *target, source s, f64x4 xx, f64x4 yy, int
     return 1;
 }
 
+#ifdef SL_AVX512
+// Pillow's bilinear filter on eight output pixels with AVX-512: the same double operations lane
+// by lane (a multiply then an add, as Pillow's a + (b - a) * d), so the same bytes. Lanes whose
+// 2x2 neighbourhood lies inside are computed here from gathered corners and stored under a mask;
+// lanes outside the image keep the fill; the few in between (a clipped neighbourhood) take the
+// scalar filter.
+SL_TARGET_AVX512 INLINE_WARP void bilinear_eight(uint8_t *target, source s, __m512d xx, __m512d yy, int32_t channels) {
+    const __m512d half = _mm512_set1_pd(0.5), zero = _mm512_setzero_pd();
+    __mmask8 inside = _mm512_cmp_pd_mask(xx, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(xx, _mm512_set1_pd(s.width), _CMP_LT_OQ) &
+                      _mm512_cmp_pd_mask(yy, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(yy, _mm512_set1_pd(s.height), _CMP_LT_OQ);
+    if (inside == 0) return;
+    __m512d xs = _mm512_sub_pd(xx, half), ys = _mm512_sub_pd(yy, half);
+    __m512d fx = _mm512_roundscale_pd(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512d fy = _mm512_roundscale_pd(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512d last_x = _mm512_set1_pd(s.width - 2.0), last_y = _mm512_set1_pd(s.height - 2.0);
+    // A full neighbourhood: 0 <= floor(x) <= width - 2, the same for y. The loads below read 4
+    // (gray) or 8 (RGB) bytes from a corner pair's first byte, past the image's end only for
+    // the last pair of the image, which is left to the scalar filter.
+    __mmask8 full = inside & _mm512_cmp_pd_mask(fx, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fx, last_x, _CMP_LE_OQ) &
+                    _mm512_cmp_pd_mask(fy, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fy, last_y, _CMP_LE_OQ) &
+                    ~(_mm512_cmp_pd_mask(fx, last_x, _CMP_EQ_OQ) & _mm512_cmp_pd_mask(fy, last_y, _CMP_EQ_OQ));
+    if (full != 0) {
+        // (y width + x) channels, exact in doubles; lanes not full are not loaded.
+        __m256i offset = _mm512_cvttpd_epi32(_mm512_maskz_fmadd_pd(full, fy, _mm512_set1_pd((double)s.width * channels),
+                                                                   _mm512_mul_pd(fx, _mm512_set1_pd(channels))));
+        __m512d dx = _mm512_sub_pd(xs, fx), dy = _mm512_sub_pd(ys, fy);
+        const int32_t down = s.width * channels;
+        __m256i packed = _mm256_setzero_si256();
+        if (channels == 1) {   // each corner pair's two bytes, from one 32-bit load a row
+            const __m256i byte = _mm256_set1_epi32(255);
+            __m256i top = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), full, offset, (const int *)s.in, 1);
+            __m256i bottom = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), full, offset, (const int *)(s.in + down), 1);
+            __m512d p00 = _mm512_cvtepi32_pd(_mm256_and_si256(top, byte));
+            __m512d p01 = _mm512_cvtepi32_pd(_mm256_and_si256(_mm256_srli_epi32(top, 8), byte));
+            __m512d p10 = _mm512_cvtepi32_pd(_mm256_and_si256(bottom, byte));
+            __m512d p11 = _mm512_cvtepi32_pd(_mm256_and_si256(_mm256_srli_epi32(bottom, 8), byte));
+            __m512d v1 = _mm512_add_pd(p00, _mm512_mul_pd(_mm512_sub_pd(p01, p00), dx));
+            __m512d v2 = _mm512_add_pd(p10, _mm512_mul_pd(_mm512_sub_pd(p11, p10), dx));
+            __m512d v = _mm512_add_pd(v1, _mm512_mul_pd(_mm512_sub_pd(v2, v1), dy));
+            packed = _mm512_cvttpd_epi32(v);
+            _mm_mask_storeu_epi8(target, full, _mm256_cvtepi32_epi8(packed));
+        } else {   // each corner pair's six bytes (RGB RGB), from one 64-bit load a row
+            const __m512i byte = _mm512_set1_epi64(255);
+            __m512i top = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), full, offset, (const long long *)s.in, 1);
+            __m512i bottom = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), full, offset, (const long long *)(s.in + down), 1);
+            for (int32_t c = 0; c < 3; c++) {
+                __m512d p00 = _mm512_cvtepi64_pd(_mm512_and_si512(_mm512_srli_epi64(top, 8 * c), byte));
+                __m512d p01 = _mm512_cvtepi64_pd(_mm512_and_si512(_mm512_srli_epi64(top, 24 + 8 * c), byte));
+                __m512d p10 = _mm512_cvtepi64_pd(_mm512_and_si512(_mm512_srli_epi64(bottom, 8 * c), byte));
+                __m512d p11 = _mm512_cvtepi64_pd(_mm512_and_si512(_mm512_srli_epi64(bottom, 24 + 8 * c), byte));
+                __m512d v1 = _mm512_add_pd(p00, _mm512_mul_pd(_mm512_sub_pd(p01, p00), dx));
+                __m512d v2 = _mm512_add_pd(p10, _mm512_mul_pd(_mm512_sub_pd(p11, p10), dx));
+                __m512d v = _mm512_add_pd(v1, _mm512_mul_pd(_mm512_sub_pd(v2, v1), dy));
+                packed = _mm256_or_si256(packed, _mm256_slli_epi32(_mm512_cvttpd_epi32(v), 8 * c));
+            }
+            // RGBx RGBx ... to RGB RGB ...: twelve bytes of each half, three mask bits a full lane.
+            const __m256i squeeze = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                                     0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+            __m256i rgb = _mm256_shuffle_epi8(packed, squeeze);
+            uint32_t bytes = 0xFFFFFF;
+            if (full != 0xFF) {
+                bytes = 0;
+                for (int k = 0; k < 8; k++) bytes |= (full >> k & 1u) * (7u << 3 * k);
+            }
+            _mm_mask_storeu_epi8(target, (__mmask16)(bytes & 0xFFF), _mm256_castsi256_si128(rgb));
+            _mm_mask_storeu_epi8(target + 12, (__mmask16)(bytes >> 12), _mm256_extracti128_si256(rgb, 1));
+        }
+    }
+    __mmask8 rest = inside & ~full;
+    if (rest != 0) {
+        double x_lanes[8], y_lanes[8];
+        _mm512_storeu_pd(x_lanes, xx);
+        _mm512_storeu_pd(y_lanes, yy);
+        for (int k = 0; k < 8; k++)
+            if (rest >> k & 1) bilinear_filter(target + k * channels, s, x_lanes[k], y_lanes[k]);
+    }
+}
+
+// The bilinear rows of generic_rows, eight pixels a step (1 or 3 channels, a constant where inlined).
+SL_TARGET_AVX512 INLINE_WARP void bilinear_rows_wide(source s, const double a[6], int32_t channels, uint8_t *out, int32_t out_height,
+                                                     int32_t out_width) {
+    const __m512d lanes = _mm512_setr_pd(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5);
+    s.channels = channels;
+    for (int32_t y = 0; y < out_height; y++) {
+        uint8_t *target = out + (size_t)y * out_width * channels;
+        double yin = y + 0.5, row_x = a[1] * yin, row_y = a[4] * yin;
+        int32_t x = 0;
+        for (; x + 8 <= out_width; x += 8, target += 8 * channels) {
+            __m512d xin = _mm512_add_pd(_mm512_set1_pd((double)x), lanes);
+            __m512d xx = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a[0]), xin), _mm512_set1_pd(row_x)), _mm512_set1_pd(a[2]));
+            __m512d yy = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(_mm512_set1_pd(a[3]), xin), _mm512_set1_pd(row_y)), _mm512_set1_pd(a[5]));
+            bilinear_eight(target, s, xx, yy, channels);
+        }
+        for (; x < out_width; x++, target += channels) {
+            double xin = x + 0.5;
+            bilinear_filter(target, s, a[0] * xin + row_x + a[2], a[3] * xin + row_y + a[5]);
+        }
+    }
+}
+
+SL_TARGET_AVX512 static void bilinear_gray_avx512(source s, const double a[6], uint8_t *out, int32_t out_height, int32_t out_width) {
+    bilinear_rows_wide(s, a, 1, out, out_height, out_width);
+}
+
+SL_TARGET_AVX512 static void bilinear_rgb_avx512(source s, const double a[6], uint8_t *out, int32_t out_height, int32_t out_width) {
+    bilinear_rows_wide(s, a, 3, out, out_height, out_width);
+}
+#endif
+
 // Pillow's generic engine with the affine map, for the interpolating filters. The row's part of
 // each coordinate (a1 (y + .5)) is the same product Pillow computes per pixel, hoisted.
 INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
@@ -277,6 +387,13 @@ INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8
 }
 
 static void generic(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
+#ifdef SL_AVX512
+    if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && sl_cpu_has_avx512()) {
+        if (s.channels == 1) bilinear_gray_avx512(s, a, out, out_height, out_width);
+        else bilinear_rgb_avx512(s, a, out, out_height, out_width);
+        return;
+    }
+#endif
     switch (s.channels * 4 + filter) {   // fixed channel counts and filter, so the per-pixel code specialises
     case 1 * 4 + SL_WARP_BILINEAR: s.channels = 1; generic_rows(s, a, SL_WARP_BILINEAR, out, out_height, out_width); break;
     case 3 * 4 + SL_WARP_BILINEAR: s.channels = 3; generic_rows(s, a, SL_WARP_BILINEAR, out, out_height, out_width); break;
