@@ -196,6 +196,10 @@ static inline __attribute__((always_inline)) int bicubic_filter(uint8_t *target,
 
 typedef double f64x4 __attribute__((vector_size(32)));
 
+// The vector filters compute byte offsets into the image in 32-bit lanes: only for images that
+// small (any other takes the scalar filter).
+static inline int offsets_fit(source s) { return (size_t)s.height * s.width * s.channels <= INT32_MAX; }
+
 INLINE_WARP int32_t load32(const uint8_t *p) {
     int32_t v;
     memcpy(&v, p, sizeof v);
@@ -369,7 +373,7 @@ INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8
         uint8_t *target = out + (size_t)y * out_width * s.channels;
         double yin = y + 0.5, row_x = a[1] * yin, row_y = a[4] * yin;
         int32_t x = 0;
-        if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3)) {
+        if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && offsets_fit(s)) {
             for (; x + 4 <= out_width; x += 4, target += 4 * s.channels) {
                 f64x4 xin = (double)x + lanes;
                 f64x4 xx = a[0] * xin + row_x + a[2], yy = a[3] * xin + row_y + a[5];
@@ -388,7 +392,7 @@ INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8
 
 static void generic(source s, const double a[6], int32_t filter, uint8_t *out, int32_t out_height, int32_t out_width) {
 #ifdef SL_AVX512
-    if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && sl_cpu_has_avx512()) {
+    if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && offsets_fit(s) && sl_cpu_has_avx512()) {
         if (s.channels == 1) bilinear_gray_avx512(s, a, out, out_height, out_width);
         else bilinear_rgb_avx512(s, a, out, out_height, out_width);
         return;
