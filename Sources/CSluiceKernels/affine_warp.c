@@ -270,19 +270,18 @@ SL_TARGET_AVX512 INLINE_WARP void bilinear_eight(uint8_t *target, source s, __m5
     __m512d xs = _mm512_sub_pd(xx, half), ys = _mm512_sub_pd(yy, half);
     __m512d fx = _mm512_roundscale_pd(xs, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     __m512d fy = _mm512_roundscale_pd(ys, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    const __m512d last_x = _mm512_set1_pd(s.width - 2.0), last_y = _mm512_set1_pd(s.height - 2.0);
-    // A full neighbourhood: 0 <= floor(x) <= width - 2, the same for y. The loads below read 4
-    // (gray) or 8 (RGB) bytes from a corner pair's first byte, past the image's end only for
-    // the last pair of the image, which is left to the scalar filter.
-    __mmask8 full = inside & _mm512_cmp_pd_mask(fx, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fx, last_x, _CMP_LE_OQ) &
-                    _mm512_cmp_pd_mask(fy, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fy, last_y, _CMP_LE_OQ) &
-                    ~(_mm512_cmp_pd_mask(fx, last_x, _CMP_EQ_OQ) & _mm512_cmp_pd_mask(fy, last_y, _CMP_EQ_OQ));
+    // A full neighbourhood: 0 <= floor(x) <= width - 2, the same for y.
+    __mmask8 full = inside & _mm512_cmp_pd_mask(fx, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fx, _mm512_set1_pd(s.width - 2.0), _CMP_LE_OQ) &
+                    _mm512_cmp_pd_mask(fy, zero, _CMP_GE_OQ) & _mm512_cmp_pd_mask(fy, _mm512_set1_pd(s.height - 2.0), _CMP_LE_OQ);
+    // The corners' byte offset, (y width + x) channels, exact in doubles. The loads below read 4
+    // (gray) or 8 (RGB) bytes a row from there: lanes whose bottom-row load would end past the
+    // image (the last pixels of its second-to-last row) are left to the scalar filter.
+    const int32_t down = s.width * channels;
+    __m256i offset = _mm512_cvttpd_epi32(_mm512_maskz_fmadd_pd(full, fy, _mm512_set1_pd(down), _mm512_mul_pd(fx, _mm512_set1_pd(channels))));
+    int64_t last = (int64_t)s.height * down - down - (channels == 3 ? 8 : 4);
+    full = last < 0 ? 0 : full & _mm256_cmple_epi32_mask(offset, _mm256_set1_epi32((int32_t)last));
     if (full != 0) {
-        // (y width + x) channels, exact in doubles; lanes not full are not loaded.
-        __m256i offset = _mm512_cvttpd_epi32(_mm512_maskz_fmadd_pd(full, fy, _mm512_set1_pd((double)s.width * channels),
-                                                                   _mm512_mul_pd(fx, _mm512_set1_pd(channels))));
         __m512d dx = _mm512_sub_pd(xs, fx), dy = _mm512_sub_pd(ys, fy);
-        const int32_t down = s.width * channels;
         __m256i packed = _mm256_setzero_si256();
         if (channels == 1) {   // each corner pair's two bytes, from one 32-bit load a row
             const __m256i byte = _mm256_set1_epi32(255);
