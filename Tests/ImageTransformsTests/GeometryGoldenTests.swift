@@ -115,6 +115,16 @@ final class GeometryGoldenTests: XCTestCase {
         XCTAssertLessThan(statistic, ParameterDistributionTests.ksCritical(ours.count, theirs.count))
     }
 
+    /// A warp test's round: a noise image of 1...`input` pixels a side, RGB in even rounds and
+    /// gray in odd ones, and an output size of 1...`output` a side.
+    private func randomWarpSizes(round: Int, input: Int, output: Int, using generator: inout SampleRNG)
+        -> (image: Image<UInt8>, outWidth: Int, outHeight: Int) {
+        let width = Int.random(in: 1...input, using: &generator), height = Int.random(in: 1...input, using: &generator)
+        let outWidth = Int.random(in: 1...output, using: &generator), outHeight = Int.random(in: 1...output, using: &generator)
+        let image = SyntheticImages.noise(width: width, height: height, channels: round % 2 == 0 ? 3 : 1, seed: UInt64(round))
+        return (image, outWidth, outHeight)
+    }
+
     /// The nearest engine in 16.16 fixed point copies each row's inside run without testing each
     /// pixel: the same bytes as Pillow's loop (each source tested), written out here, for 400
     /// random rotations, shears, scales and shifts, including runs that start or end mid-row,
@@ -122,10 +132,8 @@ final class GeometryGoldenTests: XCTestCase {
     func testFixedPointNearestEqualsPillowsPerPixelLoop() {
         var generator = SampleRNG(seed: 7, epoch: 0, index: 0)
         for round in 0..<400 {
-            let channels = round % 2 == 0 ? 3 : 1
-            let width = Int.random(in: 1...40, using: &generator), height = Int.random(in: 1...40, using: &generator)
-            let outWidth = Int.random(in: 1...60, using: &generator), outHeight = Int.random(in: 1...60, using: &generator)
-            let image = SyntheticImages.noise(width: width, height: height, channels: channels, seed: UInt64(round))
+            let (image, outWidth, outHeight) = randomWarpSizes(round: round, input: 40, output: 60, using: &generator)
+            let (channels, width, height) = (image.channels, image.width, image.height)
             let angle = Double.random(in: -Double.pi...Double.pi, using: &generator), zoom = Double.random(in: 0.3...2.5, using: &generator)
             var a = [zoom * cos(angle), zoom * sin(angle) * Double.random(in: 0.5...1.5, using: &generator), Double.random(in: -30...30, using: &generator),
                      -zoom * sin(angle), zoom * cos(angle), Double.random(in: -30...30, using: &generator)]
@@ -166,10 +174,8 @@ final class GeometryGoldenTests: XCTestCase {
         defer { sl_kernels_avoid_avx512(0) }
         var generator = SampleRNG(seed: 11, epoch: 0, index: 0)
         for round in 0..<600 {
-            let channels = round % 2 == 0 ? 3 : 1
-            let width = Int.random(in: 1...60, using: &generator), height = Int.random(in: 1...60, using: &generator)
-            let outWidth = Int.random(in: 1...70, using: &generator), outHeight = Int.random(in: 1...70, using: &generator)
-            let image = SyntheticImages.noise(width: width, height: height, channels: channels, seed: UInt64(round))
+            let (image, outWidth, outHeight) = randomWarpSizes(round: round, input: 60, output: 70, using: &generator)
+            let (channels, width, height) = (image.channels, image.width, image.height)
             let angle = Double.random(in: -Double.pi...Double.pi, using: &generator), zoom = Double.random(in: 0.3...1.8, using: &generator)
             let shear = round % 3 == 0 ? Double.random(in: -0.5...0.5, using: &generator) : 0
             let (c, s) = (cos(angle) * zoom, sin(angle) * zoom)
