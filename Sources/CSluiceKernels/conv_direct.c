@@ -59,7 +59,8 @@ INLINE position position_at(const sl_conv_shape *s, int index) {
 
 size_t sl_conv_direct_scratch(const sl_conv_shape *s) {
     padded_plane p = plane_of(s);
-    return (size_t)s->channels * p.rows * p.columns + (size_t)(s->filters + 7) / 8 * 8 * s->channels * taps(s);
+    size_t kernel_taps = (size_t)s->channels * taps(s);
+    return (size_t)s->channels * p.rows * p.columns + (size_t)(s->filters + 7) / 8 * 8 * kernel_taps + kernel_taps;
 }
 
 static void pad_input(const sl_conv_shape *s, const float *input, float *padded) {
@@ -75,33 +76,43 @@ static void pad_input(const sl_conv_shape *s, const float *input, float *padded)
         }
 }
 
+// The taps' offsets in the padded input, in weight order (c, i, j).
+static void tap_offsets(const sl_conv_shape *s, int32_t *offsets) {
+    padded_plane p = plane_of(s);
+    int per_channel = taps(s);
+    for (int t = 0; t < s->channels * per_channel; t++) {
+        int c = t / per_channel, i = t % per_channel / s->kernel_width;
+        offsets[t] = (c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
+    }
+}
+
 // `filter_block` filters x `pixel_block` output vectors at once: per tap, each weight is
 // broadcast once and each input vector loaded once for all of them.
 // weights: [blocks][C * taps][filter_block], zero for filters past the last.
-INLINE void forward_body(const sl_conv_shape *s, const float *padded, const float *weights, const float *bias,
-                         float *output, int filter_block, int pixel_block) {
+INLINE void forward_body(const sl_conv_shape *s, const float *padded, const float *weights, const int32_t *offsets,
+                         const float *bias, float *output, int filter_block, int pixel_block) {
     padded_plane p = plane_of(s);
     int kernel_taps = s->channels * taps(s), pixels = s->output_height * s->output_width, count = positions(s);
     for (int f0 = 0; f0 < s->filters; f0 += filter_block) {
         const float *w = weights + (size_t)f0 * kernel_taps;
         for (int p0 = 0; p0 < count; p0 += pixel_block) {
             position at[8];
-            for (int q = 0; q < pixel_block; q++) at[q] = position_at(s, p0 + q < count ? p0 + q : count - 1);
+            const float *under[8];
+            for (int q = 0; q < pixel_block; q++) {
+                at[q] = position_at(s, p0 + q < count ? p0 + q : count - 1);
+                under[q] = padded + (size_t)at[q].y * p.columns + at[q].x;
+            }
             f32x16 sum[8][8];
             for (int k = 0; k < filter_block; k++)
                 for (int q = 0; q < pixel_block; q++) sum[k][q] = splat16f(bias && f0 + k < s->filters ? bias[f0 + k] : 0);
-            int t = 0;
-            for (int c = 0; c < s->channels; c++)
-                for (int i = 0; i < s->kernel_height; i++)
-                    for (int j = 0; j < s->kernel_width; j++, t++) {
-                        const float *tap = padded + ((size_t)c * p.rows + i * s->dilation) * p.columns + j * s->dilation;
-                        f32x16 v[8];
-                        UNROLL for (int q = 0; q < pixel_block; q++) v[q] = load16f(tap + at[q].y * p.columns + at[q].x);
-                        UNROLL for (int k = 0; k < filter_block; k++) {
-                            f32x16 weight = splat16f(w[t * filter_block + k]);
-                            UNROLL for (int q = 0; q < pixel_block; q++) sum[k][q] = fma16(weight, v[q], sum[k][q]);
-                        }
-                    }
+            for (int t = 0; t < kernel_taps; t++) {
+                f32x16 v[8];
+                UNROLL for (int q = 0; q < pixel_block; q++) v[q] = load16f(under[q] + offsets[t]);
+                UNROLL for (int k = 0; k < filter_block; k++) {
+                    f32x16 weight = splat16f(w[t * filter_block + k]);
+                    UNROLL for (int q = 0; q < pixel_block; q++) sum[k][q] = fma16(weight, v[q], sum[k][q]);
+                }
+            }
             for (int k = 0; k < filter_block && f0 + k < s->filters; k++)
                 for (int q = 0; q < pixel_block; q++)
                     store16f(output + (size_t)(f0 + k) * pixels + at[q].y * s->output_width + at[q].x, sum[k][q]);
@@ -165,19 +176,23 @@ INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, co
 
 // The same loops for the build's target (AVX2: sixteen registers, each vector a pair) and with
 // AVX-512 where the CPU has it (thirty-two). Blocks change which values share a pass, not the
-// order of any value's operations, so the bits are the same.
-enum { PLAIN_FILTERS = 2, WIDE_FILTERS = 8 };
+// order of any value's operations, so the bits are the same. AVX2 takes four filters x one
+// vector a pass, and weight gradients three taps a pass where the taps come in threes (3x3
+// kernels, 2x2 on 3 channels): no tap of a pass wasted (docs/BENCHMARKS.md, "Training").
+enum { PLAIN_FILTERS = 4, WIDE_FILTERS = 8 };
 
-static void forward_plain(const sl_conv_shape *s, const float *padded, const float *w, const float *bias, float *out) {
-    forward_body(s, padded, w, bias, out, PLAIN_FILTERS, 2);
+static void forward_plain(const sl_conv_shape *s, const float *padded, const float *w, const int32_t *offsets,
+                          const float *bias, float *out) {
+    forward_body(s, padded, w, offsets, bias, out, PLAIN_FILTERS, 1);
 }
 static void weight_gradient_plain(const sl_conv_shape *s, const float *padded, const float *g, float *dw, float *db) {
-    weight_gradient_body(s, padded, g, dw, db, 1, 4);
+    if (s->channels * taps(s) % 3 == 0) weight_gradient_body(s, padded, g, dw, db, 1, 3);
+    else weight_gradient_body(s, padded, g, dw, db, 1, 4);
 }
 #ifdef SL_AVX512
 SL_TARGET_AVX512 static void forward_avx512(const sl_conv_shape *s, const float *padded, const float *w,
-                                            const float *bias, float *out) {
-    forward_body(s, padded, w, bias, out, WIDE_FILTERS, 3);
+                                            const int32_t *offsets, const float *bias, float *out) {
+    forward_body(s, padded, w, offsets, bias, out, WIDE_FILTERS, 3);
 }
 SL_TARGET_AVX512 static void weight_gradient_avx512(const sl_conv_shape *s, const float *padded, const float *g,
                                                     float *dw, float *db) {
@@ -207,10 +222,12 @@ void sl_conv_direct_forward(const sl_conv_shape *s, const float *input, const fl
         for (int t = 0; t < kernel_taps; t++)
             blocked[((size_t)(f / block) * kernel_taps + t) * block + f % block] =
                 f < s->filters ? weight[(size_t)f * kernel_taps + t] : 0;
+    int32_t *offsets = (int32_t *)(blocked + (size_t)(s->filters + 7) / 8 * 8 * kernel_taps);
+    tap_offsets(s, offsets);
 #ifdef SL_AVX512
-    if (block == WIDE_FILTERS) { forward_avx512(s, padded, blocked, bias, output); return; }
+    if (block == WIDE_FILTERS) { forward_avx512(s, padded, blocked, offsets, bias, output); return; }
 #endif
-    forward_plain(s, padded, blocked, bias, output);
+    forward_plain(s, padded, blocked, offsets, bias, output);
 }
 
 void sl_conv_direct_weight_gradient(const sl_conv_shape *s, const float *input, const float *output_gradient,
