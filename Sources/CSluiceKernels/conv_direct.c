@@ -59,8 +59,11 @@ INLINE position position_at(const sl_conv_shape *s, int index) {
 
 size_t sl_conv_direct_scratch(const sl_conv_shape *s) {
     padded_plane p = plane_of(s);
+    // After the padded input: the blocked weights and tap offsets (forward), or the low halves'
+    // sums (weight_gradient_halves).
     size_t kernel_taps = (size_t)s->channels * taps(s);
-    return (size_t)s->channels * p.rows * p.columns + (size_t)(s->filters + 7) / 8 * 8 * kernel_taps + kernel_taps;
+    size_t weights = (size_t)(s->filters + 7) / 8 * 8 * kernel_taps + kernel_taps, sums = (size_t)s->filters * (kernel_taps + 1) * 8;
+    return (size_t)s->channels * p.rows * p.columns + (weights > sums ? weights : sums);
 }
 
 static void pad_input(const sl_conv_shape *s, const float *input, float *padded) {
@@ -174,6 +177,80 @@ INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, co
     }
 }
 
+// AVX2's weight gradient for the common first layers (3x3 on one channel, 2x2 on three, dilation
+// 1): one filter x all its taps a pass over one half (eight lanes) of each sixteen-pixel vector,
+// so that the sums fit AVX2's sixteen registers and each tap's input is a row pointer plus a
+// constant. Each lane's chain takes the same terms in the same order as weight_gradient_body's,
+// and a term's lanes are added low half first, so the bits are the same.
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+
+INLINE f32x8 load8f(const float *p) {
+    f32x8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// The terms of one half-vector at column x: its gradient (lanes under `keep` only, for a row's
+// last vector) times each tap's input; rows = channels x kernel rows.
+INLINE void half_terms(const float *gradient_row, const float *const *in, int x, const i32x8 *keep, int rows,
+                       int width, f32x8 *sum, f32x8 *bias_sum) {
+    f32x8 d = load8f(gradient_row + x);
+    if (keep) d = (f32x8)((i32x8)d & *keep);
+    *bias_sum += d;
+    UNROLL for (int r = 0; r < rows; r++)
+        UNROLL for (int j = 0; j < width; j++) sum[r * width + j] = __builtin_elementwise_fma(d, load8f(in[r] + x + j), sum[r * width + j]);
+}
+
+// low_sums: filters x (taps + 1) x 8 floats, each term's lanes 0-7 until lanes 8-15 come.
+INLINE void weight_gradient_halves(const sl_conv_shape *s, const float *padded, const float *output_gradient,
+                                   float *weight_gradient, float *bias_gradient, float *low_sums, int channels,
+                                   int height, int width) {
+    padded_plane p = plane_of(s);
+    const int rows = channels * height, terms = rows * width;
+    int per_row = vectors_per_row(s), output_width = s->output_width, pixels = s->output_height * output_width;
+    int shared = per_row * LANES - output_width;
+    for (int h = 0; h < 2; h++) {
+        i32x8 keep;   // this half's lanes of a row's last vector that the vector before covers: 0
+        for (int l = 0; l < 8; l++) keep[l] = 8 * h + l < shared ? 0 : -1;
+        for (int f = 0; f < s->filters; f++) {
+            const float *g = output_gradient + (size_t)f * pixels + 8 * h;
+            f32x8 sum[12], bias_sum = {0};
+            UNROLL for (int u = 0; u < terms; u++) sum[u] = (f32x8){0};
+            for (int y = 0; y < s->output_height; y++) {
+                const float *in[6], *gradient_row = g + (size_t)y * output_width;
+                for (int r = 0; r < rows; r++)
+                    in[r] = padded + ((size_t)(r / height) * p.rows + y + r % height) * p.columns + 8 * h;
+                for (int column = 0; column < per_row - 1; column++)
+                    half_terms(gradient_row, in, column * LANES, NULL, rows, width, sum, &bias_sum);
+                half_terms(gradient_row, in, output_width - LANES, &keep, rows, width, sum, &bias_sum);
+            }
+            float *kept = low_sums + (size_t)f * (terms + 1) * 8;
+            for (int u = 0; u <= terms; u++) {
+                f32x8 lanes = u < terms ? sum[u] : bias_sum;
+                if (h == 0) {
+                    memcpy(kept + u * 8, &lanes, sizeof lanes);
+                    continue;
+                }
+                float total = kept[u * 8];
+                for (int l = 1; l < 8; l++) total += kept[u * 8 + l];
+                for (int l = 0; l < 8; l++) total += lanes[l];
+                if (u < terms) weight_gradient[(size_t)f * terms + u] = total;
+                else if (bias_gradient) bias_gradient[f] = total;
+            }
+        }
+    }
+}
+
+static void weight_gradient_3x3_gray(const sl_conv_shape *s, const float *padded, const float *g, float *dw, float *db,
+                                     float *low) {
+    weight_gradient_halves(s, padded, g, dw, db, low, 1, 3, 3);
+}
+static void weight_gradient_2x2_rgb(const sl_conv_shape *s, const float *padded, const float *g, float *dw, float *db,
+                                    float *low) {
+    weight_gradient_halves(s, padded, g, dw, db, low, 3, 2, 2);
+}
+
 // The same loops for the build's target (AVX2: sixteen registers, each vector a pair) and with
 // AVX-512 where the CPU has it (thirty-two). Blocks change which values share a pass, not the
 // order of any value's operations, so the bits are the same. AVX2 takes four filters x one
@@ -236,5 +313,11 @@ void sl_conv_direct_weight_gradient(const sl_conv_shape *s, const float *input, 
 #ifdef SL_AVX512
     if (wide()) { weight_gradient_avx512(s, scratch, output_gradient, weight_gradient, bias_gradient); return; }
 #endif
-    weight_gradient_plain(s, scratch, output_gradient, weight_gradient, bias_gradient);
+    float *low = scratch + (size_t)s->channels * plane_of(s).rows * plane_of(s).columns;
+    if (s->dilation == 1 && s->channels == 1 && s->kernel_height == 3 && s->kernel_width == 3)
+        weight_gradient_3x3_gray(s, scratch, output_gradient, weight_gradient, bias_gradient, low);
+    else if (s->dilation == 1 && s->channels == 3 && s->kernel_height == 2 && s->kernel_width == 2)
+        weight_gradient_2x2_rgb(s, scratch, output_gradient, weight_gradient, bias_gradient, low);
+    else
+        weight_gradient_plain(s, scratch, output_gradient, weight_gradient, bias_gradient);
 }

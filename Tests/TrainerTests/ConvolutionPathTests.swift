@@ -22,6 +22,16 @@ final class ConvolutionPathTests: XCTestCase {
         Case(input: [1, 4, 17], filters: 1, kernel: (1, 1), padding: .valid, dilation: 1, bias: true),
     ]
 
+    /// The shapes with AVX2 weight-gradient kernels of their own (3x3 on one channel, 2x2 on
+    /// three): rows of one vector, and last vectors that share 13, 8 and 15 lanes with the one before.
+    private let specialisedCases = [
+        Case(input: [1, 6, 18], filters: 3, kernel: (3, 3), padding: .valid, dilation: 1, bias: true),
+        Case(input: [1, 7, 19], filters: 5, kernel: (3, 3), padding: .same, dilation: 1, bias: true),
+        Case(input: [3, 5, 25], filters: 4, kernel: (2, 2), padding: .valid, dilation: 1, bias: true),
+        Case(input: [3, 6, 40], filters: 2, kernel: (2, 2), padding: .same, dilation: 1, bias: true),
+        Case(input: [1, 4, 33], filters: 2, kernel: (3, 3), padding: .same, dilation: 1, bias: false),
+    ]
+
     /// im2col cases: rows of 14 (copied 8 at a time, the last 8 overlapping), 8 and fewer than
     /// 8 floats; padding on all sides, on the bottom and right only (the CIFAR CNN's 2x2 layers),
     /// none (the image read as it is); strides and dilation; a first layer too narrow for the
@@ -95,7 +105,7 @@ final class ConvolutionPathTests: XCTestCase {
 
     func testMatchesTheDefinition() throws {
         var rng = SampleRNG(seed: 11, epoch: 0, index: 0)
-        for (c, direct) in cases.map({ ($0, true) }) + columnCases.map({ ($0, false) }) {
+        for (c, direct) in (cases + specialisedCases).map({ ($0, true) }) + columnCases.map({ ($0, false) }) {
             let layer = try Conv2D(inputShape: c.input, filters: c.filters, kernel: c.kernel, stride: c.stride, padding: c.padding,
                                    dilation: c.dilation, bias: c.bias, rng: &rng)
             XCTAssertEqual(layer.takesDirectPath, direct, "\(c.input) \(c.kernel)")
