@@ -254,8 +254,8 @@ static void weight_gradient_2x2_rgb(const sl_conv_shape *s, const float *padded,
 // The same loops for the build's target (AVX2: sixteen registers, each vector a pair) and with
 // AVX-512 where the CPU has it (thirty-two). Blocks change which values share a pass, not the
 // order of any value's operations, so the bits are the same. AVX2 takes four filters x one
-// vector a pass, and weight gradients three taps a pass where the taps come in threes (3x3
-// kernels, 2x2 on 3 channels): no tap of a pass wasted (docs/BENCHMARKS.md, "Training").
+// vector a pass, and weight gradients (but for the two shapes above) three taps a pass where
+// the taps come in threes, as 3x3 kernels on two or three channels: no tap of a pass wasted.
 enum { PLAIN_FILTERS = 4, WIDE_FILTERS = 8 };
 
 static void forward_plain(const sl_conv_shape *s, const float *padded, const float *w, const int32_t *offsets,
