@@ -79,14 +79,15 @@ static void pad_input(const sl_conv_shape *s, const float *input, float *padded)
         }
 }
 
-// The taps' offsets in the padded input, in weight order (c, i, j).
-static void tap_offsets(const sl_conv_shape *s, int32_t *offsets) {
+// Tap t's offset in the padded input (taps in weight order: c, i, j).
+static size_t tap_offset(const sl_conv_shape *s, int t) {
     padded_plane p = plane_of(s);
-    int per_channel = taps(s);
-    for (int t = 0; t < s->channels * per_channel; t++) {
-        int c = t / per_channel, i = t % per_channel / s->kernel_width;
-        offsets[t] = (c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
-    }
+    int per_channel = taps(s), c = t / per_channel, i = t % per_channel / s->kernel_width;
+    return ((size_t)c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
+}
+
+static void tap_offsets(const sl_conv_shape *s, int32_t *offsets) {
+    for (int t = 0; t < s->channels * taps(s); t++) offsets[t] = (int32_t)tap_offset(s, t);
 }
 
 // `filter_block` filters x `pixel_block` output vectors at once: per tap, each weight is
@@ -130,7 +131,7 @@ INLINE void forward_body(const sl_conv_shape *s, const float *padded, const floa
 INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, const float *output_gradient,
                                  float *weight_gradient, float *bias_gradient, int filter_block, int tap_block) {
     padded_plane p = plane_of(s);
-    int kernel_taps = s->channels * taps(s), per_channel = taps(s), per_row = vectors_per_row(s);
+    int kernel_taps = s->channels * taps(s), per_row = vectors_per_row(s);
     int pixels = s->output_height * s->output_width;
     // Lanes of the last vector of a row that the vector before it covers.
     int shared = per_row * LANES - s->output_width;
@@ -143,10 +144,7 @@ INLINE void weight_gradient_body(const sl_conv_shape *s, const float *padded, co
         int filters = s->filters - f0 < filter_block ? s->filters - f0 : filter_block;
         for (int t0 = 0; t0 < kernel_taps; t0 += tap_block) {
             size_t offsets[12];
-            for (int u = 0; u < tap_block; u++) {
-                int t = t0 + u < kernel_taps ? t0 + u : 0, c = t / per_channel, i = t % per_channel / s->kernel_width;
-                offsets[u] = ((size_t)c * p.rows + i * s->dilation) * p.columns + t % s->kernel_width * s->dilation;
-            }
+            for (int u = 0; u < tap_block; u++) offsets[u] = tap_offset(s, t0 + u < kernel_taps ? t0 + u : 0);
             f32x16 sum[4][12], bias_sum[4];
             for (int k = 0; k < filter_block; k++) {
                 bias_sum[k] = splat16f(0);
@@ -313,7 +311,8 @@ void sl_conv_direct_weight_gradient(const sl_conv_shape *s, const float *input, 
 #ifdef SL_AVX512
     if (wide()) { weight_gradient_avx512(s, scratch, output_gradient, weight_gradient, bias_gradient); return; }
 #endif
-    float *low = scratch + (size_t)s->channels * plane_of(s).rows * plane_of(s).columns;
+    padded_plane p = plane_of(s);
+    float *low = scratch + (size_t)s->channels * p.rows * p.columns;
     if (s->dilation == 1 && s->channels == 1 && s->kernel_height == 3 && s->kernel_width == 3)
         weight_gradient_3x3_gray(s, scratch, output_gradient, weight_gradient, bias_gradient, low);
     else if (s->dilation == 1 && s->channels == 3 && s->kernel_height == 2 && s->kernel_width == 2)
