@@ -256,6 +256,106 @@ INLINE_WARP int bilinear_four(uint8_t *target, source s, f64x4 xx, f64x4 yy, int
     return 1;
 }
 
+typedef float f32x8 __attribute__((vector_size(32)));
+
+INLINE_WARP int64_t load64(const uint8_t *p) {
+    int64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Per 128-bit lane of two RGB pixels' eight bytes each: channel c of both, then of the pixels
+// on their right, as 32-bit lanes.
+#define Z -128
+#define PICK(c) c, Z, Z, Z, 8 + c, Z, Z, Z, 3 + c, Z, Z, Z, 11 + c, Z, Z, Z
+static const int8_t corner_bytes[3][32] = {{PICK(0), PICK(0)}, {PICK(1), PICK(1)}, {PICK(2), PICK(2)}};
+#undef PICK
+#undef Z
+
+// Pillow's bilinear filter on the eight RGB output pixels from column x of a row, in float
+// lanes, where all eight sample points lie inside with their 2x2 neighbourhood. Each float
+// value is within 1.0e-4 of Pillow's double (corners exact, dx and dy within 2^-25, five
+// roundings of at most 2^-17 each below 256), so its truncation is Pillow's wherever it lies
+// 2^-12 or more from an integer, or where the four corners are equal (both exact then).
+// Returns 0 (nothing written) for any other block, which the double path then does. Lanes
+// hold pixels 0 1 4 5 2 3 6 7: the order the byte shuffles give.
+INLINE_WARP int bilinear_eight_float(uint8_t *target, source s, const double a[6], int32_t x, double row_x, double row_y) {
+    if (s.width < 2 || s.height < 2) return 0;
+    const f64x4 half = {0.5, 0.5, 0.5, 0.5};
+    const f64x4 lanes[2] = {{0.5, 1.5, 4.5, 5.5}, {2.5, 3.5, 6.5, 7.5}};
+    __m128i x_half[2], y_half[2];
+    __m128 dx_half[2], dy_half[2];
+    for (int h = 0; h < 2; h++) {
+        f64x4 xin = (double)x + lanes[h];
+        f64x4 xs = a[0] * xin + row_x + a[2] - half, ys = a[3] * xin + row_y + a[5] - half;
+        f64x4 fx = __builtin_elementwise_floor(xs), fy = __builtin_elementwise_floor(ys);
+        x_half[h] = _mm256_cvttpd_epi32((__m256d)fx);
+        y_half[h] = _mm256_cvttpd_epi32((__m256d)fy);
+        dx_half[h] = _mm256_cvtpd_ps((__m256d)(xs - fx));
+        dy_half[h] = _mm256_cvtpd_ps((__m256d)(ys - fy));
+    }
+    const __m256i x_int = _mm256_set_m128i(x_half[1], x_half[0]), y_int = _mm256_set_m128i(y_half[1], y_half[0]);
+    // Inside with a full neighbourhood: 0 <= floor(x) <= width - 2, the same for y, unsigned
+    // (out of range and NaN convert to INT32_MIN; floor(x) >= 0 has x >= 0.5, as Pillow asks).
+    const __m256i x_last = _mm256_set1_epi32(s.width - 2), y_last = _mm256_set1_epi32(s.height - 2);
+    const __m256i inside = _mm256_and_si256(_mm256_cmpeq_epi32(_mm256_min_epu32(x_int, x_last), x_int),
+                                            _mm256_cmpeq_epi32(_mm256_min_epu32(y_int, y_last), y_int));
+    if (_mm256_movemask_epi8(inside) != -1) return 0;
+    const int32_t down = s.width * 3;
+    const __m256i offset = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(y_int, _mm256_set1_epi32(s.width)), x_int),
+                                              _mm256_set1_epi32(3));
+    // The 8-byte loads end in the image (offsets_fit: the limit is an int32).
+    const __m256i limit = _mm256_set1_epi32((int32_t)((size_t)s.height * s.width * 3) - down - 8);
+    if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(offset, limit))) return 0;
+    const __m128i low = _mm256_castsi256_si128(offset), high = _mm256_extracti128_si256(offset, 1);
+    const int32_t o[8] = {_mm_cvtsi128_si32(low), _mm_extract_epi32(low, 1), _mm_extract_epi32(low, 2), _mm_extract_epi32(low, 3),
+                          _mm_cvtsi128_si32(high), _mm_extract_epi32(high, 1), _mm_extract_epi32(high, 2), _mm_extract_epi32(high, 3)};
+    const f32x8 dx = (f32x8)_mm256_set_m128(dx_half[1], dx_half[0]), dy = (f32x8)_mm256_set_m128(dy_half[1], dy_half[0]);
+    // Eight bytes at each top-left and bottom-left corner: the pixel and its right neighbour,
+    // pixels 0 1 | 2 3 and 4 5 | 6 7 (plain loads: gathers are slow on CPUs with the
+    // gather-data-sampling mitigation).
+    const uint8_t *in = s.in, *below = s.in + down;
+    const __m256i top[2] = {_mm256_set_epi64x(load64(in + o[5]), load64(in + o[4]), load64(in + o[1]), load64(in + o[0])),
+                            _mm256_set_epi64x(load64(in + o[7]), load64(in + o[6]), load64(in + o[3]), load64(in + o[2]))};
+    const __m256i bottom[2] = {
+        _mm256_set_epi64x(load64(below + o[5]), load64(below + o[4]), load64(below + o[1]), load64(below + o[0])),
+        _mm256_set_epi64x(load64(below + o[7]), load64(below + o[6]), load64(below + o[3]), load64(below + o[2]))};
+    const f32x8 margin = {0x1p-12f, 0x1p-12f, 0x1p-12f, 0x1p-12f, 0x1p-12f, 0x1p-12f, 0x1p-12f, 0x1p-12f};
+    __m256i truncated[3], doubtful = _mm256_setzero_si256();
+    for (int32_t c = 0; c < 3; c++) {
+        const __m256i pick = _mm256_loadu_si256((const __m256i *)corner_bytes[c]);
+        __m256i t0 = _mm256_shuffle_epi8(top[0], pick), t1 = _mm256_shuffle_epi8(top[1], pick);
+        __m256i b0 = _mm256_shuffle_epi8(bottom[0], pick), b1 = _mm256_shuffle_epi8(bottom[1], pick);
+        __m256i i00 = _mm256_unpacklo_epi64(t0, t1), i01 = _mm256_unpackhi_epi64(t0, t1);
+        __m256i i10 = _mm256_unpacklo_epi64(b0, b1), i11 = _mm256_unpackhi_epi64(b0, b1);
+        f32x8 p00 = (f32x8)_mm256_cvtepi32_ps(i00), p01 = (f32x8)_mm256_cvtepi32_ps(i01);
+        f32x8 p10 = (f32x8)_mm256_cvtepi32_ps(i10), p11 = (f32x8)_mm256_cvtepi32_ps(i11);
+        f32x8 v1 = p00 + (p01 - p00) * dx, v2 = p10 + (p11 - p10) * dx;
+        f32x8 v = v1 + (v2 - v1) * dy;
+        f32x8 nearest = (f32x8)_mm256_round_ps((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256i near = (__m256i)(__builtin_elementwise_abs(v - nearest) < margin);
+        __m256i flat = _mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi32(i00, i01), _mm256_cmpeq_epi32(i10, i11)),
+                                        _mm256_cmpeq_epi32(i00, i10));
+        doubtful = _mm256_or_si256(doubtful, _mm256_andnot_si256(flat, near));
+        truncated[c] = _mm256_cvttps_epi32((__m256)v);
+    }
+    if (!_mm256_testz_si256(doubtful, doubtful)) return 0;   // a value near an integer, its corners not all equal
+    // Per 128-bit lane, the bytes r r r r g g g g b b b b of its four pixels (0 1 4 5, or 2 3 6 7),
+    // shuffled to the first two as RGB RGB, then the other two eight bytes on.
+    __m256i bytes = _mm256_packus_epi16(_mm256_packus_epi32(truncated[0], truncated[1]),
+                                        _mm256_packus_epi32(truncated[2], _mm256_setzero_si256()));
+    const char z = (char)0x80;
+    bytes = _mm256_shuffle_epi8(bytes, _mm256_setr_epi8(0, 4, 8, 1, 5, 9, z, z, 2, 6, 10, 3, 7, 11, z, z,
+                                                        0, 4, 8, 1, 5, 9, z, z, 2, 6, 10, 3, 7, 11, z, z));
+    int64_t q[4];
+    _mm256_storeu_si256((__m256i *)q, bytes);   // pixels 0 1, 4 5, 2 3, 6 7
+    memcpy(target, &q[0], 8);   // each store's last two bytes are overwritten by the next
+    memcpy(target + 6, &q[2], 8);
+    memcpy(target + 12, &q[1], 8);
+    memcpy(target + 18, &q[3], 6);
+    return 1;
+}
+
 #ifdef SL_AVX512
 // Pillow's bilinear filter on eight output pixels with AVX-512: the same double operations lane
 // by lane (a multiply then an add, as Pillow's a + (b - a) * d), so the same bytes. Lanes whose
@@ -374,6 +474,12 @@ INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8
         int32_t x = 0;
         if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && offsets_fit(s)) {
             for (; x + 4 <= out_width; x += 4, target += 4 * s.channels) {
+                // RGB: eight pixels in float lanes where they can; the double path for the rest.
+                if (s.channels == 3 && x % 8 == 0 && x + 8 <= out_width && bilinear_eight_float(target, s, a, x, row_x, row_y)) {
+                    x += 4;
+                    target += 4 * s.channels;
+                    continue;
+                }
                 f64x4 xin = (double)x + lanes;
                 f64x4 xx = a[0] * xin + row_x + a[2], yy = a[3] * xin + row_y + a[5];
                 if (bilinear_four(target, s, xx, yy, s.channels)) continue;
