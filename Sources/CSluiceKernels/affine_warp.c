@@ -277,17 +277,21 @@ static const int8_t corner_bytes[3][32] = {{PICK(0), PICK(0)}, {PICK(1), PICK(1)
 // value is within 1.0e-4 of Pillow's double (corners exact, dx and dy within 2^-25, five
 // roundings of at most 2^-17 each below 256), so its truncation is Pillow's wherever it lies
 // 2^-12 or more from an integer, or where the four corners are equal (both exact then).
-// Returns 0 (nothing written) for any other block, which the double path then does. Lanes
-// hold pixels 0 1 4 5 2 3 6 7: the order the byte shuffles give.
+// Returns 0 (nothing written) for any other block, which the double path then does, and -1
+// for a block Pillow leaves outside. Lanes hold pixels 0 1 4 5 2 3 6 7: the order the byte
+// shuffles give.
 INLINE_WARP int bilinear_eight_float(uint8_t *target, source s, const double a[6], int32_t x, double row_x, double row_y) {
     if (s.width < 2 || s.height < 2) return 0;
     const f64x4 half = {0.5, 0.5, 0.5, 0.5};
     const f64x4 lanes[2] = {{0.5, 1.5, 4.5, 5.5}, {2.5, 3.5, 6.5, 7.5}};
     __m128i x_half[2], y_half[2];
     __m128 dx_half[2], dy_half[2];
+    f64x4 xx[2], yy[2];
     for (int h = 0; h < 2; h++) {
         f64x4 xin = (double)x + lanes[h];
-        f64x4 xs = a[0] * xin + row_x + a[2] - half, ys = a[3] * xin + row_y + a[5] - half;
+        xx[h] = a[0] * xin + row_x + a[2];
+        yy[h] = a[3] * xin + row_y + a[5];
+        f64x4 xs = xx[h] - half, ys = yy[h] - half;
         f64x4 fx = __builtin_elementwise_floor(xs), fy = __builtin_elementwise_floor(ys);
         x_half[h] = _mm256_cvttpd_epi32((__m256d)fx);
         y_half[h] = _mm256_cvttpd_epi32((__m256d)fy);
@@ -300,7 +304,13 @@ INLINE_WARP int bilinear_eight_float(uint8_t *target, source s, const double a[6
     const __m256i x_last = _mm256_set1_epi32(s.width - 2), y_last = _mm256_set1_epi32(s.height - 2);
     const __m256i inside = _mm256_and_si256(_mm256_cmpeq_epi32(_mm256_min_epu32(x_int, x_last), x_int),
                                             _mm256_cmpeq_epi32(_mm256_min_epu32(y_int, y_last), y_int));
-    if (_mm256_movemask_epi8(inside) != -1) return 0;
+    if (_mm256_movemask_epi8(inside) != -1) {
+        // -1 when Pillow leaves all eight outside (their fill stays), else 0.
+        int seen = 0;
+        for (int h = 0; h < 2; h++)
+            seen |= _mm256_movemask_pd((__m256d)((xx[h] >= 0) & (xx[h] < s.width) & (yy[h] >= 0) & (yy[h] < s.height)));
+        return seen ? 0 : -1;
+    }
     const int32_t down = s.width * 3;
     const __m256i offset = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_mullo_epi32(y_int, _mm256_set1_epi32(s.width)), x_int),
                                               _mm256_set1_epi32(3));
@@ -475,7 +485,7 @@ INLINE_WARP void generic_rows(source s, const double a[6], int32_t filter, uint8
         if (filter == SL_WARP_BILINEAR && (s.channels == 1 || s.channels == 3) && offsets_fit(s)) {
             for (; x + 4 <= out_width; x += 4, target += 4 * s.channels) {
                 // RGB: eight pixels in float lanes where they can; the double path for the rest.
-                if (s.channels == 3 && x % 8 == 0 && x + 8 <= out_width && bilinear_eight_float(target, s, a, x, row_x, row_y)) {
+                if (s.channels == 3 && x % 8 == 0 && x + 8 <= out_width && bilinear_eight_float(target, s, a, x, row_x, row_y) != 0) {
                     x += 4;
                     target += 4 * s.channels;
                     continue;
