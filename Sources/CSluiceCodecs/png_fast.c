@@ -17,6 +17,10 @@ static uint32_t be32(const uint8_t *bytes) {
 // Ancillary chunks libpng is told to skip unread (png_decode.c's list) or does not know.
 static int skippable(const uint8_t *type) {
     static const char known[][5] = {"tRNS", "PLTE", "acTL", "fcTL", "fdAT"};   // libpng reads these
+    for (int index = 0; index < 4; index++) {   // libpng rejects a type that is not four letters
+        const uint8_t letter = type[index] & 0xDF;
+        if (letter < 'A' || letter > 'Z') return 0;
+    }
     if ((type[0] & 0x20) == 0) return 0;   // critical
     for (size_t index = 0; index < sizeof known / sizeof known[0]; index++)
         if (memcmp(type, known[index], 4) == 0) return 0;
